@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace hpusim::cli {
+namespace {
+std::string g_command_line;
+}
+
+const std::string& command_line() { return g_command_line; }
+
+void set_command_line(int argc, char** argv) {
+  g_command_line.clear();
+  for (int i = 0; i < argc; ++i) {
+    if (i) g_command_line += ' ';
+    g_command_line += argv[i];
+  }
+}
+
+void print_json(const std::string& dumped) {
+  std::fwrite(dumped.data(), 1, dumped.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+}  // namespace hpusim::cli

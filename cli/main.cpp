@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// hpusim: a thin command line over the libraries. Exit status: 0 success, 1 internal failure, 2 bad input,
+// 128+N when interrupted by signal N (the trace is then valid and marked incomplete).
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/input_error.h"
+#include "hpusim/version.h"
+#include "sim/systemc_env.h"
+#include "traces/interrupt.h"
+
+int main(int argc, char** argv) {
+  hpusim::cli::set_command_line(argc, argv);
+  hpusim::sim::init_systemc();
+  hpusim::traces::install_interrupt_handlers();
+
+  CLI::App app{"hpusim: a cycle-approximate simulator and performance model of AI accelerators (Gaudi, A100, H100)\n"
+               "running BLOOM-style inference in eager, lazy and graph modes, with SQLite timing traces."};
+  app.set_version_flag("--version", std::string("hpusim ") + hpusim::kVersion);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  hpusim::cli::add_models_commands(app);
+  hpusim::cli::add_trace_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "hpusim: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const hpusim::InputError& e) {
+    std::cerr << "hpusim: " << e.what() << "\n";
+    return 2;
+  } catch (const hpusim::traces::Interrupted& e) {
+    std::cerr << "hpusim: " << e.what() << "; the trace is kept and marked incomplete\n";
+    return e.exit_status();
+  } catch (const std::exception& e) {
+    std::cerr << "hpusim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// hpusim models list | show NAME|FILE [--set section.key=value ...] [--sources] [--json]
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "models/model_loader.h"
+#include "models/model_report.h"
+
+namespace hpusim::cli {
+
+void add_models_commands(CLI::App& app) {
+  auto* models = app.add_subcommand("models", "List and show the hardware model files in models/");
+  models->require_subcommand(1);
+
+  struct ListOptions {
+    bool json = false;
+    std::string dir;
+  };
+  auto list_opts = std::make_shared<ListOptions>();
+  auto* list = models->add_subcommand("list", "One line per shipped hardware model");
+  list->add_flag("--json", list_opts->json, "Print one JSON object on stdout");
+  list->add_option("--dir", list_opts->dir, "Folder of model files (default: HPUSIM_MODELS_DIR or the source tree's)");
+  list->callback([list_opts] {
+    const auto dir = list_opts->dir.empty() ? models::default_models_dir() : std::filesystem::path(list_opts->dir);
+    std::vector<models::HardwareModel> all;
+    for (const auto& name : models::list_models(dir)) all.push_back(models::load_model(name, {}, dir));
+    if (list_opts->json) {
+      nlohmann::json j = {{"models", nlohmann::json::array()}};
+      for (const auto& m : all)
+        j["models"].push_back({{"name", m.name}, {"family", m.family}, {"description", m.description},
+                               {"file", m.files.front()}, {"derived", models::derived_figures(m)}});
+      print_json(j.dump(2));
+    } else {
+      std::cout << models::render_model_list(all);
+    }
+  });
+
+  struct ShowOptions {
+    std::string name;
+    std::vector<std::string> sets;
+    bool sources = false, json = false;
+    std::string dir;
+  };
+  auto show_opts = std::make_shared<ShowOptions>();
+  auto* show = models->add_subcommand("show", "Every parameter of one model, with units, meanings or sources");
+  show->add_option("model", show_opts->name, "A shipped model name (see `models list`) or a path to a .json file")
+      ->required();
+  show->add_option("--set", show_opts->sets, "Override one parameter: section.key=value (e.g. hbm.bandwidth_GBps=3200)")
+      ->take_all();
+  show->add_flag("--sources", show_opts->sources, "Show where each figure comes from instead of its meaning");
+  show->add_flag("--json", show_opts->json, "Print the resolved model and derived figures as one JSON object");
+  show->add_option("--dir", show_opts->dir, "Folder of model files (default: HPUSIM_MODELS_DIR or the source tree's)");
+  show->callback([show_opts] {
+    const auto dir = show_opts->dir.empty() ? models::default_models_dir() : std::filesystem::path(show_opts->dir);
+    const auto model = models::load_model(show_opts->name, show_opts->sets, dir);
+    if (show_opts->json)
+      print_json(models::model_json(model).dump(2));
+    else
+      std::cout << models::render_model_show(model, show_opts->sources);
+  });
+}
+
+}  // namespace hpusim::cli

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// hpusim trace summary|ops|compare|export|import: read a trace database with SQL, never the simulator.
+#include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/input_error.h"
+#include "traces/chrome_trace.h"
+#include "traces/trace_reader.h"
+#include "traces/trace_report.h"
+
+namespace hpusim::cli {
+namespace {
+
+struct RunChoice {
+  int64_t run = 0;  // 0: the last run in the file
+  int64_t pick(traces::TraceReader& reader) const { return run > 0 ? run : reader.default_run_id(); }
+};
+
+void add_summary(CLI::App& trace) {
+  struct Options {
+    std::string path;
+    RunChoice run;
+    std::size_t top = 15;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = trace.add_subcommand("summary", "Engine busy %, top op kinds by time, host vs device split");
+  cmd->add_option("trace", o->path, "Trace database (.sqlite)")->required();
+  cmd->add_option("--run", o->run.run, "Run id inside the trace (default: the last run)");
+  cmd->add_option("--top", o->top, "Op kinds to list")->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    traces::TraceReader reader(o->path);
+    const auto summary = reader.summary(o->run.pick(reader));
+    if (o->json)
+      print_json(traces::summary_json(summary).dump(2));
+    else
+      std::cout << traces::render_summary(summary, o->top);
+  });
+}
+
+void add_ops(CLI::App& trace) {
+  struct Options {
+    std::string path;
+    RunChoice run;
+    std::string kind, engine;
+    std::optional<int64_t> step;
+    std::size_t limit = 50;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = trace.add_subcommand("ops", "Spans in time order with their ops (filter by kind, engine, step)");
+  cmd->add_option("trace", o->path, "Trace database (.sqlite)")->required();
+  cmd->add_option("--run", o->run.run, "Run id inside the trace (default: the last run)");
+  cmd->add_option("--kind", o->kind, "Only ops of this kind (e.g. gemm)");
+  cmd->add_option("--engine", o->engine, "Only spans on this engine (e.g. mme0, host)");
+  cmd->add_option("--step", o->step, "Only this generation step (0 = prefill)");
+  cmd->add_option("--limit", o->limit, "At most this many rows (0 = all)");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    traces::TraceReader reader(o->path);
+    traces::OpFilter filter;
+    if (!o->kind.empty()) filter.kind = o->kind;
+    if (!o->engine.empty()) filter.engine = o->engine;
+    filter.step = o->step;
+    filter.limit = o->limit;
+    const auto rows = reader.ops(o->run.pick(reader), filter);
+    if (o->json)
+      print_json(traces::ops_json(rows).dump(2));
+    else
+      std::cout << traces::render_ops(rows);
+  });
+}
+
+void add_compare(CLI::App& trace) {
+  struct Options {
+    std::string a, b;
+    RunChoice run_a, run_b;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = trace.add_subcommand("compare", "Two runs side by side: totals, host/device, per op kind, B - A");
+  cmd->add_option("a", o->a, "Trace database A")->required();
+  cmd->add_option("b", o->b, "Trace database B (default: A again, with --run-a/--run-b naming two of its runs)");
+  cmd->add_option("--run-a", o->run_a.run, "Run id in A (default: the last run)");
+  cmd->add_option("--run-b", o->run_b.run, "Run id in B (default: the last run)");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    traces::TraceReader a(o->a);
+    traces::TraceReader b(o->b.empty() ? o->a : o->b);
+    const auto sa = a.summary(o->run_a.pick(a));
+    const auto sb = b.summary(o->run_b.pick(b));
+    const auto cmp = traces::compare(sa, sb);
+    if (o->json)
+      print_json(traces::comparison_json(cmp).dump(2));
+    else
+      std::cout << traces::render_comparison(cmp);
+  });
+}
+
+void add_export(CLI::App& trace) {
+  struct Options {
+    std::string path, perfetto;
+    RunChoice run;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = trace.add_subcommand("export", "Write a run as Chrome trace-event JSON (opens in ui.perfetto.dev)");
+  cmd->add_option("trace", o->path, "Trace database (.sqlite)")->required();
+  cmd->add_option("--perfetto", o->perfetto, "Output .json file (Chrome trace-event format)")->required();
+  cmd->add_option("--run", o->run.run, "Run id inside the trace (default: the last run)");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    std::optional<int64_t> run;
+    if (o->run.run > 0) run = o->run.run;
+    const auto stats = traces::export_chrome_trace(o->path, o->perfetto, run);
+    if (o->json)
+      print_json(nlohmann::json{{"output", o->perfetto}, {"processes", stats.processes}, {"threads", stats.threads},
+                                {"events", stats.events}}
+                     .dump(2));
+    else
+      std::cout << fmt::format("wrote {}: {} processes, {} threads, {} events\n", o->perfetto, stats.processes,
+                               stats.threads, stats.events);
+  });
+}
+
+void add_import(CLI::App& trace) {
+  struct Options {
+    std::string input, out, label;
+    bool append = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = trace.add_subcommand(
+      "import", "Record a Chrome trace-event JSON file (our export, torch.profiler's) as a run in a trace database");
+  cmd->add_option("input", o->input, "Chrome trace-event .json file")->required();
+  cmd->add_option("--out,-o", o->out, "Trace database to write (.sqlite)")->required();
+  cmd->add_option("--label", o->label, "Run label shown by compare (default: the input's file name)");
+  cmd->add_flag("--append", o->append, "Add the run to an existing trace database instead of replacing it");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    const auto stats = traces::import_chrome_trace(o->input, o->out, o->label, command_line(), o->append);
+    if (o->json)
+      print_json(nlohmann::json{{"trace", o->out}, {"run", stats.run_id}, {"devices", stats.devices},
+                                {"engines", stats.engines}, {"spans", stats.spans}}
+                     .dump(2));
+    else
+      std::cout << fmt::format("wrote {} (run {}): {} devices, {} engines, {} spans\n", o->out, stats.run_id,
+                               stats.devices, stats.engines, stats.spans);
+  });
+}
+
+}  // namespace
+
+void add_trace_commands(CLI::App& app) {
+  auto* trace = app.add_subcommand("trace", "Inspect, compare, export and import trace databases (SQLite)");
+  trace->require_subcommand(1);
+  add_summary(*trace);
+  add_ops(*trace);
+  add_compare(*trace);
+  add_export(*trace);
+  add_import(*trace);
+}
+
+}  // namespace hpusim::cli

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers shared by tests: temporary folders, running the hpusim binary, reading files.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hpusim::test {
+
+// A fresh folder removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CliResult {
+  int status = -1;  // exit status; 128 + N when killed by signal N
+  std::string out, err;
+};
+
+// Runs the hpusim binary with `args` (no shell), capturing stdout and stderr.
+CliResult run_cli(const std::vector<std::string>& args);
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+
+// The folder of shipped model files, and of test data.
+std::string models_dir();
+std::string source_dir();
+
+}  // namespace hpusim::test

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Chrome trace-event JSON format (what ui.perfetto.dev and chrome://tracing open, and what torch.profiler's
+// export_chrome_trace writes), both ways:
+//  - export: one process per card and one for the host, one thread per engine, one complete ("X") event per span;
+//  - import: complete events and begin/end pairs of any such file become a run in a trace database, so a measured
+//    profile can be summarised and compared with a simulated run by the same tools.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace hpusim::traces {
+
+struct ExportStats {
+  int64_t processes = 0, threads = 0, events = 0;
+};
+
+// Writes the run (default: the last) of `trace_path` to `json_path`, through a temporary file renamed at the end so
+// that a failure leaves no half-written output.
+ExportStats export_chrome_trace(const std::string& trace_path, const std::string& json_path,
+                                std::optional<int64_t> run_id = std::nullopt);
+
+struct ImportStats {
+  int64_t run_id = 0, devices = 0, engines = 0, ops = 0, spans = 0;
+};
+
+// Reads `json_path` and records it as one run (label = `label`, or the file name) into a new database at
+// `trace_path` (or appended to it when `append`). InputError for malformed or unusable files, before anything is
+// written.
+ImportStats import_chrome_trace(const std::string& json_path, const std::string& trace_path, const std::string& label,
+                                const std::string& command, bool append);
+
+}  // namespace hpusim::traces

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// The trace database: every table, index and view, in one place (as DRAMSys keeps its QueryTexts.h), so the schema
+// documented in docs/TRACE_DATABASE.md and the one the recorder writes cannot drift apart. Times are integer
+// picoseconds. Bump kSchemaVersion (PRAGMA user_version) on any change readers would notice.
+#pragma once
+
+namespace hpusim::traces {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Tables. Spans carry only integers and no explicit key: they are the hot path (bench/trace_recorder_bench.cpp).
+inline constexpr const char* kCreateTables = R"sql(
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  label         TEXT NOT NULL,                 -- what compare tables call this run (e.g. the mode)
+  status        TEXT NOT NULL CHECK (status IN ('incomplete', 'complete', 'failed')),
+  status_detail TEXT NOT NULL,
+  started_utc   TEXT NOT NULL,
+  finished_utc  TEXT,
+  tool          TEXT NOT NULL,                 -- "hpusim 0.1.0"
+  command       TEXT NOT NULL,                 -- the command line that made the run
+  scenario_json TEXT NOT NULL,                 -- the scenario as run, overrides applied
+  model_json    TEXT NOT NULL                  -- the resolved hardware model(s)
+);
+CREATE TABLE devices (
+  id     INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  kind   TEXT NOT NULL CHECK (kind IN ('host', 'card')),
+  card   INTEGER,                              -- 0..N-1 for cards, NULL for the host
+  name   TEXT NOT NULL
+);
+CREATE TABLE engines (
+  id        INTEGER PRIMARY KEY,
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  name      TEXT NOT NULL,                     -- "mme0", "tpc", "hbm", "host"
+  kind      TEXT NOT NULL CHECK (kind IN ('matrix', 'vector', 'dma', 'memory', 'fabric', 'host'))
+);
+CREATE TABLE ops (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  name          TEXT NOT NULL,                 -- "h.3.self_attention.query_key_value"
+  kind          TEXT NOT NULL,                 -- "gemm", "layernorm", "all_reduce", "dispatch", ...
+  shapes        TEXT NOT NULL DEFAULT '',      -- "[1,7,4096]x[4096,12288]"
+  dtype         TEXT NOT NULL DEFAULT '',
+  flops         INTEGER NOT NULL DEFAULT 0,
+  bytes_read    INTEGER NOT NULL DEFAULT 0,
+  bytes_written INTEGER NOT NULL DEFAULT 0,
+  graph_id      INTEGER,                       -- compiled graph / recipe, NULL in eager mode
+  step          INTEGER,                       -- generation step: 0 = prefill, 1.. = decode steps
+  phase         TEXT NOT NULL DEFAULT ''       -- "prefill", "decode", ...
+);
+CREATE TABLE spans (
+  engine_id INTEGER NOT NULL,                  -- engines.id
+  op_id     INTEGER,                           -- ops.id, NULL for idle-free bookkeeping spans
+  start_ps  INTEGER NOT NULL,
+  end_ps    INTEGER NOT NULL
+);
+CREATE TABLE compiles (
+  id        INTEGER PRIMARY KEY,
+  run_id    INTEGER NOT NULL REFERENCES runs(id),
+  graph_id  INTEGER,
+  cache_key TEXT NOT NULL,                     -- graph and shapes the recipe cache is keyed by
+  nodes     INTEGER NOT NULL,
+  cache_hit INTEGER NOT NULL CHECK (cache_hit IN (0, 1)),
+  start_ps  INTEGER NOT NULL,
+  end_ps    INTEGER NOT NULL
+);
+CREATE TABLE counters (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  engine_id   INTEGER,                         -- NULL for run-wide counters
+  name        TEXT NOT NULL,
+  unit        TEXT NOT NULL,                   -- "bytes", "cycles", "count", "ps"
+  value       REAL NOT NULL,
+  description TEXT NOT NULL
+);
+CREATE TABLE metrics (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  name        TEXT NOT NULL,                   -- "latency_s", "prefill_ms", ...
+  unit        TEXT NOT NULL,
+  value       REAL NOT NULL,
+  description TEXT NOT NULL
+);
+)sql";
+
+// Built when a run finishes (an index maintained during the load halves the insert rate: bench-anchors.md).
+inline constexpr const char* kCreateIndexes = R"sql(
+CREATE INDEX IF NOT EXISTS spans_by_engine ON spans (engine_id, start_ps);
+CREATE INDEX IF NOT EXISTS spans_by_op ON spans (op_id);
+CREATE INDEX IF NOT EXISTS ops_by_run_kind ON ops (run_id, kind);
+)sql";
+
+// Views for the usual questions; plain sqlite3 is enough to use them.
+inline constexpr const char* kCreateViews = R"sql(
+-- Every span with its engine, device and op.
+CREATE VIEW span_detail AS
+SELECT d.run_id, d.kind AS device_kind, d.card, d.name AS device, e.id AS engine_id, e.name AS engine,
+       e.kind AS engine_kind, s.op_id, o.name AS op, o.kind AS op_kind, o.dtype, o.step, o.graph_id,
+       s.start_ps, s.end_ps, s.end_ps - s.start_ps AS dur_ps
+FROM spans s JOIN engines e ON e.id = s.engine_id JOIN devices d ON d.id = e.device_id
+LEFT JOIN ops o ON o.id = s.op_id;
+
+-- First start, last end and their difference per run.
+CREATE VIEW run_extent AS
+SELECT run_id, MIN(start_ps) AS start_ps, MAX(end_ps) AS end_ps, MAX(end_ps) - MIN(start_ps) AS makespan_ps
+FROM span_detail GROUP BY run_id;
+
+-- Time per op kind: span time summed over engines (an op on two engines counts twice).
+CREATE VIEW time_per_op_kind AS
+SELECT run_id, device_kind, COALESCE(op_kind, '(none)') AS op_kind, COUNT(*) AS spans,
+       COUNT(DISTINCT op_id) AS ops, SUM(dur_ps) AS total_ps, AVG(dur_ps) AS mean_ps
+FROM span_detail GROUP BY run_id, device_kind, COALESCE(op_kind, '(none)');
+
+-- Busy time per engine as the union of its spans (overlapping spans count once).
+CREATE VIEW engine_busy AS
+WITH ordered AS (
+  SELECT engine_id, start_ps, end_ps,
+         MAX(end_ps) OVER (PARTITION BY engine_id ORDER BY start_ps, end_ps
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to
+  FROM spans)
+SELECT engine_id, COUNT(*) AS spans,
+       SUM(MAX(0, end_ps - MAX(start_ps, COALESCE(covered_to, start_ps)))) AS busy_ps
+FROM ordered GROUP BY engine_id;
+
+-- Engine utilisation: busy time over the run's makespan.
+CREATE VIEW engine_utilisation AS
+SELECT d.run_id, d.kind AS device_kind, d.card, d.name AS device, e.id AS engine_id, e.name AS engine,
+       e.kind AS engine_kind, COALESCE(b.spans, 0) AS spans, COALESCE(b.busy_ps, 0) AS busy_ps, x.makespan_ps,
+       CASE WHEN x.makespan_ps > 0 THEN 1.0 * COALESCE(b.busy_ps, 0) / x.makespan_ps ELSE 0.0 END AS busy_fraction
+FROM engines e JOIN devices d ON d.id = e.device_id
+LEFT JOIN engine_busy b ON b.engine_id = e.id LEFT JOIN run_extent x ON x.run_id = d.run_id;
+
+-- Host versus device: the union of all host spans and of all card spans, over the makespan. A run whose host is
+-- busy nearly all the time while the cards idle is host-bound.
+CREATE VIEW host_device_split AS
+WITH sided AS (
+  SELECT d.run_id, d.kind AS side, s.start_ps, s.end_ps
+  FROM spans s JOIN engines e ON e.id = s.engine_id JOIN devices d ON d.id = e.device_id),
+ordered AS (
+  SELECT run_id, side, start_ps, end_ps,
+         MAX(end_ps) OVER (PARTITION BY run_id, side ORDER BY start_ps, end_ps
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to
+  FROM sided),
+busy AS (
+  SELECT run_id, side, SUM(MAX(0, end_ps - MAX(start_ps, COALESCE(covered_to, start_ps)))) AS busy_ps
+  FROM ordered GROUP BY run_id, side)
+SELECT r.id AS run_id, COALESCE(x.makespan_ps, 0) AS makespan_ps,
+       COALESCE((SELECT busy_ps FROM busy WHERE busy.run_id = r.id AND side = 'host'), 0) AS host_busy_ps,
+       COALESCE((SELECT busy_ps FROM busy WHERE busy.run_id = r.id AND side = 'card'), 0) AS device_busy_ps
+FROM runs r LEFT JOIN run_extent x ON x.run_id = r.id;
+)sql";
+
+}  // namespace hpusim::traces

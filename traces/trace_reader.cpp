@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "traces/trace_reader.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/input_error.h"
+#include "traces/schema.h"
+
+namespace hpusim::traces {
+namespace {
+
+Database open_trace(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError(path, "", "no such trace database");
+  return Database(path, Database::Mode::ReadOnly);
+}
+
+}  // namespace
+
+TraceReader::TraceReader(const std::string& path) : db_(open_trace(path)) {
+  int version = 0;
+  try {
+    version = db_.user_version();
+  } catch (const std::exception&) {
+    throw InputError(path, "", "not an SQLite database (is it an hpusim trace?)");
+  }
+  if (version != kSchemaVersion)
+    throw InputError(path, "PRAGMA user_version",
+                     fmt::format("{} is not a trace schema this tool reads (expected {}); not an hpusim trace?",
+                                 version, kSchemaVersion));
+}
+
+std::vector<RunRow> TraceReader::runs() {
+  std::vector<RunRow> out;
+  Statement s = db_.prepare(
+      "SELECT id, label, status, status_detail, started_utc, COALESCE(finished_utc, ''), tool, command FROM runs "
+      "ORDER BY id");
+  while (s.step())
+    out.push_back({s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
+                   s.column_text(5), s.column_text(6), s.column_text(7)});
+  return out;
+}
+
+int64_t TraceReader::default_run_id() {
+  const auto all = runs();
+  if (all.empty()) throw InputError(path(), "runs", "the trace holds no run");
+  return all.back().id;
+}
+
+RunRow TraceReader::run(int64_t run_id) {
+  std::vector<std::string> ids;
+  for (const auto& r : runs()) {
+    if (r.id == run_id) return r;
+    ids.push_back(std::to_string(r.id));
+  }
+  throw InputError(path(), "--run", fmt::format("no run {}; the trace holds runs [{}]", run_id, fmt::join(ids, ", ")));
+}
+
+TraceSummary TraceReader::summary(int64_t run_id) {
+  TraceSummary t;
+  t.run = run(run_id);
+  {
+    Statement s = db_.prepare("SELECT makespan_ps, host_busy_ps, device_busy_ps FROM host_device_split WHERE run_id = ?");
+    s.bind(1, run_id);
+    if (s.step()) {
+      t.makespan_ps = s.column_int(0);
+      t.host_busy_ps = s.column_int(1);
+      t.device_busy_ps = s.column_int(2);
+    }
+  }
+  {
+    Statement s = db_.prepare(
+        "SELECT engine_id, device_kind, device, card, engine, engine_kind, spans, busy_ps, busy_fraction "
+        "FROM engine_utilisation WHERE run_id = ? ORDER BY device_kind DESC, card, engine_id");
+    s.bind(1, run_id);
+    while (s.step()) {
+      EngineUse e;
+      e.engine_id = s.column_int(0);
+      e.device_kind = s.column_text(1);
+      e.device = s.column_text(2);
+      if (!s.column_is_null(3)) e.card = s.column_int(3);
+      e.engine = s.column_text(4);
+      e.engine_kind = s.column_text(5);
+      e.spans = s.column_int(6);
+      e.busy_ps = s.column_int(7);
+      e.busy_fraction = s.column_double(8);
+      t.engines.push_back(std::move(e));
+    }
+  }
+  {
+    Statement s = db_.prepare(
+        "SELECT device_kind, op_kind, spans, ops, total_ps FROM time_per_op_kind WHERE run_id = ? "
+        "ORDER BY total_ps DESC, device_kind, op_kind");
+    s.bind(1, run_id);
+    while (s.step())
+      t.op_kinds.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3), s.column_int(4)});
+  }
+  {
+    Statement s = db_.prepare(
+        "SELECT (SELECT COUNT(*) FROM ops WHERE run_id = ?1),"
+        " (SELECT COUNT(*) FROM spans JOIN engines e ON e.id = spans.engine_id JOIN devices d ON d.id = e.device_id"
+        "  WHERE d.run_id = ?1),"
+        " (SELECT COUNT(*) FROM compiles WHERE run_id = ?1 AND cache_hit = 0),"
+        " (SELECT COALESCE(SUM(end_ps - start_ps), 0) FROM compiles WHERE run_id = ?1 AND cache_hit = 0)");
+    s.bind(1, run_id);
+    s.step();
+    t.op_count = s.column_int(0);
+    t.span_count = s.column_int(1);
+    t.compile_count = s.column_int(2);
+    t.compile_ps = s.column_int(3);
+  }
+  {
+    Statement s = db_.prepare("SELECT name, unit, value, description FROM metrics WHERE run_id = ? ORDER BY rowid");
+    s.bind(1, run_id);
+    while (s.step()) t.metrics.push_back({s.column_text(0), s.column_text(1), s.column_text(3), s.column_double(2)});
+  }
+  return t;
+}
+
+std::vector<OpRow> TraceReader::ops(int64_t run_id, const OpFilter& filter) {
+  (void)run(run_id);
+  std::string sql =
+      "SELECT sd.op_id, COALESCE(o.name, ''), COALESCE(o.kind, '(none)'), COALESCE(o.shapes, ''), "
+      "COALESCE(o.dtype, ''), COALESCE(o.phase, ''), sd.engine, sd.device, o.step, o.graph_id, "
+      "COALESCE(o.flops, 0), COALESCE(o.bytes_read + o.bytes_written, 0), sd.start_ps, sd.end_ps "
+      "FROM span_detail sd LEFT JOIN ops o ON o.id = sd.op_id WHERE sd.run_id = ?1";
+  if (filter.kind) sql += " AND o.kind = ?2";
+  if (filter.engine) sql += " AND sd.engine = ?3";
+  if (filter.step) sql += " AND o.step = ?4";
+  sql += " ORDER BY sd.start_ps, sd.engine_id";
+  if (filter.limit) sql += fmt::format(" LIMIT {}", filter.limit);
+  Statement s = db_.prepare(sql);
+  s.bind(1, run_id);
+  if (filter.kind) s.bind(2, *filter.kind);
+  if (filter.engine) s.bind(3, *filter.engine);
+  if (filter.step) s.bind(4, *filter.step);
+  std::vector<OpRow> out;
+  while (s.step()) {
+    OpRow r;
+    r.op_id = s.column_is_null(0) ? -1 : s.column_int(0);
+    r.name = s.column_text(1);
+    r.kind = s.column_text(2);
+    r.shapes = s.column_text(3);
+    r.dtype = s.column_text(4);
+    r.phase = s.column_text(5);
+    r.engine = s.column_text(6);
+    r.device = s.column_text(7);
+    if (!s.column_is_null(8)) r.step = s.column_int(8);
+    if (!s.column_is_null(9)) r.graph_id = s.column_int(9);
+    r.flops = s.column_int(10);
+    r.bytes = s.column_int(11);
+    r.start_ps = s.column_int(12);
+    r.end_ps = s.column_int(13);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace hpusim::traces

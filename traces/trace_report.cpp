@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "traces/trace_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "common/text_table.h"
+
+namespace hpusim::traces {
+namespace {
+
+std::string percent(double fraction) { return fmt::format("{:.1f}%", 100.0 * fraction); }
+
+std::string ratio(int64_t a, int64_t b) {
+  if (a == 0) return b == 0 ? "=" : "new";
+  return fmt::format("{:.2f}x", static_cast<double>(b) / static_cast<double>(a));
+}
+
+std::string signed_duration(int64_t ps) {
+  if (ps == 0) return "0";
+  return (ps > 0 ? "+" : "-") + format_duration(ps > 0 ? ps : -ps);
+}
+
+std::string device_label(const EngineUse& e) { return e.card ? fmt::format("card {}", *e.card) : e.device; }
+
+}  // namespace
+
+std::string format_duration(int64_t ps) {
+  const double v = static_cast<double>(ps);
+  const double a = std::fabs(v);
+  if (a >= 1e12) return fmt::format("{:.3f} s", v / 1e12);
+  if (a >= 1e9) return fmt::format("{:.3f} ms", v / 1e9);
+  if (a >= 1e6) return fmt::format("{:.3f} us", v / 1e6);
+  if (a >= 1e3) return fmt::format("{:.3f} ns", v / 1e3);
+  return fmt::format("{} ps", ps);
+}
+
+std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
+  std::string out = fmt::format("run {} '{}': {} ({})\n", t.run.id, t.run.label, t.run.status, t.run.status_detail);
+  out += fmt::format("tool {}, started {}{}\n", t.run.tool, t.run.started_utc,
+                     t.run.finished_utc.empty() ? "" : ", finished " + t.run.finished_utc);
+  out += fmt::format("makespan {}; {} ops, {} spans", format_duration(t.makespan_ps), t.op_count, t.span_count);
+  if (t.compile_count) out += fmt::format(", {} compiles ({})", t.compile_count, format_duration(t.compile_ps));
+  out += "\n\n";
+
+  const double span = t.makespan_ps > 0 ? static_cast<double>(t.makespan_ps) : 1.0;
+  out += "host vs device\n";
+  TextTable hd({"side", "busy", "of makespan"}, {false, true, true});
+  hd.add_row({"host", format_duration(t.host_busy_ps), percent(static_cast<double>(t.host_busy_ps) / span)});
+  hd.add_row({"device", format_duration(t.device_busy_ps), percent(static_cast<double>(t.device_busy_ps) / span)});
+  out += hd.render();
+  const std::string verdict = t.host_busy_ps > t.device_busy_ps ? "host-bound: the host is busier than any card"
+                                                                : "device-bound: the cards are busier than the host";
+  if (t.host_busy_ps || t.device_busy_ps) out += verdict + "\n";
+
+  out += "\nengines\n";
+  TextTable eng({"device", "engine", "kind", "spans", "busy", "busy %"}, {false, false, false, true, true, true});
+  for (const auto& e : t.engines)
+    eng.add_row({device_label(e), e.engine, e.engine_kind, std::to_string(e.spans), format_duration(e.busy_ps),
+                 percent(e.busy_fraction)});
+  out += eng.render();
+
+  out += fmt::format("\ntop op kinds by time (of {})\n", t.op_kinds.size());
+  TextTable ops({"side", "op kind", "ops", "spans", "total", "share"}, {false, false, true, true, true, true});
+  int64_t all = 0;
+  for (const auto& k : t.op_kinds) all += k.total_ps;
+  for (std::size_t i = 0; i < t.op_kinds.size() && i < top_kinds; ++i) {
+    const auto& k = t.op_kinds[i];
+    ops.add_row({k.device_kind, k.op_kind, std::to_string(k.ops), std::to_string(k.spans), format_duration(k.total_ps),
+                 percent(all ? static_cast<double>(k.total_ps) / static_cast<double>(all) : 0.0)});
+  }
+  out += ops.render();
+
+  if (!t.metrics.empty()) {
+    out += "\nmetrics\n";
+    TextTable m({"name", "value", "unit", "meaning"}, {false, true, false, false});
+    for (const auto& x : t.metrics) m.add_row({x.name, fmt::format("{:.6g}", x.value), x.unit, x.description});
+    out += m.render();
+  }
+  return out;
+}
+
+nlohmann::json summary_json(const TraceSummary& t) {
+  nlohmann::json j;
+  j["run"] = {{"id", t.run.id},          {"label", t.run.label},   {"status", t.run.status},
+              {"status_detail", t.run.status_detail}, {"tool", t.run.tool}, {"started_utc", t.run.started_utc},
+              {"finished_utc", t.run.finished_utc},   {"command", t.run.command}};
+  j["makespan_ps"] = t.makespan_ps;
+  j["host_busy_ps"] = t.host_busy_ps;
+  j["device_busy_ps"] = t.device_busy_ps;
+  j["ops"] = t.op_count;
+  j["spans"] = t.span_count;
+  j["compiles"] = t.compile_count;
+  j["compile_ps"] = t.compile_ps;
+  j["engines"] = nlohmann::json::array();
+  for (const auto& e : t.engines)
+    j["engines"].push_back({{"device", e.device},       {"device_kind", e.device_kind}, {"card", e.card ? nlohmann::json(*e.card) : nlohmann::json()},
+                            {"engine", e.engine},       {"kind", e.engine_kind},        {"spans", e.spans},
+                            {"busy_ps", e.busy_ps},     {"busy_fraction", e.busy_fraction}});
+  j["op_kinds"] = nlohmann::json::array();
+  for (const auto& k : t.op_kinds)
+    j["op_kinds"].push_back({{"side", k.device_kind}, {"kind", k.op_kind}, {"ops", k.ops}, {"spans", k.spans},
+                             {"total_ps", k.total_ps}});
+  j["metrics"] = nlohmann::json::object();
+  for (const auto& m : t.metrics) j["metrics"][m.name] = {{"value", m.value}, {"unit", m.unit}};
+  return j;
+}
+
+std::string render_ops(const std::vector<OpRow>& ops) {
+  TextTable t({"start", "duration", "device", "engine", "kind", "op", "step", "dtype", "shapes"},
+              {true, true, false, false, false, false, true, false, false});
+  for (const auto& o : ops)
+    t.add_row({format_duration(o.start_ps), format_duration(o.end_ps - o.start_ps), o.device, o.engine, o.kind, o.name,
+               o.step ? std::to_string(*o.step) : "", o.dtype, o.shapes});
+  return t.render();
+}
+
+nlohmann::json ops_json(const std::vector<OpRow>& ops) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : ops)
+    out.push_back({{"op_id", o.op_id},     {"name", o.name},       {"kind", o.kind},        {"shapes", o.shapes},
+                   {"dtype", o.dtype},     {"phase", o.phase},     {"engine", o.engine},    {"device", o.device},
+                   {"step", o.step ? nlohmann::json(*o.step) : nlohmann::json()},
+                   {"graph_id", o.graph_id ? nlohmann::json(*o.graph_id) : nlohmann::json()},
+                   {"flops", o.flops},     {"bytes", o.bytes},     {"start_ps", o.start_ps}, {"end_ps", o.end_ps}});
+  return {{"ops", out}};
+}
+
+Comparison compare(const TraceSummary& a, const TraceSummary& b) {
+  Comparison c;
+  c.a_label = fmt::format("A: run {} '{}'", a.run.id, a.run.label);
+  c.b_label = fmt::format("B: run {} '{}'", b.run.id, b.run.label);
+  c.totals = {{"makespan", a.makespan_ps, b.makespan_ps, a.span_count, b.span_count},
+              {"host busy", a.host_busy_ps, b.host_busy_ps, 0, 0},
+              {"device busy", a.device_busy_ps, b.device_busy_ps, 0, 0},
+              {"graph compiles", a.compile_ps, b.compile_ps, a.compile_count, b.compile_count}};
+  std::map<std::string, ComparisonRow> rows;
+  for (const auto& k : a.op_kinds) {
+    auto& r = rows[k.device_kind + " " + k.op_kind];
+    r.a_ps += k.total_ps;
+    r.a_count += k.ops;
+  }
+  for (const auto& k : b.op_kinds) {
+    auto& r = rows[k.device_kind + " " + k.op_kind];
+    r.b_ps += k.total_ps;
+    r.b_count += k.ops;
+  }
+  for (auto& [name, r] : rows) {
+    r.what = name;
+    c.op_kinds.push_back(r);
+  }
+  std::stable_sort(c.op_kinds.begin(), c.op_kinds.end(), [](const ComparisonRow& x, const ComparisonRow& y) {
+    return std::llabs(x.b_ps - x.a_ps) > std::llabs(y.b_ps - y.a_ps);
+  });
+  return c;
+}
+
+std::string render_comparison(const Comparison& c) {
+  std::string out = fmt::format("{}\n{}\n\n", c.a_label, c.b_label);
+  TextTable t({"", "A", "B", "B - A", "B / A"}, {false, true, true, true, true});
+  for (const auto& r : c.totals)
+    t.add_row({r.what, format_duration(r.a_ps), format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps),
+               ratio(r.a_ps, r.b_ps)});
+  out += t.render();
+  out += "\nper op kind (span time summed over engines; largest difference first)\n";
+  TextTable k({"side op kind", "ops A", "ops B", "A", "B", "B - A", "B / A"},
+              {false, true, true, true, true, true, true});
+  for (const auto& r : c.op_kinds)
+    k.add_row({r.what, std::to_string(r.a_count), std::to_string(r.b_count), format_duration(r.a_ps),
+               format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps), ratio(r.a_ps, r.b_ps)});
+  out += k.render();
+  return out;
+}
+
+nlohmann::json comparison_json(const Comparison& c) {
+  auto rows = [](const std::vector<ComparisonRow>& v) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : v)
+      out.push_back({{"what", r.what}, {"a_ps", r.a_ps}, {"b_ps", r.b_ps}, {"diff_ps", r.b_ps - r.a_ps},
+                     {"a_count", r.a_count}, {"b_count", r.b_count}});
+    return out;
+  };
+  return {{"a", c.a_label}, {"b", c.b_label}, {"totals", rows(c.totals)}, {"op_kinds", rows(c.op_kinds)}};
+}
+
+}  // namespace hpusim::traces

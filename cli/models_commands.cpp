@@ -48,7 +48,8 @@ void add_models_commands(CLI::App& app) {
   show->add_option("model", show_opts->name, "A shipped model name (see `models list`) or a path to a .json file")
       ->required();
   show->add_option("--set", show_opts->sets, "Override one parameter: section.key=value (e.g. hbm.bandwidth_GBps=3200)")
-      ->take_all();
+      ->take_all()
+      ->allow_extra_args(false);  // one value per --set, so a positional may follow
   show->add_flag("--sources", show_opts->sources, "Show where each figure comes from instead of its meaning");
   show->add_flag("--json", show_opts->json, "Print the resolved model and derived figures as one JSON object");
   show->add_option("--dir", show_opts->dir, "Folder of model files (default: HPUSIM_MODELS_DIR or the source tree's)");

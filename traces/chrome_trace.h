@@ -3,7 +3,9 @@
 // export_chrome_trace writes), both ways:
 //  - export: one process per card and one for the host, one thread per engine, one complete ("X") event per span;
 //  - import: complete events and begin/end pairs of any such file become a run in a trace database, so a measured
-//    profile can be summarised and compared with a simulated run by the same tools.
+//    profile can be summarised and compared with a simulated run by the same tools. Times are exact to the
+//    picosecond for timestamps below ~1e9 us (our exports start at 0); wall-clock timestamps such as
+//    torch.profiler's (~1.7e15 us) keep nanosecond resolution.
 #pragma once
 #include <cstdint>
 #include <optional>

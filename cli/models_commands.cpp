@@ -37,6 +37,11 @@ void add_models_commands(CLI::App& app) {
     }
   });
 
+  auto markdown = std::make_shared<bool>(false);
+  auto* keys = models->add_subcommand("keys", "Every key a model or override file may hold: type, range, meaning");
+  keys->add_flag("--markdown", *markdown, "Print docs/MODEL_FILES.md");
+  keys->callback([markdown] { std::cout << models::render_model_keys(*markdown); });
+
   struct ShowOptions {
     std::string name;
     std::vector<std::string> sets;

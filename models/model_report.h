@@ -18,4 +18,8 @@ std::string render_model_list(const std::vector<HardwareModel>& models);
 std::string render_model_show(const HardwareModel& model, bool with_sources);
 nlohmann::json model_json(const HardwareModel& model);
 
+// Every key a model file may hold (from models/field_table.h): as a text table, or as the Markdown of
+// docs/MODEL_FILES.md (a test keeps that file equal to this output).
+std::string render_model_keys(bool markdown);
+
 }  // namespace hpusim::models

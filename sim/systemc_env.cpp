@@ -3,6 +3,20 @@
 
 #include <iostream>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HPUSIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HPUSIM_ASAN 1
+#endif
+#endif
+
+#ifdef HPUSIM_ASAN
+#include <pthread.h>
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace hpusim::sim {
 namespace {
 
@@ -14,7 +28,39 @@ void report_to_stderr(const sc_core::sc_report& report, const sc_core::sc_action
 
 bool g_initialised = false;
 
+#ifdef HPUSIM_ASAN
+// Tell ASan we are back on the main thread's own stack, and clear stale poison below the current frame.
+__attribute__((noinline)) void reannounce_main_stack() {
+  static void* low = nullptr;
+  static size_t size = 0;
+  if (!low) {
+    pthread_attr_t attr;
+    pthread_getattr_np(pthread_self(), &attr);
+    pthread_attr_getstack(&attr, &low, &size);
+    pthread_attr_destroy(&attr);
+  }
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, low, size);
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+  char here = 0;
+  const auto below = reinterpret_cast<char*>(&here) - static_cast<char*>(low) - 512;
+  if (below > 0) ASAN_UNPOISON_MEMORY_REGION(low, static_cast<size_t>(below));
+}
+#else
+void reannounce_main_stack() {}
+#endif
+
 }  // namespace
+
+void run_simulation() {
+  sc_core::sc_start();
+  reannounce_main_stack();
+}
+
+void run_simulation(Picoseconds duration_ps) {
+  sc_core::sc_start(to_sc_time(duration_ps));
+  reannounce_main_stack();
+}
 
 void init_systemc() {
   if (g_initialised) return;

@@ -17,6 +17,13 @@ using Picoseconds = int64_t;
 // stderr report handler. Idempotent.
 void init_systemc();
 
+// Runs the simulation (until no activity is left, or for `duration_ps` when given). Every simulation in hpusim
+// goes through here rather than sc_core::sc_start: under AddressSanitizer it re-announces the main stack after
+// the kernel returns, because SystemC 2.3.4 leaves ASan believing it still runs on a coroutine stack (a thread
+// that returns switches unannounced), which crashes LeakSanitizer at exit (shared/reference/systemc.md §2.2).
+void run_simulation();
+void run_simulation(Picoseconds duration_ps);
+
 inline sc_core::sc_time to_sc_time(Picoseconds ps) {
   return sc_core::sc_time::from_value(static_cast<sc_dt::uint64>(ps));
 }

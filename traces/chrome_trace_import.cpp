@@ -192,7 +192,10 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
     if (auto c = card_of(pname); c && *c >= 0) used_cards[*c] = true;
   for (const auto& s : spans) {
     if (!device_ids.count(s.pid)) {
-      const std::string pname = process_names.count(s.pid) ? process_names[s.pid] : "process " + s.pid;
+      // Unnamed processes: a string pid is a name already (torch 1.13 writes "CPU functions"); a number is not.
+      const bool numeric = !s.pid.empty() && s.pid.find_first_not_of("0123456789") == std::string::npos;
+      const std::string pname =
+          process_names.count(s.pid) ? process_names[s.pid] : (numeric ? "process " + s.pid : s.pid);
       auto card = card_of(pname);
       if (card && *card < 0) {
         while (used_cards.count(next_card)) ++next_card;

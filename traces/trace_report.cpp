@@ -21,7 +21,7 @@ std::string ratio(int64_t a, int64_t b) {
 
 std::string signed_duration(int64_t ps) {
   if (ps == 0) return "0";
-  return (ps > 0 ? "+" : "-") + format_duration(ps > 0 ? ps : -ps);
+  return fmt::format("{}{}", ps > 0 ? '+' : '-', format_duration(ps > 0 ? ps : -ps));
 }
 
 std::string device_label(const EngineUse& e) { return e.card ? fmt::format("card {}", *e.card) : e.device; }

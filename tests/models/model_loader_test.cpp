@@ -9,6 +9,7 @@
 #include "common/input_error.h"
 #include "models/field_table.h"
 #include "models/model_loader.h"
+#include "models/model_report.h"
 #include "tests/test_support.h"
 
 namespace hpusim::models {
@@ -204,5 +205,14 @@ TEST(ModelLoader, UnknownPresetSuggestsTheNearest) {
   }
 }
 
+}  // namespace
+}  // namespace hpusim::models
+
+namespace hpusim::models {
+namespace {
+TEST(ModelDocs, ModelFilesMarkdownIsGeneratedFromTheFieldTable) {
+  EXPECT_EQ(test::read_file(test::source_dir() + "/docs/MODEL_FILES.md"), render_model_keys(true))
+      << "regenerate with: ./build/cli/hpusim models keys --markdown > docs/MODEL_FILES.md";
+}
 }  // namespace
 }  // namespace hpusim::models

@@ -25,7 +25,7 @@ TEST(SystemcEnv, TimeIsExactPicosecondsAndReportsGoToStderr) {
   Waiter w("waiter");
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
-  sc_core::sc_start();
+  run_simulation();
   const std::string out = testing::internal::GetCapturedStdout();
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_EQ(w.seen, (std::vector<Picoseconds>{1, 1235, 1'000'001'242}));

@@ -85,7 +85,6 @@ CREATE TABLE metrics (
 // Built when a run finishes (an index maintained during the load halves the insert rate: bench-anchors.md).
 inline constexpr const char* kCreateIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS spans_by_engine ON spans (engine_id, start_ps);
-CREATE INDEX IF NOT EXISTS spans_by_op ON spans (op_id);
 CREATE INDEX IF NOT EXISTS ops_by_run_kind ON ops (run_id, kind);
 )sql";
 

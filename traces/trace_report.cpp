@@ -52,9 +52,12 @@ std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
   hd.add_row({"host", format_duration(t.host_busy_ps), percent(static_cast<double>(t.host_busy_ps) / span)});
   hd.add_row({"device", format_duration(t.device_busy_ps), percent(static_cast<double>(t.device_busy_ps) / span)});
   out += hd.render();
-  const std::string verdict = t.host_busy_ps > t.device_busy_ps ? "host-bound: the host is busier than any card"
-                                                                : "device-bound: the cards are busier than the host";
-  if (t.host_busy_ps || t.device_busy_ps) out += verdict + "\n";
+  if (t.device_busy_ps == 0 || t.host_busy_ps == 0)
+    out += t.device_busy_ps == 0 ? "only host activity in this trace\n" : "only card activity in this trace\n";
+  else if (t.host_busy_ps > t.device_busy_ps)
+    out += "host-bound: the host is busy longer than the cards together\n";
+  else
+    out += "device-bound: the cards are busy longer than the host\n";
 
   out += "\nengines\n";
   TextTable eng({"device", "engine", "kind", "spans", "busy", "busy %"}, {false, false, false, true, true, true});

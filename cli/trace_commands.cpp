@@ -79,6 +79,7 @@ void add_compare(CLI::App& trace) {
   struct Options {
     std::string a, b;
     RunChoice run_a, run_b;
+    std::size_t top = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -87,6 +88,7 @@ void add_compare(CLI::App& trace) {
   cmd->add_option("b", o->b, "Trace database B (default: A again, with --run-a/--run-b naming two of its runs)");
   cmd->add_option("--run-a", o->run_a.run, "Run id in A (default: the last run)");
   cmd->add_option("--run-b", o->run_b.run, "Run id in B (default: the last run)");
+  cmd->add_option("--top", o->top, "Op kinds to list, largest difference first (default: all)");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
     traces::TraceReader a(o->a);
@@ -97,7 +99,7 @@ void add_compare(CLI::App& trace) {
     if (o->json)
       print_json(traces::comparison_json(cmp).dump(2));
     else
-      std::cout << traces::render_comparison(cmp);
+      std::cout << traces::render_comparison(cmp, o->top);
   });
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Writes traces/examples/bloom560m-2layers-cpu-torch.json: a real torch.profiler trace (Chrome trace-event JSON)
-of a BLOOM-560m-shaped model cut to 2 layers (h = 1024, 16 heads, random weights, fp32, CPU), a 7-token prefill
+"""Writes traces/examples/bloom560m-2layers-cpu-torch-{fp32,bf16}.json: real torch.profiler traces (Chrome
+trace-event JSON) of a BLOOM-560m-shaped model cut to 2 layers (h = 1024, 16 heads, random weights, CPU, weights and
+activations in fp32, then in bf16), a 7-token prefill
 and 3 greedy decode steps with a KV cache, written the way Hugging Face computes BLOOM
 (shared/reference/bloom.md: fused QKV, ALiBi, fp32 softmax, tanh GELU). It is the input of the README's trace
-round trip (`hpusim trace import`): a measured profile in the format users bring from their own runs.
+round trip (`hpusim trace import`, `trace compare`): measured profiles in the format users bring from their runs.
 
 Run with Debian's python3-torch:  /usr/bin/python3 scripts/profile_bloom_block.py
 """
@@ -55,7 +56,7 @@ class Layer(torch.nn.Module):
         scores = scores + slopes.view(1, HEADS, 1, 1) * torch.arange(total).view(1, 1, 1, total)
         causal = torch.ones(s, total, dtype=torch.bool).tril(total - s)
         scores = scores.masked_fill(~causal, torch.finfo(scores.dtype).min)
-        probs = torch.softmax(scores.float(), dim=-1)
+        probs = torch.softmax(scores.float(), dim=-1).to(v.dtype)  # fp32 softmax, cast back as HF does
         ctx = torch.matmul(probs, v).transpose(1, 2).reshape(b, s, H)
         x = x + self.dense(ctx)
         h = self.ln2(x)
@@ -83,10 +84,10 @@ class Model(torch.nn.Module):
         return logits, new
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(__file__), "..", "traces", "examples", "bloom560m-2layers-cpu-torch.json")
-    model = Model().eval()
+def profile_one(dtype, out):
+    torch.manual_seed(0)
+    model = Model().eval().to(dtype)
+    model.slopes = model.slopes.to(dtype)
     ids = torch.tensor([[5, 17, 42, 7, 99, 3, 11]])
     with torch.no_grad(), profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         caches = [None] * LAYERS
@@ -99,6 +100,12 @@ def main():
         doc = json.load(f)
     events = doc["traceEvents"] if isinstance(doc, dict) else doc  # torch 1.13 without kineto writes a bare array
     print(f"wrote {out}: {len(events)} events, torch {torch.__version__}")
+
+
+def main():
+    folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "traces", "examples")
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        profile_one(dtype, os.path.join(folder, f"bloom560m-2layers-cpu-torch-{name}.json"))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Command 1 of README: install what is missing, build, and run the main job on its defaults.
-# At this stage the main job lists the hardware models and does a trace round trip: a real torch.profiler trace
-# of a BLOOM-shaped model (traces/examples/) imported into a trace database, summarised, and exported for Perfetto.
+# At this stage the main job lists the hardware models and does a trace round trip: two real torch.profiler traces
+# of a BLOOM-shaped model on this CPU (fp32 and bf16, traces/examples/) imported into one trace database,
+# summarised, compared, and exported for Perfetto. Later issues make it a real simulation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,13 +17,19 @@ mkdir -p "$out"
 echo "== hpusim models list"
 $hpusim models list
 echo
-echo "== hpusim trace import traces/examples/bloom560m-2layers-cpu-torch.json -o $out/example.sqlite"
-$hpusim trace import traces/examples/bloom560m-2layers-cpu-torch.json -o "$out/example.sqlite" --label "torch cpu eager"
+ex=traces/examples/bloom560m-2layers-cpu-torch
+echo "== hpusim trace import $ex-fp32.json -o $out/example.sqlite --label fp32"
+$hpusim trace import "$ex-fp32.json" -o "$out/example.sqlite" --label fp32
+echo "== hpusim trace import $ex-bf16.json -o $out/example.sqlite --append --label bf16"
+$hpusim trace import "$ex-bf16.json" -o "$out/example.sqlite" --append --label bf16
 echo
-echo "== hpusim trace summary $out/example.sqlite --top 8"
-$hpusim trace summary "$out/example.sqlite" --top 8
+echo "== hpusim trace summary $out/example.sqlite --run 2 --top 8"
+$hpusim trace summary "$out/example.sqlite" --run 2 --top 8
 echo
-echo "== hpusim trace export $out/example.sqlite --perfetto $out/example.perfetto.json"
-$hpusim trace export "$out/example.sqlite" --perfetto "$out/example.perfetto.json"
+echo "== hpusim trace compare $out/example.sqlite --run-a 1 --run-b 2 --top 8"
+$hpusim trace compare "$out/example.sqlite" --run-a 1 --run-b 2 --top 8
+echo
+echo "== hpusim trace export $out/example.sqlite --run 2 --perfetto $out/example.perfetto.json"
+$hpusim trace export "$out/example.sqlite" --run 2 --perfetto "$out/example.perfetto.json"
 echo
 echo "Done. The binary is $hpusim; open $out/example.perfetto.json in https://ui.perfetto.dev"

@@ -161,19 +161,22 @@ Comparison compare(const TraceSummary& a, const TraceSummary& b) {
   return c;
 }
 
-std::string render_comparison(const Comparison& c) {
+std::string render_comparison(const Comparison& c, std::size_t top) {
   std::string out = fmt::format("{}\n{}\n\n", c.a_label, c.b_label);
   TextTable t({"", "A", "B", "B - A", "B / A"}, {false, true, true, true, true});
   for (const auto& r : c.totals)
     t.add_row({r.what, format_duration(r.a_ps), format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps),
                ratio(r.a_ps, r.b_ps)});
   out += t.render();
-  out += "\nper op kind (span time summed over engines; largest difference first)\n";
+  out += fmt::format("\nper op kind (span time summed over engines; largest difference first{})\n",
+                     top && top < c.op_kinds.size() ? fmt::format("; {} of {}", top, c.op_kinds.size()) : "");
   TextTable k({"side op kind", "ops A", "ops B", "A", "B", "B - A", "B / A"},
               {false, true, true, true, true, true, true});
-  for (const auto& r : c.op_kinds)
+  for (std::size_t i = 0; i < c.op_kinds.size() && (top == 0 || i < top); ++i) {
+    const auto& r = c.op_kinds[i];
     k.add_row({r.what, std::to_string(r.a_count), std::to_string(r.b_count), format_duration(r.a_ps),
                format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps), ratio(r.a_ps, r.b_ps)});
+  }
   out += k.render();
   return out;
 }

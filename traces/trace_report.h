@@ -31,7 +31,8 @@ struct Comparison {
   std::vector<ComparisonRow> op_kinds; // largest |difference| first
 };
 Comparison compare(const TraceSummary& a, const TraceSummary& b);
-std::string render_comparison(const Comparison& c);
+// top: op-kind rows to show (0 = all).
+std::string render_comparison(const Comparison& c, std::size_t top = 0);
 nlohmann::json comparison_json(const Comparison& c);
 
 }  // namespace hpusim::traces

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
   hpusim::sim::init_systemc();
   hpusim::traces::install_interrupt_handlers();
 
-  CLI::App app{"hpusim: a cycle-approximate simulator and performance model of AI accelerators (Gaudi, A100, H100)\n"
-               "running BLOOM-style inference in eager, lazy and graph modes, with SQLite timing traces."};
+  CLI::App app{"hpusim: a cycle-approximate performance model of AI accelerators (Intel Gaudi, Gaudi2; NVIDIA A100,\n"
+               "H100) for BLOOM-style inference, with timing traces in SQLite."};
   app.set_version_flag("--version", std::string("hpusim ") + hpusim::kVersion);
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -190,6 +190,14 @@ void merge_into(json& base, const json& over, const std::string& source_note) {
   }
 }
 
+// Presets are found by absolute path; name them relative to the current folder when they are inside it.
+fs::path display_path(const fs::path& p) {
+  std::error_code ec;
+  const auto rel = fs::relative(p, ec);
+  if (ec || rel.empty() || rel.native().rfind("..", 0) == 0) return p;
+  return rel;
+}
+
 fs::path locate(const std::string& name_or_path, const fs::path& dir, const fs::path& relative_to) {
   const fs::path as_path(name_or_path);
   if (name_or_path.find('/') != std::string::npos || as_path.extension() == ".json") {
@@ -198,7 +206,7 @@ fs::path locate(const std::string& name_or_path, const fs::path& dir, const fs::
     if (!fs::exists(p)) throw InputError(name_or_path, "", "no such model file");
     return p;
   }
-  const fs::path p = dir / (name_or_path + ".json");
+  const fs::path p = display_path(dir / (name_or_path + ".json"));
   if (!fs::exists(p)) {
     const auto names = list_models(dir);
     throw InputError(name_or_path, "", unknown_message("model", name_or_path, names) +

@@ -52,8 +52,8 @@ std::string render_model_list(const std::vector<HardwareModel>& models) {
 }
 
 std::string render_model_show(const HardwareModel& m, bool with_sources) {
-  std::string out = fmt::format("{}: {}\nfamily: {}\nfiles: {}\n", m.name, m.description, m.family,
-                                fmt::join(m.files, " <- "));
+  std::string out =
+      fmt::format("{}: {}\nfamily: {}\nfiles: {}\n", m.name, m.description, m.family, fmt::join(m.files, " <- "));
   if (!m.sets.empty()) out += fmt::format("overrides: --set {}\n", fmt::join(m.sets, " --set "));
   out += "\n";
   TextTable t({"key", "value", "unit", with_sources ? "source" : "meaning"}, {false, true, false, false});

@@ -37,7 +37,8 @@ void BM_RecorderSpans(benchmark::State& state) {
       hpusim::traces::SqliteRecorder rec(path, {"bench", "trace_recorder_bench", "{}", "{}"});
       const int64_t dev = rec.add_device(0, "card");
       int64_t engines[8];
-      for (int e = 0; e < 8; ++e) engines[e] = rec.add_engine(dev, "engine" + std::to_string(e), hpusim::traces::EngineKind::Vector);
+      for (int e = 0; e < 8; ++e)
+        engines[e] = rec.add_engine(dev, "engine" + std::to_string(e), hpusim::traces::EngineKind::Vector);
       int64_t t = 0;
       const auto t0 = std::chrono::steady_clock::now();
       for (int64_t i = 0; i < spans; ++i) {
@@ -69,9 +70,10 @@ void BM_SqliteAnchor(benchmark::State& state) {
     remove_db(path);
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "CREATE TABLE spans (engine_id INTEGER NOT NULL, op_id INTEGER, start_ps INTEGER NOT NULL,"
-                     " end_ps INTEGER NOT NULL); BEGIN;",
+    sqlite3_exec(db,
+                 "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "CREATE TABLE spans (engine_id INTEGER NOT NULL, op_id INTEGER, start_ps INTEGER NOT NULL,"
+                 " end_ps INTEGER NOT NULL); BEGIN;",
                  nullptr, nullptr, nullptr);
     std::string sql = "INSERT INTO spans VALUES (?,?,?,?)";
     for (int i = 1; i < 64; ++i) sql += ",(?,?,?,?)";

@@ -5,8 +5,8 @@
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "common/input_error.h"
@@ -19,8 +19,9 @@ int main(int argc, char** argv) {
   hpusim::sim::init_systemc();
   hpusim::traces::install_interrupt_handlers();
 
-  CLI::App app{"hpusim: a cycle-approximate performance model of AI accelerators (Intel Gaudi, Gaudi2; NVIDIA A100,\n"
-               "H100) for BLOOM-style inference, with timing traces in SQLite."};
+  CLI::App app{
+      "hpusim: a cycle-approximate performance model of AI accelerators (Intel Gaudi, Gaudi2; NVIDIA A100,\n"
+      "H100) for BLOOM-style inference, with timing traces in SQLite."};
   app.set_version_flag("--version", std::string("hpusim ") + hpusim::kVersion);
   app.require_subcommand(1);
   app.fallthrough(false);

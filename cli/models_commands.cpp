@@ -29,8 +29,11 @@ void add_models_commands(CLI::App& app) {
     if (list_opts->json) {
       nlohmann::json j = {{"models", nlohmann::json::array()}};
       for (const auto& m : all)
-        j["models"].push_back({{"name", m.name}, {"family", m.family}, {"description", m.description},
-                               {"file", m.files.front()}, {"derived", models::derived_figures(m)}});
+        j["models"].push_back({{"name", m.name},
+                               {"family", m.family},
+                               {"description", m.description},
+                               {"file", m.files.front()},
+                               {"derived", models::derived_figures(m)}});
       print_json(j.dump(2));
     } else {
       std::cout << models::render_model_list(all);

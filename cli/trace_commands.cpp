@@ -120,8 +120,8 @@ void add_export(CLI::App& trace) {
     if (o->run.run > 0) run = o->run.run;
     const auto stats = traces::export_chrome_trace(o->path, o->perfetto, run);
     if (o->json)
-      print_json(nlohmann::json{{"output", o->perfetto}, {"processes", stats.processes}, {"threads", stats.threads},
-                                {"events", stats.events}}
+      print_json(nlohmann::json{
+          {"output", o->perfetto}, {"processes", stats.processes}, {"threads", stats.threads}, {"events", stats.events}}
                      .dump(2));
     else
       std::cout << fmt::format("wrote {}: {} processes, {} threads, {} events\n", o->perfetto, stats.processes,
@@ -145,8 +145,11 @@ void add_import(CLI::App& trace) {
   cmd->callback([o] {
     const auto stats = traces::import_chrome_trace(o->input, o->out, o->label, command_line(), o->append);
     if (o->json)
-      print_json(nlohmann::json{{"trace", o->out}, {"run", stats.run_id}, {"devices", stats.devices},
-                                {"engines", stats.engines}, {"spans", stats.spans}}
+      print_json(nlohmann::json{{"trace", o->out},
+                                {"run", stats.run_id},
+                                {"devices", stats.devices},
+                                {"engines", stats.engines},
+                                {"spans", stats.spans}}
                      .dump(2));
     else
       std::cout << fmt::format("wrote {} (run {}): {} devices, {} engines, {} spans\n", o->out, stats.run_id,

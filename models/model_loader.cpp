@@ -62,8 +62,8 @@ void check_value(const FieldDef& f, const json& v, const std::string& where, con
   switch (f.kind) {
     case FieldKind::Integer: {
       if (!v.is_number_integer() && !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()))
-        throw InputError(where, ptr, fmt::format("expected an integer ({}), got {} {}", describe_range(f),
-                                                 type_name(v), v.dump()));
+        throw InputError(where, ptr,
+                         fmt::format("expected an integer ({}), got {} {}", describe_range(f), type_name(v), v.dump()));
       const double x = v.get<double>();
       if (x < f.min || x > f.max) throw range_error(v.dump());
       return;
@@ -95,12 +95,13 @@ void check_value(const FieldDef& f, const json& v, const std::string& where, con
         if (std::find(f.choices.begin(), f.choices.end(), dtype) == f.choices.end())
           throw InputError(where, sub, unknown_message("dtype", dtype, f.choices));
         if (!rate.is_number())
-          throw InputError(where, sub, fmt::format("expected a number ({} .. {} {}), got {}", f.min, f.max, f.unit,
-                                                   type_name(rate)));
+          throw InputError(
+              where, sub,
+              fmt::format("expected a number ({} .. {} {}), got {}", f.min, f.max, f.unit, type_name(rate)));
         const double x = rate.get<double>();
         if (!(x >= f.min && x <= f.max))
-          throw InputError(where, sub, fmt::format("{} is out of range; allowed {} .. {} {}", rate.dump(), f.min,
-                                                   f.max, f.unit));
+          throw InputError(where, sub,
+                           fmt::format("{} is out of range; allowed {} .. {} {}", rate.dump(), f.min, f.max, f.unit));
       }
       return;
     }
@@ -138,8 +139,8 @@ void check_document(const json& doc, const std::string& where) {
       if (!value.is_string() || value.get<std::string>().empty())
         throw InputError(where, ptr, "expected a non-empty string");
     } else if (key == "family") {
-      if (!value.is_string() || std::find(families().begin(), families().end(), value.get<std::string>()) ==
-                                    families().end())
+      if (!value.is_string() ||
+          std::find(families().begin(), families().end(), value.get<std::string>()) == families().end())
         throw InputError(where, ptr, fmt::format("expected one of [{}], got {}", join(families()), value.dump()));
     } else if (key == "not_modelled") {
       if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& x) { return x.is_string(); }))
@@ -156,7 +157,8 @@ void check_document(const json& doc, const std::string& where) {
       if (!value.is_object()) throw InputError(where, ptr, fmt::format("expected an object ({})", section->meaning));
       for (const auto& [field_key, field_value] : value.items()) {
         const FieldDef* field = find_field(*section, field_key);
-        if (!field) throw InputError(where, pointer(key, field_key), unknown_message("key", field_key, field_names(*section)));
+        if (!field)
+          throw InputError(where, pointer(key, field_key), unknown_message("key", field_key, field_names(*section)));
         check_value(*field, field_value, where, pointer(key, field_key));
       }
     } else {
@@ -209,8 +211,9 @@ fs::path locate(const std::string& name_or_path, const fs::path& dir, const fs::
   const fs::path p = display_path(dir / (name_or_path + ".json"));
   if (!fs::exists(p)) {
     const auto names = list_models(dir);
-    throw InputError(name_or_path, "", unknown_message("model", name_or_path, names) +
-                                           fmt::format(" in {}; or give a path to a .json file", dir.string()));
+    throw InputError(name_or_path, "",
+                     unknown_message("model", name_or_path, names) +
+                         fmt::format(" in {}; or give a path to a .json file", dir.string()));
   }
   return p;
 }
@@ -271,7 +274,8 @@ json parse_set(const std::string& assignment) {
 // Fills defaults, checks the family's sections and required fields, and the figures that must agree.
 void complete(json& doc, const std::string& where) {
   if (!doc.contains("name")) throw InputError(where, "/name", "missing (a short model name)");
-  if (!doc.contains("family")) throw InputError(where, "/family", fmt::format("missing; allowed [{}]", join(families())));
+  if (!doc.contains("family"))
+    throw InputError(where, "/family", fmt::format("missing; allowed [{}]", join(families())));
   if (!doc.contains("description")) doc["description"] = "";
   if (!doc.contains("not_modelled")) doc["not_modelled"] = json::array();
   if (!doc.contains("sources")) doc["sources"] = json::object();
@@ -285,8 +289,8 @@ void complete(json& doc, const std::string& where) {
       continue;
     }
     if (!doc.contains(s.name))
-      throw InputError(where, pointer(s.name), fmt::format("missing section ({}); required for family '{}'",
-                                                           s.meaning, family));
+      throw InputError(where, pointer(s.name),
+                       fmt::format("missing section ({}); required for family '{}'", s.meaning, family));
     json& sec = doc[s.name];
     for (const auto& f : s.fields) {
       if (sec.contains(f.key)) continue;
@@ -307,12 +311,11 @@ void complete(json& doc, const std::string& where) {
   const auto cards = fabric["cards_per_server"].get<int64_t>();
   const auto links = fabric["links_per_card"].get<int64_t>();
   if (topology == "roce-mesh") {
-    if (per_peer < 1)
-      throw InputError(where, "/fabric/links_per_peer", "must be >= 1 for topology roce-mesh");
+    if (per_peer < 1) throw InputError(where, "/fabric/links_per_peer", "must be >= 1 for topology roce-mesh");
     if (per_peer * (cards - 1) > links)
-      throw InputError(where, "/fabric/links_per_peer",
-                       fmt::format("{} links to each of {} peers exceed links_per_card = {}", per_peer, cards - 1,
-                                   links));
+      throw InputError(
+          where, "/fabric/links_per_peer",
+          fmt::format("{} links to each of {} peers exceed links_per_card = {}", per_peer, cards - 1, links));
   } else if (per_peer != 0) {
     throw InputError(where, "/fabric/links_per_peer", "must be 0 (or absent) for topology nvswitch");
   }
@@ -334,26 +337,30 @@ HardwareModel build(const json& doc) {
   auto d = [](const json& s, const char* k) { return s.at(k).get<double>(); };
   if (m.is_gaudi()) {
     const json& mme = doc["mme"];
-    m.mme = MmeSpec{i(mme, "count"), i(mme, "rows"), i(mme, "cols"), d(mme, "clock_MHz"),
-                    rates_of(mme["dtype_rate"]), i(mme, "pipeline_latency_cycles")};
+    m.mme = MmeSpec{i(mme, "count"),
+                    i(mme, "rows"),
+                    i(mme, "cols"),
+                    d(mme, "clock_MHz"),
+                    rates_of(mme["dtype_rate"]),
+                    i(mme, "pipeline_latency_cycles")};
     const json& tpc = doc["tpc"];
-    m.tpc = TpcSpec{i(tpc, "count"), i(tpc, "vector_bits"), i(tpc, "vliw_slots"), d(tpc, "clock_MHz"),
-                    i(tpc, "local_memory_KiB"), d(tpc, "transcendental_cycles")};
+    m.tpc = TpcSpec{i(tpc, "count"),     i(tpc, "vector_bits"),      i(tpc, "vliw_slots"),
+                    d(tpc, "clock_MHz"), i(tpc, "local_memory_KiB"), d(tpc, "transcendental_cycles")};
     m.dma = DmaSpec{i(doc["dma"], "engines"), d(doc["dma"], "bandwidth_GBps")};
     m.sram = SramSpec{d(doc["sram"], "capacity_MiB"), d(doc["sram"], "bandwidth_GBps")};
   } else {
     const json& sm = doc["sm"];
-    m.sm = SmSpec{i(sm, "count"),      i(sm, "tensor_cores_per_sm"), d(sm, "clock_MHz"),
-                  rates_of(sm["tensor_flops_per_clock"]), i(sm, "fp32_lanes"), i(sm, "shared_memory_KiB"),
-                  i(sm, "max_threads")};
+    m.sm = SmSpec{
+        i(sm, "count"),      i(sm, "tensor_cores_per_sm"), d(sm, "clock_MHz"),  rates_of(sm["tensor_flops_per_clock"]),
+        i(sm, "fp32_lanes"), i(sm, "shared_memory_KiB"),   i(sm, "max_threads")};
     m.l2 = L2Spec{d(doc["l2"], "capacity_MiB"), d(doc["l2"], "bandwidth_GBps")};
   }
   const json& hbm = doc["hbm"];
   m.hbm = HbmSpec{d(hbm, "capacity_GiB"), d(hbm, "bandwidth_GBps"), i(hbm, "stacks"), d(hbm, "latency_ns")};
   const json& f = doc["fabric"];
-  m.fabric = FabricSpec{f["topology"].get<std::string>(), i(f, "cards_per_server"), i(f, "links_per_card"),
-                        i(f, "links_per_peer"),         d(f, "link_bandwidth_GBps"), i(f, "scale_out_links"),
-                        d(f, "latency_us")};
+  m.fabric = FabricSpec{
+      f["topology"].get<std::string>(), i(f, "cards_per_server"), i(f, "links_per_card"), i(f, "links_per_peer"),
+      d(f, "link_bandwidth_GBps"),      i(f, "scale_out_links"),  d(f, "latency_us")};
   const json& h = doc["host_link"];
   m.host_link = HostLinkSpec{i(h, "pcie_generation"), i(h, "lanes"), d(h, "bandwidth_GBps"), d(h, "latency_us")};
   m.power = PowerSpec{d(doc["power"], "tdp_W")};

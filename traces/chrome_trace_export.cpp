@@ -46,8 +46,8 @@ ExportStats export_chrome_trace(const std::string& trace_path, const std::string
   out << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"hpusim\",\"run\":" << run << "},\"traceEvents\":[";
 
   // Processes: the host first, then cards by number; pid = device id, sort index fixes the order in the viewer.
-  Statement devices = db.prepare(
-      "SELECT id, kind, card, name FROM devices WHERE run_id = ? ORDER BY kind DESC, card, id");
+  Statement devices =
+      db.prepare("SELECT id, kind, card, name FROM devices WHERE run_id = ? ORDER BY kind DESC, card, id");
   devices.bind(1, run);
   int64_t sort_index = 0;
   while (devices.step()) {

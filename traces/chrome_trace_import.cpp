@@ -132,8 +132,7 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
       throw InputError(json_path, "/traceEvents", "missing; expected a trace-event array or {\"traceEvents\": [...]}");
     events = &root["traceEvents"];
   }
-  if (!events->is_array())
-    throw InputError(json_path, "/traceEvents", "expected an array of trace events");
+  if (!events->is_array()) throw InputError(json_path, "/traceEvents", "expected an array of trace events");
 
   std::map<std::string, std::string> process_names;
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> thread_names;  // name, kind
@@ -149,7 +148,8 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
     const Json* args = e.contains("args") && e["args"].is_object() ? &e["args"] : nullptr;
     if (ph == "M") {
       if (name == "process_name" && args) process_names[pid] = arg_text(args, "name");
-      if (name == "thread_name" && args) thread_names[{pid, tid}] = {arg_text(args, "name"), arg_text(args, "hpusim_kind")};
+      if (name == "thread_name" && args)
+        thread_names[{pid, tid}] = {arg_text(args, "name"), arg_text(args, "hpusim_kind")};
     } else if (ph == "X") {
       const long double ts = number_at(e, "ts", json_path, i);
       const long double dur = e.contains("dur") ? number_at(e, "dur", json_path, i) : 0;
@@ -170,8 +170,7 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
       spans.push_back(b);
     }
   }
-  if (spans.empty())
-    throw InputError(json_path, "/traceEvents", "no complete (X) or begin/end (B/E) events to import");
+  if (spans.empty()) throw InputError(json_path, "/traceEvents", "no complete (X) or begin/end (B/E) events to import");
 
   long double origin = spans.front().start_us;
   for (const auto& s : spans) origin = std::min(origin, s.start_us);
@@ -214,7 +213,8 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
     const auto key = std::make_pair(s.pid, s.tid);
     if (!engine_ids.count(key)) {
       const auto it = thread_names.find(key);
-      const std::string tname = it != thread_names.end() && !it->second.first.empty() ? it->second.first : "thread " + s.tid;
+      const std::string tname =
+          it != thread_names.end() && !it->second.first.empty() ? it->second.first : "thread " + s.tid;
       auto kind = it != thread_names.end() ? engine_kind_from_string(it->second.second) : std::nullopt;
       if (!kind) kind = guess_engine_kind(tname + " " + s.cat, device_is_host[s.pid]);
       engine_ids[key] = recorder.add_engine(device_ids[s.pid], tname, *kind);

@@ -39,8 +39,8 @@ void prepare_schema(Database& db, bool append) {
   if (append) {
     const int version = db.user_version();
     if (version != kSchemaVersion)
-      throw InputError(db.path(), "", fmt::format("cannot append: schema version {} is not this tool's {}", version,
-                                                  kSchemaVersion));
+      throw InputError(db.path(), "",
+                       fmt::format("cannot append: schema version {} is not this tool's {}", version, kSchemaVersion));
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
     return;
   }
@@ -57,28 +57,37 @@ void prepare_schema(Database& db, bool append) {
 
 std::string_view to_string(EngineKind kind) {
   switch (kind) {
-    case EngineKind::Matrix: return "matrix";
-    case EngineKind::Vector: return "vector";
-    case EngineKind::Dma: return "dma";
-    case EngineKind::Memory: return "memory";
-    case EngineKind::Fabric: return "fabric";
-    case EngineKind::Host: return "host";
+    case EngineKind::Matrix:
+      return "matrix";
+    case EngineKind::Vector:
+      return "vector";
+    case EngineKind::Dma:
+      return "dma";
+    case EngineKind::Memory:
+      return "memory";
+    case EngineKind::Fabric:
+      return "fabric";
+    case EngineKind::Host:
+      return "host";
   }
   return "host";
 }
 
 std::optional<EngineKind> engine_kind_from_string(std::string_view text) {
-  for (EngineKind k : {EngineKind::Matrix, EngineKind::Vector, EngineKind::Dma, EngineKind::Memory,
-                       EngineKind::Fabric, EngineKind::Host})
+  for (EngineKind k : {EngineKind::Matrix, EngineKind::Vector, EngineKind::Dma, EngineKind::Memory, EngineKind::Fabric,
+                       EngineKind::Host})
     if (to_string(k) == text) return k;
   return std::nullopt;
 }
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::Incomplete: return "incomplete";
-    case RunStatus::Complete: return "complete";
-    case RunStatus::Failed: return "failed";
+    case RunStatus::Incomplete:
+      return "incomplete";
+    case RunStatus::Complete:
+      return "complete";
+    case RunStatus::Failed:
+      return "failed";
   }
   return "incomplete";
 }
@@ -239,8 +248,7 @@ void SqliteRecorder::counter(std::optional<int64_t> engine_id, std::string_view 
   s.step();
 }
 
-void SqliteRecorder::metric(std::string_view name, std::string_view unit, double value,
-                            std::string_view description) {
+void SqliteRecorder::metric(std::string_view name, std::string_view unit, double value, std::string_view description) {
   Statement s = db_.prepare("INSERT INTO metrics (run_id, name, unit, value, description) VALUES (?,?,?,?,?)");
   s.bind(1, run_id_);
   s.bind(2, name);

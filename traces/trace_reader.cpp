@@ -61,7 +61,8 @@ TraceSummary TraceReader::summary(int64_t run_id) {
   TraceSummary t;
   t.run = run(run_id);
   {
-    Statement s = db_.prepare("SELECT makespan_ps, host_busy_ps, device_busy_ps FROM host_device_split WHERE run_id = ?");
+    Statement s =
+        db_.prepare("SELECT makespan_ps, host_busy_ps, device_busy_ps FROM host_device_split WHERE run_id = ?");
     s.bind(1, run_id);
     if (s.step()) {
       t.makespan_ps = s.column_int(0);

@@ -38,8 +38,8 @@ struct TraceSummary {
   RunRow run;
   int64_t makespan_ps = 0, host_busy_ps = 0, device_busy_ps = 0;
   int64_t op_count = 0, span_count = 0, compile_count = 0, compile_ps = 0;
-  std::vector<EngineUse> engines;     // device order, then engine id
-  std::vector<OpKindTime> op_kinds;   // most time first
+  std::vector<EngineUse> engines;    // device order, then engine id
+  std::vector<OpKindTime> op_kinds;  // most time first
   std::vector<MetricRow> metrics;
 };
 
@@ -54,7 +54,7 @@ struct OpFilter {
   std::optional<std::string> kind;    // op kind, exact
   std::optional<std::string> engine;  // engine name, exact
   std::optional<int64_t> step;
-  std::size_t limit = 50;             // 0 = all
+  std::size_t limit = 50;  // 0 = all
 };
 
 class TraceReader {

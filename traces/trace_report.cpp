@@ -88,9 +88,14 @@ std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
 
 nlohmann::json summary_json(const TraceSummary& t) {
   nlohmann::json j;
-  j["run"] = {{"id", t.run.id},          {"label", t.run.label},   {"status", t.run.status},
-              {"status_detail", t.run.status_detail}, {"tool", t.run.tool}, {"started_utc", t.run.started_utc},
-              {"finished_utc", t.run.finished_utc},   {"command", t.run.command}};
+  j["run"] = {{"id", t.run.id},
+              {"label", t.run.label},
+              {"status", t.run.status},
+              {"status_detail", t.run.status_detail},
+              {"tool", t.run.tool},
+              {"started_utc", t.run.started_utc},
+              {"finished_utc", t.run.finished_utc},
+              {"command", t.run.command}};
   j["makespan_ps"] = t.makespan_ps;
   j["host_busy_ps"] = t.host_busy_ps;
   j["device_busy_ps"] = t.device_busy_ps;
@@ -100,13 +105,18 @@ nlohmann::json summary_json(const TraceSummary& t) {
   j["compile_ps"] = t.compile_ps;
   j["engines"] = nlohmann::json::array();
   for (const auto& e : t.engines)
-    j["engines"].push_back({{"device", e.device},       {"device_kind", e.device_kind}, {"card", e.card ? nlohmann::json(*e.card) : nlohmann::json()},
-                            {"engine", e.engine},       {"kind", e.engine_kind},        {"spans", e.spans},
-                            {"busy_ps", e.busy_ps},     {"busy_fraction", e.busy_fraction}});
+    j["engines"].push_back({{"device", e.device},
+                            {"device_kind", e.device_kind},
+                            {"card", e.card ? nlohmann::json(*e.card) : nlohmann::json()},
+                            {"engine", e.engine},
+                            {"kind", e.engine_kind},
+                            {"spans", e.spans},
+                            {"busy_ps", e.busy_ps},
+                            {"busy_fraction", e.busy_fraction}});
   j["op_kinds"] = nlohmann::json::array();
   for (const auto& k : t.op_kinds)
-    j["op_kinds"].push_back({{"side", k.device_kind}, {"kind", k.op_kind}, {"ops", k.ops}, {"spans", k.spans},
-                             {"total_ps", k.total_ps}});
+    j["op_kinds"].push_back(
+        {{"side", k.device_kind}, {"kind", k.op_kind}, {"ops", k.ops}, {"spans", k.spans}, {"total_ps", k.total_ps}});
   j["metrics"] = nlohmann::json::object();
   for (const auto& m : t.metrics) j["metrics"][m.name] = {{"value", m.value}, {"unit", m.unit}};
   return j;
@@ -124,11 +134,20 @@ std::string render_ops(const std::vector<OpRow>& ops) {
 nlohmann::json ops_json(const std::vector<OpRow>& ops) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& o : ops)
-    out.push_back({{"op_id", o.op_id},     {"name", o.name},       {"kind", o.kind},        {"shapes", o.shapes},
-                   {"dtype", o.dtype},     {"phase", o.phase},     {"engine", o.engine},    {"device", o.device},
+    out.push_back({{"op_id", o.op_id},
+                   {"name", o.name},
+                   {"kind", o.kind},
+                   {"shapes", o.shapes},
+                   {"dtype", o.dtype},
+                   {"phase", o.phase},
+                   {"engine", o.engine},
+                   {"device", o.device},
                    {"step", o.step ? nlohmann::json(*o.step) : nlohmann::json()},
                    {"graph_id", o.graph_id ? nlohmann::json(*o.graph_id) : nlohmann::json()},
-                   {"flops", o.flops},     {"bytes", o.bytes},     {"start_ps", o.start_ps}, {"end_ps", o.end_ps}});
+                   {"flops", o.flops},
+                   {"bytes", o.bytes},
+                   {"start_ps", o.start_ps},
+                   {"end_ps", o.end_ps}});
   return {{"ops", out}};
 }
 
@@ -185,8 +204,12 @@ nlohmann::json comparison_json(const Comparison& c) {
   auto rows = [](const std::vector<ComparisonRow>& v) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : v)
-      out.push_back({{"what", r.what}, {"a_ps", r.a_ps}, {"b_ps", r.b_ps}, {"diff_ps", r.b_ps - r.a_ps},
-                     {"a_count", r.a_count}, {"b_count", r.b_count}});
+      out.push_back({{"what", r.what},
+                     {"a_ps", r.a_ps},
+                     {"b_ps", r.b_ps},
+                     {"diff_ps", r.b_ps - r.a_ps},
+                     {"a_count", r.a_count},
+                     {"b_count", r.b_count}});
     return out;
   };
   return {{"a", c.a_label}, {"b", c.b_label}, {"totals", rows(c.totals)}, {"op_kinds", rows(c.op_kinds)}};

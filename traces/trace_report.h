@@ -27,8 +27,8 @@ struct ComparisonRow {
 };
 struct Comparison {
   std::string a_label, b_label;
-  std::vector<ComparisonRow> totals;   // makespan, host busy, device busy, compile
-  std::vector<ComparisonRow> op_kinds; // largest |difference| first
+  std::vector<ComparisonRow> totals;    // makespan, host busy, device busy, compile
+  std::vector<ComparisonRow> op_kinds;  // largest |difference| first
 };
 Comparison compare(const TraceSummary& a, const TraceSummary& b);
 // top: op-kind rows to show (0 = all).

@@ -108,11 +108,15 @@ TEST(Cli, TraceCommandsRoundTrip) {
   const auto ops = only_json(run_cli({"trace", "ops", dir.file("t.sqlite"), "--kind", "gemm", "--json"}));
   ASSERT_EQ(ops["ops"].size(), 1u);
   EXPECT_EQ(ops["ops"][0]["flops"], 1000);
-  const auto exp = only_json(run_cli({"trace", "export", dir.file("t.sqlite"), "--perfetto", dir.file("o.json"), "--json"}));
+  const auto exp =
+      only_json(run_cli({"trace", "export", dir.file("t.sqlite"), "--perfetto", dir.file("o.json"), "--json"}));
   EXPECT_EQ(exp["events"], 2);
   EXPECT_TRUE(nlohmann::json::accept(test::read_file(dir.file("o.json"))));
-  EXPECT_EQ(run_cli({"trace", "import", dir.file("o.json"), "-o", dir.file("t.sqlite"), "--append", "--label", "again"}).status, 0);
-  const auto cmp = only_json(run_cli({"trace", "compare", dir.file("t.sqlite"), "--run-a", "1", "--run-b", "2", "--json"}));
+  EXPECT_EQ(run_cli({"trace", "import", dir.file("o.json"), "-o", dir.file("t.sqlite"), "--append", "--label", "again"})
+                .status,
+            0);
+  const auto cmp =
+      only_json(run_cli({"trace", "compare", dir.file("t.sqlite"), "--run-a", "1", "--run-b", "2", "--json"}));
   EXPECT_EQ(cmp["totals"][0]["diff_ps"], 0);
 }
 

@@ -34,7 +34,7 @@ TEST(ModelFiles, DerivedPeaksMatchTheDatasheets) {
     double tflops;
   };
   const std::vector<Case> cases{
-      {"gaudi2", "bf16", 432}, {"gaudi2", "fp8", 865},      {"gaudi", "bf16", 60},      {"a100-80gb", "bf16", 312},
+      {"gaudi2", "bf16", 432},    {"gaudi2", "fp8", 865},     {"gaudi", "bf16", 60},      {"a100-80gb", "bf16", 312},
       {"a100-80gb", "fp16", 312}, {"a100-80gb", "tf32", 156}, {"a100-80gb", "int8", 624}, {"a100-40gb", "bf16", 312},
       {"h100-sxm", "bf16", 989},  {"h100-sxm", "fp8", 1979},  {"h100-sxm", "tf32", 495},
   };
@@ -134,33 +134,33 @@ TEST_P(BadModelFile, IsRejectedNamingFileKeyAndAllowedValues) {
 
 INSTANTIATE_TEST_SUITE_P(
     Loader, BadModelFile,
-    testing::Values(
-        BadCase{"truncated", R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": 3)", "", "malformed JSON"},
-        BadCase{"not_an_object", "[1, 2]", "", "one JSON object"},
-        BadCase{"unknown_section", R"({"base": "gaudi2", "hmb": {}})", "/hmb", "did you mean 'hbm'"},
-        BadCase{"unknown_key", R"({"base": "gaudi2", "hbm": {"bandwith_GBps": 1}})", "/hbm/bandwith_GBps",
-                "did you mean 'bandwidth_GBps'"},
-        BadCase{"zero_engines", R"({"base": "gaudi2", "mme": {"count": 0}})", "/mme/count", "allowed 1 .. 64"},
-        BadCase{"negative_bandwidth", R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": -5}})", "/hbm/bandwidth_GBps",
-                "out of range"},
-        BadCase{"string_for_number", R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": "fast"}})",
-                "/hbm/bandwidth_GBps", "expected a number"},
-        BadCase{"fraction_for_integer", R"({"base": "gaudi2", "tpc": {"count": 2.5}})", "/tpc/count",
-                "expected an integer"},
-        BadCase{"bad_choice", R"({"base": "gaudi2", "fabric": {"topology": "torus"}})", "/fabric/topology",
-                "allowed: roce-mesh, nvswitch"},
-        BadCase{"bad_dtype", R"({"base": "gaudi2", "mme": {"dtype_rate": {"bf17": 1}}})", "/mme/dtype_rate/bf17",
-                "did you mean 'bf16'"},
-        BadCase{"bad_family", R"({"base": "gaudi2", "family": "tpu"})", "/family", "gaudi, nvidia-gpu"},
-        BadCase{"wrong_family_section", R"({"base": "gaudi2", "l2": {"capacity_MiB": 1}})", "/l2",
-                "not used by family 'gaudi'"},
-        BadCase{"missing_section", R"({"name": "x", "family": "gaudi"})", "/mme", "missing section"},
-        BadCase{"missing_field", R"({"base": "gaudi2", "mme": null})", "/mme", "expected an object"},
-        BadCase{"unknown_source", R"({"base": "gaudi2", "sources": {"hbm.speed": "x"}})", "/sources/hbm.speed",
-                "unknown field"},
-        BadCase{"mesh_over_subscribed", R"({"base": "gaudi2", "fabric": {"links_per_peer": 4}})",
-                "/fabric/links_per_peer", "exceed links_per_card = 21"},
-        BadCase{"missing_base", R"({"base": "gaudi9"})", "/base", "did you mean 'gaudi"}),
+    testing::Values(BadCase{"truncated", R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": 3)", "", "malformed JSON"},
+                    BadCase{"not_an_object", "[1, 2]", "", "one JSON object"},
+                    BadCase{"unknown_section", R"({"base": "gaudi2", "hmb": {}})", "/hmb", "did you mean 'hbm'"},
+                    BadCase{"unknown_key", R"({"base": "gaudi2", "hbm": {"bandwith_GBps": 1}})", "/hbm/bandwith_GBps",
+                            "did you mean 'bandwidth_GBps'"},
+                    BadCase{"zero_engines", R"({"base": "gaudi2", "mme": {"count": 0}})", "/mme/count",
+                            "allowed 1 .. 64"},
+                    BadCase{"negative_bandwidth", R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": -5}})",
+                            "/hbm/bandwidth_GBps", "out of range"},
+                    BadCase{"string_for_number", R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": "fast"}})",
+                            "/hbm/bandwidth_GBps", "expected a number"},
+                    BadCase{"fraction_for_integer", R"({"base": "gaudi2", "tpc": {"count": 2.5}})", "/tpc/count",
+                            "expected an integer"},
+                    BadCase{"bad_choice", R"({"base": "gaudi2", "fabric": {"topology": "torus"}})", "/fabric/topology",
+                            "allowed: roce-mesh, nvswitch"},
+                    BadCase{"bad_dtype", R"({"base": "gaudi2", "mme": {"dtype_rate": {"bf17": 1}}})",
+                            "/mme/dtype_rate/bf17", "did you mean 'bf16'"},
+                    BadCase{"bad_family", R"({"base": "gaudi2", "family": "tpu"})", "/family", "gaudi, nvidia-gpu"},
+                    BadCase{"wrong_family_section", R"({"base": "gaudi2", "l2": {"capacity_MiB": 1}})", "/l2",
+                            "not used by family 'gaudi'"},
+                    BadCase{"missing_section", R"({"name": "x", "family": "gaudi"})", "/mme", "missing section"},
+                    BadCase{"missing_field", R"({"base": "gaudi2", "mme": null})", "/mme", "expected an object"},
+                    BadCase{"unknown_source", R"({"base": "gaudi2", "sources": {"hbm.speed": "x"}})",
+                            "/sources/hbm.speed", "unknown field"},
+                    BadCase{"mesh_over_subscribed", R"({"base": "gaudi2", "fabric": {"links_per_peer": 4}})",
+                            "/fabric/links_per_peer", "exceed links_per_card = 21"},
+                    BadCase{"missing_base", R"({"base": "gaudi9"})", "/base", "did you mean 'gaudi"}),
     [](const testing::TestParamInfo<BadCase>& p) { return p.param.label; });
 
 TEST(ModelLoader, MissingRequiredFieldIsNamed) {
@@ -185,9 +185,9 @@ TEST(ModelLoader, BaseCycleIsAnErrorNotARecursionCrash) {
 }
 
 TEST(ModelLoader, BadSetAssignments) {
-  EXPECT_THROW(load("gaudi2", {"hbm.bandwidth_GBps"}), InputError);           // no value
-  EXPECT_THROW(load("gaudi2", {"hbm.bandwidth_GBps=fast"}), InputError);      // string for number
-  EXPECT_THROW(load("gaudi2", {"hbm.speed=3"}), InputError);                  // unknown key
+  EXPECT_THROW(load("gaudi2", {"hbm.bandwidth_GBps"}), InputError);       // no value
+  EXPECT_THROW(load("gaudi2", {"hbm.bandwidth_GBps=fast"}), InputError);  // string for number
+  EXPECT_THROW(load("gaudi2", {"hbm.speed=3"}), InputError);              // unknown key
   try {
     load("gaudi2", {"fabric.links_per_peer=5"});
     FAIL();

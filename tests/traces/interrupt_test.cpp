@@ -24,7 +24,8 @@ std::string scalar(const std::string& path, const char* sql) {
   sqlite3_stmt* s = nullptr;
   sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
   std::string out = "(no row)";
-  if (sqlite3_step(s) == SQLITE_ROW) out = sqlite3_column_text(s, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(s, 0)) : "NULL";
+  if (sqlite3_step(s) == SQLITE_ROW)
+    out = sqlite3_column_text(s, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(s, 0)) : "NULL";
   sqlite3_finalize(s);
   sqlite3_close(db);
   return out;

@@ -219,3 +219,13 @@ TEST(FormatDuration, PicksTheLargestUnitAboveOne) {
 
 }  // namespace
 }  // namespace hpusim::traces
+
+namespace hpusim::traces {
+namespace {
+TEST(TraceDocs, TraceDatabaseMarkdownHoldsTheExactSchema) {
+  const std::string doc = test::read_file(test::source_dir() + "/docs/TRACE_DATABASE.md");
+  for (const char* sql : {kCreateTables, kCreateIndexes, kCreateViews})
+    EXPECT_NE(doc.find(sql), std::string::npos) << "docs/TRACE_DATABASE.md is out of date with traces/schema.h";
+}
+}  // namespace
+}  // namespace hpusim::traces

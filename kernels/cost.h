@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// What a kernel costs, described without running it: the timing model (issue 5) reads only this, never tensor
+// values. A kernel that uses several engine classes (attention: products on the matrix engine, softmax on the
+// vector cores) lists one part per class.
+#pragma once
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace hpusim::kernels {
+
+enum class EngineClass { matrix, vector, data_movement, collective };
+std::string_view name(EngineClass e);
+
+struct CostPart {
+  EngineClass engine;
+  double flops = 0;  // multiply-add = 2; a transcendental counts as 1 (its extra cycles are the device's business)
+  int64_t bytes_read = 0, bytes_written = 0;
+  int64_t transcendentals = 0;  // exp, tanh, rsqrt, log evaluations
+};
+
+struct KernelCost {
+  std::vector<CostPart> parts;
+  double flops() const;
+  int64_t bytes_read() const;
+  int64_t bytes_written() const;
+  // The class with the most flops, or the first part's when none computes.
+  EngineClass main_engine() const;
+};
+
+}  // namespace hpusim::kernels

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kernels/gemm.h"
+
+#include <cblas.h>
+
+#include <cmath>
+
+#include "kernels/formats/round.h"
+
+namespace hpusim::kernels {
+namespace {
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw KernelError(what);
+}
+
+int64_t in_bytes(int64_t n, DType t) { return n * static_cast<int64_t>(size_bytes(t)); }
+
+float fp8_max(DType t) { return fp8_format(t).max_finite; }
+
+float pick_scale(const std::vector<float>& v, DType format, bool pow2) {
+  float amax = 0;
+  for (float x : v) amax = std::max(amax, std::fabs(x));
+  float s = amax > 0 ? amax / fp8_max(format) : 1.0f;
+  if (pow2) s = std::exp2(std::ceil(std::log2(s)));
+  return s;
+}
+
+}  // namespace
+
+DType gemm_output_dtype(DType input) {
+  switch (input) {
+    case DType::fp32:
+    case DType::bf16:
+    case DType::fp16: return input;
+    case DType::fp8e4m3:
+    case DType::fp8e4m3fnuz:
+    case DType::fp8e5m2: return DType::bf16;
+    default: throw KernelError("matrix products take a floating-point format, not " + std::string(name(input)));
+  }
+}
+
+void sgemm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool b_transposed) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    std::fill(c, c + m * n, 0.0f);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(k), b,
+              static_cast<int>(b_transposed ? k : n), 0.0f, c, static_cast<int>(n));
+}
+
+std::vector<float> rounded_floats(const Tensor& t, DType dtype) {
+  std::vector<float> v = t.to_floats();
+  if (t.dtype() != dtype) round_buffer(dtype, v.data(), v.size());
+  return v;
+}
+
+Tensor gemm(const Tensor& a, const Tensor& b, DType dtype) {
+  require(a.rank() == 2 && b.rank() == 2, "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " +
+                                              shape_text(b.shape()));
+  require(a.dim(1) == b.dim(0), "gemm: inner dimensions differ: " + shape_text(a.shape()) + " x " + shape_text(b.shape()));
+  const DType out_dtype = gemm_output_dtype(dtype);
+  const auto av = rounded_floats(a, dtype), bv = rounded_floats(b, dtype);
+  std::vector<float> c(static_cast<std::size_t>(a.dim(0) * b.dim(1)));
+  sgemm(av.data(), bv.data(), c.data(), a.dim(0), b.dim(1), a.dim(1), false);
+  return Tensor::from_floats({a.dim(0), b.dim(1)}, out_dtype, c);
+}
+
+Tensor batched_gemm(const Tensor& a, const Tensor& b, DType dtype) {
+  require(a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
+          "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
+  const int64_t batch = a.dim(0), m = a.dim(1), k = a.dim(2), n = b.dim(2);
+  const auto av = rounded_floats(a, dtype), bv = rounded_floats(b, dtype);
+  std::vector<float> c(static_cast<std::size_t>(batch * m * n));
+  for (int64_t i = 0; i < batch; ++i) sgemm(av.data() + i * m * k, bv.data() + i * k * n, c.data() + i * m * n, m, n, k, false);
+  return Tensor::from_floats({batch, m, n}, gemm_output_dtype(dtype), c);
+}
+
+KernelCost gemm_cost(int64_t batch, int64_t m, int64_t n, int64_t k, DType dtype) {
+  CostPart p{EngineClass::matrix};
+  p.flops = 2.0 * static_cast<double>(batch) * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  p.bytes_read = in_bytes(batch * (m * k + k * n), dtype);
+  p.bytes_written = in_bytes(batch * m * n, gemm_output_dtype(dtype));
+  return {{p}};
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias, DType dtype) {
+  require(x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
+          "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
+  const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / std::max<int64_t>(in, 1);
+  if (bias) require(bias->numel() == out, "linear: bias must have " + std::to_string(out) + " values, got " + shape_text(bias->shape()));
+  const auto xv = rounded_floats(x, dtype), wv = rounded_floats(w, dtype);
+  std::vector<float> y(static_cast<std::size_t>(rows * out));
+  sgemm(xv.data(), wv.data(), y.data(), rows, out, in, true);
+  if (bias) {
+    const auto bv = rounded_floats(*bias, dtype);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < out; ++o) y[static_cast<std::size_t>(r * out + o)] += bv[static_cast<std::size_t>(o)];
+  }
+  Shape shape = x.shape();
+  shape.back() = out;
+  return Tensor::from_floats(shape, gemm_output_dtype(dtype), y);
+}
+
+KernelCost linear_cost(int64_t rows, int64_t in, int64_t out, bool bias, DType dtype) {
+  KernelCost c = gemm_cost(1, rows, out, in, dtype);
+  if (bias) {
+    c.parts[0].flops += static_cast<double>(rows * out);
+    c.parts[0].bytes_read += in_bytes(out, dtype);
+  }
+  return c;
+}
+
+Fp8MatmulResult fp8_matmul(const Tensor& a, const Tensor& b, const Fp8MatmulOptions& o) {
+  require(a.rank() == 2 && b.rank() == 2 && a.dim(1) == b.dim(0),
+          "fp8 matmul: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
+  (void)fp8_format(o.format);  // KernelError unless an fp8 format
+  std::vector<float> av = a.to_floats(), bv = b.to_floats();
+  const float sa = o.scale_a ? *o.scale_a : pick_scale(av, o.format, o.pow2_scales);
+  const float sb = o.scale_b ? *o.scale_b : pick_scale(bv, o.format, o.pow2_scales);
+  require(sa > 0 && sb > 0 && std::isfinite(sa) && std::isfinite(sb), "fp8 matmul: scales must be finite and > 0");
+  for (float& x : av) x = round_to(o.format, x / sa);
+  for (float& x : bv) x = round_to(o.format, x / sb);
+  std::vector<float> c(static_cast<std::size_t>(a.dim(0) * b.dim(1)));
+  sgemm(av.data(), bv.data(), c.data(), a.dim(0), b.dim(1), a.dim(1), false);
+  const float s = sa * sb;
+  for (float& x : c) x *= s;
+  return {Tensor::from_floats({a.dim(0), b.dim(1)}, o.out_dtype, c), sa, sb};
+}
+
+KernelCost fp8_matmul_cost(int64_t m, int64_t n, int64_t k, const Fp8MatmulOptions& o) {
+  KernelCost c = gemm_cost(1, m, n, k, o.format);
+  c.parts[0].bytes_written = in_bytes(m * n, o.out_dtype);
+  CostPart scale{EngineClass::vector};  // dequantising the fp32 accumulators by scale_a * scale_b
+  scale.flops = static_cast<double>(m * n);
+  c.parts.push_back(scale);
+  return c;
+}
+
+}  // namespace hpusim::kernels

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace hpusim::cli {
 
@@ -16,7 +17,7 @@ void add_trace_commands(CLI::App& app);
 const std::string& command_line();
 void set_command_line(int argc, char** argv);
 
-// Prints a JSON document on stdout with a newline.
-void print_json(const std::string& dumped);
+// Prints one JSON document on stdout with a newline; invalid UTF-8 from user data is replaced, never fatal.
+void print_json(const nlohmann::json& doc);
 
 }  // namespace hpusim::cli

@@ -19,7 +19,8 @@ void set_command_line(int argc, char** argv) {
   }
 }
 
-void print_json(const std::string& dumped) {
+void print_json(const nlohmann::json& doc) {
+  const std::string dumped = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fwrite(dumped.data(), 1, dumped.size(), stdout);
   std::fputc('\n', stdout);
 }

@@ -3,6 +3,7 @@
 // 128+N when interrupted by signal N (the trace is then valid and marked incomplete).
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    // A signal that arrived while a command ran without recording: stop with 128 + N all the same.
+    hpusim::traces::throw_if_interrupted();
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -45,6 +48,9 @@ int main(int argc, char** argv) {
   } catch (const hpusim::traces::Interrupted& e) {
     std::cerr << "hpusim: " << e.what() << "; the trace is kept and marked incomplete\n";
     return e.exit_status();
+  } catch (const std::filesystem::filesystem_error& e) {  // a path the user gave that cannot be used
+    std::cerr << "hpusim: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "hpusim: internal error: " << e.what() << "\n";
     return 1;

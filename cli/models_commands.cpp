@@ -34,16 +34,22 @@ void add_models_commands(CLI::App& app) {
                                {"description", m.description},
                                {"file", m.files.front()},
                                {"derived", models::derived_figures(m)}});
-      print_json(j.dump(2));
+      print_json(j);
     } else {
       std::cout << models::render_model_list(all);
     }
   });
 
-  auto markdown = std::make_shared<bool>(false);
+  auto keys_opts = std::make_shared<std::pair<bool, bool>>(false, false);  // markdown, json
   auto* keys = models->add_subcommand("keys", "Every key a model or override file may hold: type, range, meaning");
-  keys->add_flag("--markdown", *markdown, "Print docs/MODEL_FILES.md");
-  keys->callback([markdown] { std::cout << models::render_model_keys(*markdown); });
+  keys->add_flag("--markdown", keys_opts->first, "Print docs/MODEL_FILES.md");
+  keys->add_flag("--json", keys_opts->second, "Print one JSON object on stdout");
+  keys->callback([keys_opts] {
+    if (keys_opts->second)
+      print_json(models::model_keys_json());
+    else
+      std::cout << models::render_model_keys(keys_opts->first);
+  });
 
   struct ShowOptions {
     std::string name;
@@ -65,7 +71,7 @@ void add_models_commands(CLI::App& app) {
     const auto dir = show_opts->dir.empty() ? models::default_models_dir() : std::filesystem::path(show_opts->dir);
     const auto model = models::load_model(show_opts->name, show_opts->sets, dir);
     if (show_opts->json)
-      print_json(models::model_json(model).dump(2));
+      print_json(models::model_json(model));
     else
       std::cout << models::render_model_show(model, show_opts->sources);
   });

@@ -27,8 +27,8 @@ Dims check(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias
                                                                ", " + shape_text(v.shape()));
   const Dims d{q.dim(0), q.dim(1), q.dim(2), k.dim(2), q.dim(3)};
   require(k.shape() == v.shape() && k.dim(0) == d.b && k.dim(1) == d.h && k.dim(3) == d.d,
-          "attention: k and v must be [B,H,Sk,D] matching q " + shape_text(q.shape()) + ", got " + shape_text(k.shape()) +
-              " and " + shape_text(v.shape()));
+          "attention: k and v must be [B,H,Sk,D] matching q " + shape_text(q.shape()) + ", got " +
+              shape_text(k.shape()) + " and " + shape_text(v.shape()));
   require(!o.causal || d.sk >= d.sq, "attention: causal attention needs at least as many keys as queries");
   if (bias)
     require((bias->rank() == 3 && bias->dim(0) == d.b && bias->dim(1) == d.h && bias->dim(2) == d.sk) ||
@@ -58,10 +58,14 @@ bool visible(const Tensor* key_mask, const std::vector<float>& mask, const Dims&
 
 float lowest(DType dtype) {
   switch (dtype) {
-    case DType::fp32: return std::numeric_limits<float>::lowest();
-    case DType::bf16: return -3.3895313892515355e38f;
-    case DType::fp16: return -65504.0f;
-    default: return -fp8_format(dtype).max_finite;
+    case DType::fp32:
+      return std::numeric_limits<float>::lowest();
+    case DType::bf16:
+      return -3.3895313892515355e38f;
+    case DType::fp16:
+      return -65504.0f;
+    default:
+      return -fp8_format(dtype).max_finite;
   }
 }
 
@@ -90,7 +94,8 @@ Tensor alibi_bias(const Tensor& mask, int64_t heads, DType dtype) {
       const bool real = mask.get(i * s + j) != 0;
       if (real) ++seen;
       const float pos = real ? static_cast<float>(seen - 1) : 0.0f;
-      for (int64_t h = 0; h < heads; ++h) out[static_cast<std::size_t>((i * heads + h) * s + j)] = slopes[static_cast<std::size_t>(h)] * pos;
+      for (int64_t h = 0; h < heads; ++h)
+        out[static_cast<std::size_t>((i * heads + h) * s + j)] = slopes[static_cast<std::size_t>(h)] * pos;
     }
   }
   return Tensor::from_floats({b, heads, s}, dtype, out);
@@ -113,7 +118,8 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
   const auto bv = bias ? rounded_floats(*bias, out_dtype) : std::vector<float>{};
   const auto mv = key_mask ? key_mask->to_floats() : std::vector<float>{};
   const float masked = lowest(out_dtype);
-  std::vector<float> scores(static_cast<std::size_t>(d.sq * d.sk)), out(static_cast<std::size_t>(d.b * d.h * d.sq * d.d));
+  std::vector<float> scores(static_cast<std::size_t>(d.sq * d.sk)),
+      out(static_cast<std::size_t>(d.b * d.h * d.sq * d.d));
   for (int64_t b = 0; b < d.b; ++b)
     for (int64_t h = 0; h < d.h; ++h) {
       const int64_t head = (b * d.h + h);
@@ -160,7 +166,8 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
         const int64_t last_visible_key = o.causal ? q0 + nq - 1 + (d.sk - d.sq) : d.sk - 1;
         for (int64_t k0 = 0; k0 <= last_visible_key && k0 < d.sk; k0 += o.block_k) {  // later blocks: skipped
           const int64_t nk = std::min(o.block_k, d.sk - k0);
-          sgemm(qv.data() + (head * d.sq + q0) * d.d, kv.data() + (head * d.sk + k0) * d.d, s.data(), nq, nk, d.d, true);
+          sgemm(qv.data() + (head * d.sq + q0) * d.d, kv.data() + (head * d.sk + k0) * d.d, s.data(), nq, nk, d.d,
+                true);
           for (int64_t i = 0; i < nq; ++i) {
             float* row = s.data() + i * nk;
             float block_max = neg_inf;
@@ -192,7 +199,8 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
         for (int64_t i = 0; i < nq; ++i)
           for (int64_t c = 0; c < d.d; ++c) {
             const float li = l[static_cast<std::size_t>(i)];
-            out[static_cast<std::size_t>((head * d.sq + q0 + i) * d.d + c)] = li > 0 ? acc[static_cast<std::size_t>(i * d.d + c)] / li : 0.0f;
+            out[static_cast<std::size_t>((head * d.sq + q0 + i) * d.d + c)] =
+                li > 0 ? acc[static_cast<std::size_t>(i * d.d + c)] / li : 0.0f;
           }
       }
     }

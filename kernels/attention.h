@@ -18,8 +18,8 @@ Tensor alibi_bias(const Tensor& mask, int64_t heads, DType dtype);
 KernelCost alibi_cost(int64_t b, int64_t heads, int64_t s, DType dtype);
 
 struct AttentionOptions {
-  bool causal = true;          // query i (of Sq) sees keys <= i + (Sk - Sq): prefill and decode alike
-  std::optional<float> scale;  // default 1/sqrt(D)
+  bool causal = true;                  // query i (of Sq) sees keys <= i + (Sk - Sq): prefill and decode alike
+  std::optional<float> scale;          // default 1/sqrt(D)
   int64_t block_q = 64, block_k = 64;  // flash attention tiles
 };
 

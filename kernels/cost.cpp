@@ -5,10 +5,14 @@ namespace hpusim::kernels {
 
 std::string_view name(EngineClass e) {
   switch (e) {
-    case EngineClass::matrix: return "matrix";
-    case EngineClass::vector: return "vector";
-    case EngineClass::data_movement: return "data_movement";
-    case EngineClass::collective: return "collective";
+    case EngineClass::matrix:
+      return "matrix";
+    case EngineClass::vector:
+      return "vector";
+    case EngineClass::data_movement:
+      return "data_movement";
+    case EngineClass::collective:
+      return "collective";
   }
   return "vector";
 }

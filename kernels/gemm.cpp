@@ -32,11 +32,14 @@ DType gemm_output_dtype(DType input) {
   switch (input) {
     case DType::fp32:
     case DType::bf16:
-    case DType::fp16: return input;
+    case DType::fp16:
+      return input;
     case DType::fp8e4m3:
     case DType::fp8e4m3fnuz:
-    case DType::fp8e5m2: return DType::bf16;
-    default: throw KernelError("matrix products take a floating-point format, not " + std::string(name(input)));
+    case DType::fp8e5m2:
+      return DType::bf16;
+    default:
+      throw KernelError("matrix products take a floating-point format, not " + std::string(name(input)));
   }
 }
 
@@ -58,9 +61,10 @@ std::vector<float> rounded_floats(const Tensor& t, DType dtype) {
 }
 
 Tensor gemm(const Tensor& a, const Tensor& b, DType dtype) {
-  require(a.rank() == 2 && b.rank() == 2, "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " +
-                                              shape_text(b.shape()));
-  require(a.dim(1) == b.dim(0), "gemm: inner dimensions differ: " + shape_text(a.shape()) + " x " + shape_text(b.shape()));
+  require(a.rank() == 2 && b.rank() == 2,
+          "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
+  require(a.dim(1) == b.dim(0),
+          "gemm: inner dimensions differ: " + shape_text(a.shape()) + " x " + shape_text(b.shape()));
   const DType out_dtype = gemm_output_dtype(dtype);
   const auto av = rounded_floats(a, dtype), bv = rounded_floats(b, dtype);
   std::vector<float> c(static_cast<std::size_t>(a.dim(0) * b.dim(1)));
@@ -69,12 +73,14 @@ Tensor gemm(const Tensor& a, const Tensor& b, DType dtype) {
 }
 
 Tensor batched_gemm(const Tensor& a, const Tensor& b, DType dtype) {
-  require(a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
-          "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
+  require(
+      a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
+      "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
   const int64_t batch = a.dim(0), m = a.dim(1), k = a.dim(2), n = b.dim(2);
   const auto av = rounded_floats(a, dtype), bv = rounded_floats(b, dtype);
   std::vector<float> c(static_cast<std::size_t>(batch * m * n));
-  for (int64_t i = 0; i < batch; ++i) sgemm(av.data() + i * m * k, bv.data() + i * k * n, c.data() + i * m * n, m, n, k, false);
+  for (int64_t i = 0; i < batch; ++i)
+    sgemm(av.data() + i * m * k, bv.data() + i * k * n, c.data() + i * m * n, m, n, k, false);
   return Tensor::from_floats({batch, m, n}, gemm_output_dtype(dtype), c);
 }
 
@@ -87,10 +93,13 @@ KernelCost gemm_cost(int64_t batch, int64_t m, int64_t n, int64_t k, DType dtype
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias, DType dtype) {
-  require(x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
-          "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
+  require(
+      x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
+      "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
   const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / std::max<int64_t>(in, 1);
-  if (bias) require(bias->numel() == out, "linear: bias must have " + std::to_string(out) + " values, got " + shape_text(bias->shape()));
+  if (bias)
+    require(bias->numel() == out,
+            "linear: bias must have " + std::to_string(out) + " values, got " + shape_text(bias->shape()));
   const auto xv = rounded_floats(x, dtype), wv = rounded_floats(w, dtype);
   std::vector<float> y(static_cast<std::size_t>(rows * out));
   sgemm(xv.data(), wv.data(), y.data(), rows, out, in, true);

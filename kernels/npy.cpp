@@ -57,7 +57,8 @@ Shape parse_shape(const std::string& text, const std::string& path) {
 void write_file(const std::string& path, const std::string& descr, const Shape& shape, const void* data,
                 std::size_t bytes) {
   std::string shape_str = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) shape_str += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    shape_str += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
   shape_str += ")";
   std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_str + ", }";
   const std::size_t total = 10 + header.size() + 1;
@@ -91,12 +92,14 @@ Tensor read_npy(const std::string& path) {
   const int major = static_cast<unsigned char>(bytes[6]);
   std::size_t header_len = 0, offset = 0;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_len =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) fail(path, "truncated .npy header");
     header_len = 0;
-    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + static_cast<std::size_t>(i)]);
+    for (int i = 3; i >= 0; --i)
+      header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + static_cast<std::size_t>(i)]);
     offset = 12;
   } else {
     fail(path, "unsupported .npy format version " + std::to_string(major) + " (allowed: 1, 2, 3)");
@@ -105,7 +108,8 @@ Tensor read_npy(const std::string& path) {
   const std::string header = bytes.substr(offset, header_len);
   const std::string descr = field(header, "descr", path);
   const std::string fortran = field(header, "fortran_order", path);
-  if (fortran.find("True") != std::string::npos) fail(path, "Fortran-order arrays are not supported (allowed: C order)");
+  if (fortran.find("True") != std::string::npos)
+    fail(path, "Fortran-order arrays are not supported (allowed: C order)");
   const Shape shape = parse_shape(field(header, "shape", path), path);
   const int64_t n = numel(shape);
   const char order = descr.empty() ? '?' : descr[0];
@@ -113,15 +117,21 @@ Tensor read_npy(const std::string& path) {
   const std::string allowed = " (allowed: float32, float64, float16, int8, int32, int64, little-endian)";
   if (order == '>') fail(path, "big-endian dtype '" + descr + "' is not supported" + allowed);
   std::size_t item = 0;
-  if (kind == "f4" || kind == "i4") item = 4;
-  else if (kind == "f8" || kind == "i8") item = 8;
-  else if (kind == "f2") item = 2;
-  else if (kind == "i1") item = 1;
-  else fail(path, "dtype '" + descr + "' is not supported" + allowed);
+  if (kind == "f4" || kind == "i4")
+    item = 4;
+  else if (kind == "f8" || kind == "i8")
+    item = 8;
+  else if (kind == "f2")
+    item = 2;
+  else if (kind == "i1")
+    item = 1;
+  else
+    fail(path, "dtype '" + descr + "' is not supported" + allowed);
   const std::size_t data_offset = offset + header_len;
   const std::size_t need = static_cast<std::size_t>(n) * item;
   if (bytes.size() - data_offset < need)
-    fail(path, "truncated: " + std::to_string(bytes.size() - data_offset) + " data bytes for shape " + shape_text(shape) + " of " + descr + " (" + std::to_string(need) + " needed)");
+    fail(path, "truncated: " + std::to_string(bytes.size() - data_offset) + " data bytes for shape " +
+                   shape_text(shape) + " of " + descr + " (" + std::to_string(need) + " needed)");
   const char* data = bytes.data() + data_offset;
   if (kind[0] == 'f') {
     std::vector<float> v(static_cast<std::size_t>(n));

@@ -26,11 +26,22 @@ std::size_t nearest_sorted(const std::array<float, N>& sorted, float v) {
 const std::array<float, 16>& code_table(Code4 code) {
   // NF4: shared/reference/numerics.md. FP4: bitsandbytes' e2m1 variant, magnitudes {0, 0.0625, 8, 12, 4, 6, 2, 3}
   // divided by 12 for indices 0-7, the negatives for 8-15 (index 8 is -0).
-  static const std::array<float, 16> nf4{
-      -1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f, -0.28444138169288635f,
-      -0.18477343022823334f, -0.09105003625154495f, 0.0f, 0.07958029955625534f, 0.16093020141124725f,
-      0.24611230194568634f, 0.33791524171829224f, 0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f,
-      1.0f};
+  static const std::array<float, 16> nf4{-1.0f,
+                                         -0.6961928009986877f,
+                                         -0.5250730514526367f,
+                                         -0.39491748809814453f,
+                                         -0.28444138169288635f,
+                                         -0.18477343022823334f,
+                                         -0.09105003625154495f,
+                                         0.0f,
+                                         0.07958029955625534f,
+                                         0.16093020141124725f,
+                                         0.24611230194568634f,
+                                         0.33791524171829224f,
+                                         0.44070982933044434f,
+                                         0.5626170039176941f,
+                                         0.7229568362236023f,
+                                         1.0f};
   static const std::array<float, 16> fp4 = [] {
     const float mags[8] = {0.0f, 0.0625f, 8.0f, 12.0f, 4.0f, 6.0f, 2.0f, 3.0f};
     std::array<float, 16> t{};
@@ -110,7 +121,8 @@ Quantized4 quantize4(const Tensor& x, Code4 code, int64_t blocksize, bool double
       uint8_t idx = order[nearest_sorted(sorted, normed)].second;
       if (code == Code4::fp4 && table[idx] == 0.0f) idx = std::signbit(normed) ? 8 : 0;  // sign from x < 0
       auto& byte = q.packed[static_cast<std::size_t>(i / 2)];
-      byte = (i % 2 == 0) ? static_cast<uint8_t>((byte & 0x0F) | (idx << 4)) : static_cast<uint8_t>((byte & 0xF0) | idx);
+      byte =
+          (i % 2 == 0) ? static_cast<uint8_t>((byte & 0x0F) | (idx << 4)) : static_cast<uint8_t>((byte & 0xF0) | idx);
     }
   }
   if (double_quant && blocks > 0) {
@@ -124,7 +136,8 @@ Quantized4 quantize4(const Tensor& x, Code4 code, int64_t blocksize, bool double
     for (int64_t g = 0; g < groups; ++g) {
       const int64_t lo = g * kDoubleQuantBlock, hi = std::min(blocks, lo + kDoubleQuantBlock);
       float amax = 0;
-      for (int64_t i = lo; i < hi; ++i) amax = std::max(amax, std::fabs(q.absmax[static_cast<std::size_t>(i)] - q.absmax_offset));
+      for (int64_t i = lo; i < hi; ++i)
+        amax = std::max(amax, std::fabs(q.absmax[static_cast<std::size_t>(i)] - q.absmax_offset));
       q.absmax_scales[static_cast<std::size_t>(g)] = amax;
       for (int64_t i = lo; i < hi; ++i) {
         const float centred = q.absmax[static_cast<std::size_t>(i)] - q.absmax_offset;
@@ -142,7 +155,8 @@ Tensor dequantize4(const Quantized4& q, DType dtype) {
   const auto& table = code_table(q.code);
   const int64_t n = q.numel();
   std::vector<float> v(static_cast<std::size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = table[q.index(i)] * q.absmax[static_cast<std::size_t>(i / q.blocksize)];
+  for (int64_t i = 0; i < n; ++i)
+    v[static_cast<std::size_t>(i)] = table[q.index(i)] * q.absmax[static_cast<std::size_t>(i / q.blocksize)];
   return Tensor::from_floats(q.shape, dtype, v);
 }
 

@@ -64,7 +64,8 @@ Int8MatmulResult int8_matmul(const Tensor& x, const Tensor& w, const Tensor* bia
     }
     row_scale[static_cast<std::size_t>(r)] = amax;
     for (int64_t c = 0; c < in; ++c)
-      xq[static_cast<std::size_t>(c)] = outlier[static_cast<std::size_t>(c)] ? int8_t{0} : q127(xv[static_cast<std::size_t>(r * in + c)], amax);
+      xq[static_cast<std::size_t>(c)] =
+          outlier[static_cast<std::size_t>(c)] ? int8_t{0} : q127(xv[static_cast<std::size_t>(r * in + c)], amax);
     for (int64_t j = 0; j < out; ++j) {
       int32_t s = 0;
       const int8_t* wr = qw.codes.data() + j * in;
@@ -76,8 +77,9 @@ Int8MatmulResult int8_matmul(const Tensor& x, const Tensor& w, const Tensor* bia
   std::vector<float> y(acc.size());
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < out; ++j)
-      y[static_cast<std::size_t>(r * out + j)] = static_cast<float>(acc[static_cast<std::size_t>(r * out + j)]) *
-                                                  (row_scale[static_cast<std::size_t>(r)] * qw.scales[static_cast<std::size_t>(j)] * 6.200124e-05f);
+      y[static_cast<std::size_t>(r * out + j)] =
+          static_cast<float>(acc[static_cast<std::size_t>(r * out + j)]) *
+          (row_scale[static_cast<std::size_t>(r)] * qw.scales[static_cast<std::size_t>(j)] * 6.200124e-05f);
   // The fp16 path for outlier columns, accumulated in fp32.
   if (!result.outlier_columns.empty()) {
     const auto w_orig = w16.to_floats();
@@ -88,7 +90,8 @@ Int8MatmulResult int8_matmul(const Tensor& x, const Tensor& w, const Tensor* bia
           const auto wi = static_cast<std::size_t>(j * in + c);
           const float wv = o.outlier_weights == Int8MatmulOptions::OutlierWeights::original
                                ? w_orig[wi]
-                               : round_to(o.dtype, static_cast<float>(qw.codes[wi]) * qw.scales[static_cast<std::size_t>(j)] / 127.0f);
+                               : round_to(o.dtype, static_cast<float>(qw.codes[wi]) *
+                                                       qw.scales[static_cast<std::size_t>(j)] / 127.0f);
           s += xv[static_cast<std::size_t>(r * in + c)] * wv;
         }
         y[static_cast<std::size_t>(r * out + j)] += s;

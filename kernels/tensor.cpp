@@ -42,10 +42,17 @@ Tensor Tensor::from_ints(Shape shape, DType dtype, const std::vector<int64_t>& v
     throw KernelError("from_ints: " + std::to_string(values.size()) + " values for shape " + shape_text(t.shape_));
   for (std::size_t i = 0; i < values.size(); ++i) {
     switch (dtype) {
-      case DType::int8: reinterpret_cast<int8_t*>(t.data_.data())[i] = static_cast<int8_t>(values[i]); break;
-      case DType::int32: reinterpret_cast<int32_t*>(t.data_.data())[i] = static_cast<int32_t>(values[i]); break;
-      case DType::int64: reinterpret_cast<int64_t*>(t.data_.data())[i] = values[i]; break;
-      default: t.set(static_cast<int64_t>(i), static_cast<float>(values[i]));
+      case DType::int8:
+        reinterpret_cast<int8_t*>(t.data_.data())[i] = static_cast<int8_t>(values[i]);
+        break;
+      case DType::int32:
+        reinterpret_cast<int32_t*>(t.data_.data())[i] = static_cast<int32_t>(values[i]);
+        break;
+      case DType::int64:
+        reinterpret_cast<int64_t*>(t.data_.data())[i] = values[i];
+        break;
+      default:
+        t.set(static_cast<int64_t>(i), static_cast<float>(values[i]));
     }
   }
   return t;
@@ -54,7 +61,8 @@ Tensor Tensor::from_ints(Shape shape, DType dtype, const std::vector<int64_t>& v
 int64_t Tensor::dim(int i) const {
   const int r = rank();
   const int k = i < 0 ? i + r : i;
-  if (k < 0 || k >= r) throw KernelError("dimension " + std::to_string(i) + " of a rank-" + std::to_string(r) + " tensor");
+  if (k < 0 || k >= r)
+    throw KernelError("dimension " + std::to_string(i) + " of a rank-" + std::to_string(r) + " tensor");
   return shape_[static_cast<std::size_t>(k)];
 }
 
@@ -62,15 +70,22 @@ float Tensor::get(int64_t i) const {
   const auto k = static_cast<std::size_t>(i);
   const std::byte* p = data_.data();
   switch (dtype_) {
-    case DType::fp32: return reinterpret_cast<const float*>(p)[k];
-    case DType::bf16: return bf16_bits_to_fp32(reinterpret_cast<const uint16_t*>(p)[k]);
-    case DType::fp16: return fp16_bits_to_fp32(reinterpret_cast<const uint16_t*>(p)[k]);
+    case DType::fp32:
+      return reinterpret_cast<const float*>(p)[k];
+    case DType::bf16:
+      return bf16_bits_to_fp32(reinterpret_cast<const uint16_t*>(p)[k]);
+    case DType::fp16:
+      return fp16_bits_to_fp32(reinterpret_cast<const uint16_t*>(p)[k]);
     case DType::fp8e4m3:
     case DType::fp8e4m3fnuz:
-    case DType::fp8e5m2: return fp8_to_fp32(fp8_format(dtype_), reinterpret_cast<const uint8_t*>(p)[k]);
-    case DType::int8: return reinterpret_cast<const int8_t*>(p)[k];
-    case DType::int32: return static_cast<float>(reinterpret_cast<const int32_t*>(p)[k]);
-    case DType::int64: return static_cast<float>(reinterpret_cast<const int64_t*>(p)[k]);
+    case DType::fp8e5m2:
+      return fp8_to_fp32(fp8_format(dtype_), reinterpret_cast<const uint8_t*>(p)[k]);
+    case DType::int8:
+      return reinterpret_cast<const int8_t*>(p)[k];
+    case DType::int32:
+      return static_cast<float>(reinterpret_cast<const int32_t*>(p)[k]);
+    case DType::int64:
+      return static_cast<float>(reinterpret_cast<const int64_t*>(p)[k]);
   }
   return 0;
 }
@@ -78,10 +93,14 @@ float Tensor::get(int64_t i) const {
 int64_t Tensor::get_int(int64_t i) const {
   const auto k = static_cast<std::size_t>(i);
   switch (dtype_) {
-    case DType::int8: return reinterpret_cast<const int8_t*>(data_.data())[k];
-    case DType::int32: return reinterpret_cast<const int32_t*>(data_.data())[k];
-    case DType::int64: return reinterpret_cast<const int64_t*>(data_.data())[k];
-    default: return static_cast<int64_t>(std::llround(get(i)));
+    case DType::int8:
+      return reinterpret_cast<const int8_t*>(data_.data())[k];
+    case DType::int32:
+      return reinterpret_cast<const int32_t*>(data_.data())[k];
+    case DType::int64:
+      return reinterpret_cast<const int64_t*>(data_.data())[k];
+    default:
+      return static_cast<int64_t>(std::llround(get(i)));
   }
 }
 
@@ -104,17 +123,29 @@ void Tensor::set_floats(const float* values, std::size_t n, std::size_t offset) 
     const std::size_t k = offset + j;
     const float v = values[j];
     switch (dtype_) {
-      case DType::fp32: reinterpret_cast<float*>(p)[k] = v; break;
-      case DType::bf16: reinterpret_cast<uint16_t*>(p)[k] = fp32_to_bf16_bits(v); break;
-      case DType::fp16: reinterpret_cast<uint16_t*>(p)[k] = fp32_to_fp16_bits(v); break;
+      case DType::fp32:
+        reinterpret_cast<float*>(p)[k] = v;
+        break;
+      case DType::bf16:
+        reinterpret_cast<uint16_t*>(p)[k] = fp32_to_bf16_bits(v);
+        break;
+      case DType::fp16:
+        reinterpret_cast<uint16_t*>(p)[k] = fp32_to_fp16_bits(v);
+        break;
       case DType::fp8e4m3:
       case DType::fp8e4m3fnuz:
       case DType::fp8e5m2:
         reinterpret_cast<uint8_t*>(p)[k] = fp32_to_fp8(fp8_format(dtype_), v, Fp8Overflow::saturate);
         break;
-      case DType::int8: reinterpret_cast<int8_t*>(p)[k] = static_cast<int8_t>(std::lrint(v)); break;
-      case DType::int32: reinterpret_cast<int32_t*>(p)[k] = static_cast<int32_t>(std::lrint(v)); break;
-      case DType::int64: reinterpret_cast<int64_t*>(p)[k] = std::llrint(v); break;
+      case DType::int8:
+        reinterpret_cast<int8_t*>(p)[k] = static_cast<int8_t>(std::lrint(v));
+        break;
+      case DType::int32:
+        reinterpret_cast<int32_t*>(p)[k] = static_cast<int32_t>(std::lrint(v));
+        break;
+      case DType::int64:
+        reinterpret_cast<int64_t*>(p)[k] = std::llrint(v);
+        break;
     }
   }
 }

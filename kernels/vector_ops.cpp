@@ -43,7 +43,8 @@ Tensor layernorm(const Tensor& x, const Tensor& weight, const Tensor& bias, floa
     var /= static_cast<float>(h);
     const float inv = 1.0f / std::sqrt(var + eps);
     for (int64_t i = 0; i < h; ++i)
-      y[static_cast<std::size_t>(r * h + i)] = (row[i] - mean) * inv * w[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)];
+      y[static_cast<std::size_t>(r * h + i)] =
+          (row[i] - mean) * inv * w[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)];
   }
   return Tensor::from_floats(x.shape(), dtype, y);
 }

@@ -35,6 +35,9 @@ std::string unknown_message(const std::string& what, const std::string& name, co
   return msg + fmt::format(" (allowed: {})", join(known));
 }
 
+// A JSON value for an error message; user strings with invalid UTF-8 are replaced, not fatal.
+std::string shown(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string type_name(const json& v) {
   if (v.is_number_integer()) return "integer";
   return v.type_name();
@@ -47,7 +50,7 @@ json read_json_file(const fs::path& path) {
   buffer << in.rdbuf();
   try {
     return json::parse(buffer.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers too large for a double (1e400)
     // nlohmann's message already carries line and column; keep the part after "parse error".
     std::string what = e.what();
     const auto colon = what.find("parse error");
@@ -63,17 +66,17 @@ void check_value(const FieldDef& f, const json& v, const std::string& where, con
     case FieldKind::Integer: {
       if (!v.is_number_integer() && !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()))
         throw InputError(where, ptr,
-                         fmt::format("expected an integer ({}), got {} {}", describe_range(f), type_name(v), v.dump()));
+                         fmt::format("expected an integer ({}), got {} {}", describe_range(f), type_name(v), shown(v)));
       const double x = v.get<double>();
-      if (x < f.min || x > f.max) throw range_error(v.dump());
+      if (x < f.min || x > f.max) throw range_error(shown(v));
       return;
     }
     case FieldKind::Number: {
       if (!v.is_number())
         throw InputError(where, ptr,
-                         fmt::format("expected a number ({}), got {} {}", describe_range(f), type_name(v), v.dump()));
+                         fmt::format("expected a number ({}), got {} {}", describe_range(f), type_name(v), shown(v)));
       const double x = v.get<double>();
-      if (!(x >= f.min && x <= f.max)) throw range_error(v.dump());
+      if (!(x >= f.min && x <= f.max)) throw range_error(shown(v));
       return;
     }
     case FieldKind::Text:
@@ -81,7 +84,7 @@ void check_value(const FieldDef& f, const json& v, const std::string& where, con
       return;
     case FieldKind::Choice: {
       if (!v.is_string())
-        throw InputError(where, ptr, fmt::format("expected {}, got {} {}", describe_range(f), type_name(v), v.dump()));
+        throw InputError(where, ptr, fmt::format("expected {}, got {} {}", describe_range(f), type_name(v), shown(v)));
       const auto s = v.get<std::string>();
       if (std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end())
         throw InputError(where, ptr, unknown_message("value", s, f.choices));
@@ -101,7 +104,7 @@ void check_value(const FieldDef& f, const json& v, const std::string& where, con
         const double x = rate.get<double>();
         if (!(x >= f.min && x <= f.max))
           throw InputError(where, sub,
-                           fmt::format("{} is out of range; allowed {} .. {} {}", rate.dump(), f.min, f.max, f.unit));
+                           fmt::format("{} is out of range; allowed {} .. {} {}", shown(rate), f.min, f.max, f.unit));
       }
       return;
     }
@@ -141,7 +144,7 @@ void check_document(const json& doc, const std::string& where) {
     } else if (key == "family") {
       if (!value.is_string() ||
           std::find(families().begin(), families().end(), value.get<std::string>()) == families().end())
-        throw InputError(where, ptr, fmt::format("expected one of [{}], got {}", join(families()), value.dump()));
+        throw InputError(where, ptr, fmt::format("expected one of [{}], got {}", join(families()), shown(value)));
     } else if (key == "not_modelled") {
       if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& x) { return x.is_string(); }))
         throw InputError(where, ptr, "expected an array of strings");
@@ -219,22 +222,30 @@ fs::path locate(const std::string& name_or_path, const fs::path& dir, const fs::
 }
 
 // Reads a file and, recursively, its bases; returns the merged document.
-json load_merged(const std::string& name_or_path, const fs::path& dir, const fs::path& relative_to, int depth,
+json load_merged(const std::string& name_or_path, const fs::path& dir, const fs::path& relative_to,
                  std::vector<std::string>& files) {
-  if (depth > kMaxBaseDepth)
-    throw InputError(name_or_path, "/base", fmt::format("base chain deeper than {} files (a cycle?)", kMaxBaseDepth));
   const fs::path path = locate(name_or_path, dir, relative_to);
+  for (const auto& seen : files) {
+    std::error_code ec;
+    if (fs::equivalent(seen, path, ec))
+      throw InputError(
+          files.back(), "/base",
+          fmt::format("the base chain comes back to {} ({} -> {})", path.string(), join(files, " -> "), path.string()));
+  }
+  if (static_cast<int>(files.size()) >= kMaxBaseDepth)
+    throw InputError(path.string(), "/base", fmt::format("base chain deeper than {} files", kMaxBaseDepth));
   const json doc = read_json_file(path);
   check_document(doc, path.string());
   files.push_back(path.string());
   if (!doc.contains("base")) return doc;
   json merged;
+  const std::string base = doc["base"].get<std::string>();
   try {
-    merged = load_merged(doc["base"].get<std::string>(), dir, path.parent_path(), depth + 1, files);
-  } catch (const InputError& e) {
-    if (e.where() != doc["base"].get<std::string>()) throw;  // a problem inside the base file names that file
+    (void)locate(base, dir, path.parent_path());
+  } catch (const InputError& e) {  // the base cannot be found: the error is in this file's /base
     throw InputError(path.string(), "/base", e.what());
   }
+  merged = load_merged(base, dir, path.parent_path(), files);
   // A variant is its own model: it takes its name from its file unless it gives one.
   merged["name"] = path.stem().string();
   merged.erase("description");
@@ -251,6 +262,8 @@ json parse_set(const std::string& assignment) {
   const std::string text = assignment.substr(eq + 1);
   for (const char* prefix : {"models.", "model."})
     if (path.rfind(prefix, 0) == 0) path = path.substr(std::string(prefix).size());
+  if (path == "base" || path == "sources")
+    throw InputError(where, "/" + path, "cannot be set with --set; write an override file with \"base\": NAME");
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) value = text;
   const auto dot = path.find('.');
@@ -379,6 +392,8 @@ fs::path default_models_dir() {
 std::vector<std::string> list_models(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw InputError(dir.string(), "", "no such models folder (set HPUSIM_MODELS_DIR or --dir)");
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.is_regular_file() && entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
   std::sort(names.begin(), names.end());
@@ -387,7 +402,7 @@ std::vector<std::string> list_models(const fs::path& dir) {
 
 HardwareModel load_model(const std::string& name_or_path, const std::vector<std::string>& sets, const fs::path& dir) {
   std::vector<std::string> files;
-  json doc = load_merged(name_or_path, dir, {}, 0, files);
+  json doc = load_merged(name_or_path, dir, {}, files);
   for (const auto& assignment : sets) merge_into(doc, parse_set(assignment), "--set " + assignment);
   // Cross-field problems may come from any layer: name the top file and the --set overrides applied to it.
   std::string where = files.front();

@@ -94,27 +94,47 @@ nlohmann::json model_json(const HardwareModel& m) {
   return j;
 }
 
-std::string render_model_keys(bool markdown) {
-  auto kind_name = [](const FieldDef& f) -> std::string {
-    switch (f.kind) {
-      case FieldKind::Integer:
-        return "integer";
-      case FieldKind::Number:
-        return "number";
-      case FieldKind::Text:
-        return "string";
-      case FieldKind::Choice:
-        return "choice";
-      case FieldKind::Rates:
-        return "dtype table";
+namespace {
+std::string kind_name(const FieldDef& f) {
+  switch (f.kind) {
+    case FieldKind::Integer:
+      return "integer";
+    case FieldKind::Number:
+      return "number";
+    case FieldKind::Text:
+      return "string";
+    case FieldKind::Choice:
+      return "choice";
+    case FieldKind::Rates:
+      return "dtype table";
+  }
+  return "";
+}
+std::string allowed(const FieldDef& f) {
+  std::string a = describe_range(f);
+  if (!f.required) a += fmt::format(" (default {:g})", f.default_value);
+  return a;
+}
+}  // namespace
+
+nlohmann::json model_keys_json() {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& s : sections())
+    for (const auto& f : s.fields) {
+      nlohmann::json k = {{"type", kind_name(f)},   {"unit", f.unit},         {"meaning", f.meaning},
+                          {"required", f.required}, {"families", s.families}, {"allowed", allowed(f)}};
+      if (f.kind == FieldKind::Integer || f.kind == FieldKind::Number) {
+        k["min"] = f.min;
+        k["max"] = f.max;
+      }
+      if (!f.choices.empty()) k["choices"] = f.choices;
+      if (!f.required) k["default"] = f.default_value;
+      out[s.name + "." + f.key] = k;
     }
-    return "";
-  };
-  auto allowed = [](const FieldDef& f) {
-    std::string a = describe_range(f);
-    if (!f.required) a += fmt::format(" (default {:g})", f.default_value);
-    return a;
-  };
+  return {{"keys", out}};
+}
+
+std::string render_model_keys(bool markdown) {
   std::string out;
   if (markdown) {
     out += "# Hardware model files: every key\n\n";

@@ -21,5 +21,6 @@ nlohmann::json model_json(const HardwareModel& model);
 // Every key a model file may hold (from models/field_table.h): as a text table, or as the Markdown of
 // docs/MODEL_FILES.md (a test keeps that file equal to this output).
 std::string render_model_keys(bool markdown);
+nlohmann::json model_keys_json();
 
 }  // namespace hpusim::models

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hpusim::traces {
 
@@ -24,6 +25,8 @@ ExportStats export_chrome_trace(const std::string& trace_path, const std::string
 
 struct ImportStats {
   int64_t run_id = 0, devices = 0, engines = 0, ops = 0, spans = 0;
+  int64_t ignored = 0;                     // events of other phases (instant, counter, flow...) and unmatched B
+  std::vector<std::string> ignored_kinds;  // "i x3", "B without E x1"
 };
 
 // Reads `json_path` and records it as one run (label = `label`, or the file name) into a new database at

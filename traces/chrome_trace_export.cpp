@@ -11,6 +11,7 @@
 
 #include "common/input_error.h"
 #include "traces/chrome_trace.h"
+#include "traces/output_path.h"
 #include "traces/sqlite_db.h"
 #include "traces/trace_reader.h"
 
@@ -23,20 +24,39 @@ std::string micros(int64_t ps) {
   return fmt::format("{}{}.{:06}", sign, a / 1000000, a % 1000000);
 }
 
-std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string quoted(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace
+
+ExportStats write_events(Database& db, int64_t run, std::ofstream& out);
 
 ExportStats export_chrome_trace(const std::string& trace_path, const std::string& json_path,
                                 std::optional<int64_t> run_id) {
   TraceReader reader(trace_path);  // validates the file and schema
   const int64_t run = run_id ? *run_id : reader.default_run_id();
-  (void)reader.summary(run);  // InputError for an unknown run id
+  if (!reader.has_run(run)) throw InputError(trace_path, "--run", fmt::format("no run {} in this trace", run));
+  check_output_path(json_path, {trace_path});
   Database db(trace_path, Database::Mode::ReadOnly);
 
   const std::string tmp = json_path + ".partial";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(json_path, "", "cannot write the file");
+  try {
+    const ExportStats stats = write_events(db, run, out);
+    out.close();
+    if (!out) throw InputError(json_path, "", "writing the file failed (disk full?)");
+    std::filesystem::rename(tmp, json_path);
+    return stats;
+  } catch (...) {
+    out.close();
+    std::remove(tmp.c_str());  // no half-written output, whatever stopped us
+    throw;
+  }
+}
+
+ExportStats write_events(Database& db, int64_t run, std::ofstream& out) {
   ExportStats stats;
   bool first = true;
   auto emit = [&](const std::string& event) {
@@ -98,12 +118,6 @@ ExportStats export_chrome_trace(const std::string& trace_path, const std::string
     ++stats.events;
   }
   out << "\n]}\n";
-  out.close();
-  if (!out) {
-    std::remove(tmp.c_str());
-    throw InputError(json_path, "", "writing the file failed");
-  }
-  std::filesystem::rename(tmp, json_path);
   return stats;
 }
 

@@ -14,6 +14,8 @@
 
 #include "common/input_error.h"
 #include "traces/chrome_trace.h"
+#include "traces/interrupt.h"
+#include "traces/output_path.h"
 #include "traces/sqlite_recorder.h"
 
 namespace hpusim::traces {
@@ -29,6 +31,7 @@ struct Event {
   std::string pid, tid, name, cat;
   long double start_us = 0, end_us = 0;
   const Json* args = nullptr;
+  std::size_t index = 0;  // position in traceEvents, for error messages
 };
 
 std::string id_text(const Json& v) {
@@ -57,6 +60,7 @@ std::optional<int> card_of(const std::string& process_name) {
   bool digits = false;
   for (char c : l) {
     if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (number > 100000) return -2;  // not a card number anyone has: numbered later
       number = number * 10 + (c - '0');
       digits = true;
     } else if (digits) {
@@ -86,15 +90,15 @@ long double number_at(const Json& e, const char* key, const std::string& file, s
   return x;
 }
 
-int64_t arg_int(const Json* args, const char* key) {
-  if (!args || !args->contains(key) || !(*args)[key].is_number()) return 0;
-  return static_cast<int64_t>((*args)[key].get<long double>());
-}
-
+// A numeric argument that fits an int64 (a count of flops or bytes, a step); anything else is left out.
 std::optional<int64_t> arg_opt(const Json* args, const char* key) {
   if (!args || !args->contains(key) || !(*args)[key].is_number()) return std::nullopt;
-  return static_cast<int64_t>((*args)[key].get<long double>());
+  const long double v = (*args)[key].get<long double>();
+  if (!(v >= -9.2e18L && v <= 9.2e18L)) return std::nullopt;
+  return static_cast<int64_t>(v);
 }
+
+int64_t arg_int(const Json* args, const char* key) { return arg_opt(args, key).value_or(0); }
 
 std::string arg_text(const Json* args, const char* key) {
   if (!args || !args->contains(key)) return {};
@@ -114,6 +118,7 @@ std::string op_kind(const Event& e) {
 
 ImportStats import_chrome_trace(const std::string& json_path, const std::string& trace_path, const std::string& label,
                                 const std::string& command, bool append) {
+  if (!append) check_output_path(trace_path, {json_path});
   std::ifstream in(json_path, std::ios::binary);
   if (!in) throw InputError(json_path, "", "cannot open the file");
   std::stringstream text;
@@ -121,7 +126,7 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
   Json root;
   try {
     root = Json::parse(text.str());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers beyond a long double
     const std::string what = e.what();
     const auto at = what.find("parse error");
     throw InputError(json_path, "", "malformed JSON: " + (at == std::string::npos ? what : what.substr(at)));
@@ -138,6 +143,7 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> thread_names;  // name, kind
   std::vector<Event> spans;
   std::map<std::pair<std::string, std::string>, std::vector<Event>> open;  // B events waiting for their E
+  std::map<std::string, int64_t> ignored;                                  // event phases we do not import
   for (std::size_t i = 0; i < events->size(); ++i) {
     const Json& e = (*events)[i];
     if (!e.is_object()) throw InputError(json_path, fmt::format("/traceEvents/{}", i), "expected an event object");
@@ -154,11 +160,15 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
       const long double ts = number_at(e, "ts", json_path, i);
       const long double dur = e.contains("dur") ? number_at(e, "dur", json_path, i) : 0;
       if (dur < 0) throw InputError(json_path, fmt::format("/traceEvents/{}/dur", i), "must be >= 0");
-      spans.push_back({pid, tid, name, e.contains("cat") ? id_text(e["cat"]) : "", ts, ts + dur, args});
+      spans.push_back({pid, tid, name, e.contains("cat") ? id_text(e["cat"]) : "", ts, ts + dur, args, i});
     } else if (ph == "B") {
       open[{pid, tid}].push_back(
-          {pid, tid, name, e.contains("cat") ? id_text(e["cat"]) : "", number_at(e, "ts", json_path, i), 0, args});
-    } else if (ph == "E") {
+          {pid, tid, name, e.contains("cat") ? id_text(e["cat"]) : "", number_at(e, "ts", json_path, i), 0, args, i});
+    } else if (ph != "E") {
+      ++ignored[ph.empty() ? "(no ph)" : ph];
+      continue;
+    }
+    if (ph == "E") {
       auto& stack = open[{pid, tid}];
       if (stack.empty())
         throw InputError(json_path, fmt::format("/traceEvents/{}", i), "an end (E) event with no begin (B) before it");
@@ -172,9 +182,19 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
   }
   if (spans.empty()) throw InputError(json_path, "/traceEvents", "no complete (X) or begin/end (B/E) events to import");
 
+  for (const auto& [track, stack] : open)
+    if (!stack.empty()) ignored["B without E"] += static_cast<int64_t>(stack.size());
+
   long double origin = spans.front().start_us;
   for (const auto& s : spans) origin = std::min(origin, s.start_us);
+  // Picoseconds must fit an int64 with room for sums in the views: at most 2^62 ps (about 53 days) after origin.
+  constexpr long double kMaxPs = 4.611686e18L;
+  for (const auto& s : spans)
+    if ((s.end_us - origin) * 1e6L > kMaxPs)
+      throw InputError(json_path, fmt::format("/traceEvents/{}", s.index),
+                       "ends more than 2^62 ps (about 53 days) after the first event; not a time this tool can hold");
   auto to_ps = [&](long double us) { return static_cast<int64_t>(std::llround((us - origin) * 1e6L)); };
+  throw_if_interrupted();  // nothing written yet
 
   // Everything is valid: now create the database.
   RunInfo info{label.empty() ? std::filesystem::path(json_path).filename().string() : label, command,
@@ -238,6 +258,12 @@ ImportStats import_chrome_trace(const std::string& json_path, const std::string&
   }
   recorder.metric("import_time_origin_us", "us", static_cast<double>(origin),
                   "timestamp of the earliest imported event; the trace starts there at time 0");
+  for (const auto& [what, count] : ignored) {
+    stats.ignored += count;
+    stats.ignored_kinds.push_back(fmt::format("{} x{}", what, count));
+    recorder.counter(std::nullopt, "import_ignored_events", "count", static_cast<double>(count),
+                     "events not imported, phase " + what);
+  }
   recorder.finish(RunStatus::Complete, "imported from " + std::filesystem::path(json_path).filename().string());
   return stats;
 }

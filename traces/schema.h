@@ -8,6 +8,20 @@ namespace hpusim::traces {
 
 inline constexpr int kSchemaVersion = 1;
 
+// What a file must hold to be read as a trace of this schema.
+inline constexpr const char* kRequiredTables[] = {"runs",
+                                                  "devices",
+                                                  "engines",
+                                                  "ops",
+                                                  "spans",
+                                                  "compiles",
+                                                  "counters",
+                                                  "metrics",
+                                                  "span_detail",
+                                                  "engine_utilisation",
+                                                  "time_per_op_kind",
+                                                  "host_device_split"};
+
 // Tables. Spans carry only integers and no explicit key: they are the hot path (bench/trace_recorder_bench.cpp).
 inline constexpr const char* kCreateTables = R"sql(
 CREATE TABLE runs (

@@ -8,10 +8,11 @@
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "traces/interrupt.h"
 
 namespace hpusim::traces {
 
-Database::Database(const std::string& path, Mode mode) : path_(path) {
+Database::Database(const std::string& path, Mode mode, bool interruptible) : path_(path) {
   const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -20,6 +21,10 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     throw InputError(path, "", "cannot open the database: " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
+  // A long query (a summary of millions of spans) stops at SIGINT/SIGTERM instead of running to its end.
+  if (interruptible)
+    sqlite3_progress_handler(
+        db_, 100000, [](void*) { return pending_interrupt() != 0 ? 1 : 0; }, nullptr);
 }
 
 Database::~Database() { sqlite3_close(db_); }
@@ -27,6 +32,7 @@ Database::~Database() { sqlite3_close(db_); }
 void Database::fail(const std::string& what) const {
   // A file that is not a database, or a damaged one, is the user's input; the rest is ours.
   const int code = sqlite3_errcode(db_);
+  if (code == SQLITE_INTERRUPT && pending_interrupt()) throw Interrupted(pending_interrupt());
   const std::string msg = fmt::format("{}: {}", what, sqlite3_errmsg(db_));
   if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT || code == SQLITE_CANTOPEN || code == SQLITE_READONLY)
     throw InputError(path_, "", msg);
@@ -55,6 +61,12 @@ int Database::user_version() {
   Statement s = prepare("PRAGMA user_version");
   s.step();
   return static_cast<int>(s.column_int(0));
+}
+
+bool Database::has_table(const std::string& name) {
+  Statement s = prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?");
+  s.bind(1, name);
+  return s.step();
 }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }

@@ -16,7 +16,9 @@ class Statement;
 class Database {
  public:
   enum class Mode { ReadOnly, ReadWriteCreate };
-  Database(const std::string& path, Mode mode);
+  // interruptible: queries stop with Interrupted at SIGINT/SIGTERM (readers). The recorder opens without it: it
+  // checks for signals itself and must still be able to close its run once one arrived.
+  Database(const std::string& path, Mode mode, bool interruptible = true);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -25,6 +27,7 @@ class Database {
   Statement prepare(std::string_view sql);
   int64_t last_insert_rowid() const;
   int user_version();
+  bool has_table(const std::string& name);
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
   [[noreturn]] void fail(const std::string& what) const;

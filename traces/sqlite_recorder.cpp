@@ -26,13 +26,16 @@ std::string multi_row_insert(std::size_t rows) {
 
 Database open_for_recording(const std::string& path, bool append) {
   namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.empty()) throw InputError("(empty path)", "", "a trace database needs a file name");
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+    throw InputError(path, "", "exists and is not a regular file (a directory?); give a file name for the trace");
   if (!append) {
-    std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
-  } else if (!fs::exists(path)) {
+  } else if (!fs::exists(path, ec)) {
     throw InputError(path, "", "cannot append: no such trace database");
   }
-  return Database(path, Database::Mode::ReadWriteCreate);
+  return Database(path, Database::Mode::ReadWriteCreate, /*interruptible=*/false);
 }
 
 void prepare_schema(Database& db, bool append) {
@@ -41,6 +44,8 @@ void prepare_schema(Database& db, bool append) {
     if (version != kSchemaVersion)
       throw InputError(db.path(), "",
                        fmt::format("cannot append: schema version {} is not this tool's {}", version, kSchemaVersion));
+    for (const char* table : kRequiredTables)
+      if (!db.has_table(table)) throw InputError(db.path(), table, "cannot append: missing from this file");
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
     return;
   }
@@ -94,7 +99,11 @@ std::string_view to_string(RunStatus status) {
 
 std::string utc_timestamp() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) t = std::strtoll(epoch, nullptr, 10);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+    char* end = nullptr;
+    const long long v = std::strtoll(epoch, &end, 10);
+    if (end && *end == '\0' && v >= 0) t = static_cast<std::time_t>(v);  // otherwise ignored: the clock is used
+  }
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buffer[32];
@@ -270,7 +279,9 @@ void SqliteRecorder::finish(RunStatus status, std::string_view detail) {
   s.bind(4, run_id_);
   s.step();
   db_.exec("COMMIT");
-  db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  // WAL protects a run while it records; a finished trace goes back to a plain single file, so that read-only
+  // readers need no -wal/-shm files beside it.
+  db_.exec("PRAGMA journal_mode=DELETE");
 }
 
 }  // namespace hpusim::traces

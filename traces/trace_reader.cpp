@@ -29,6 +29,15 @@ TraceReader::TraceReader(const std::string& path) : db_(open_trace(path)) {
     throw InputError(path, "PRAGMA user_version",
                      fmt::format("{} is not a trace schema this tool reads (expected {}); not an hpusim trace?",
                                  version, kSchemaVersion));
+  for (const char* table : kRequiredTables)
+    if (!db_.has_table(table))
+      throw InputError(path, table, "missing: the file is not a complete hpusim trace (see docs/TRACE_DATABASE.md)");
+}
+
+bool TraceReader::has_run(int64_t run_id) {
+  Statement s = db_.prepare("SELECT 1 FROM runs WHERE id = ?");
+  s.bind(1, run_id);
+  return s.step();
 }
 
 std::vector<RunRow> TraceReader::runs() {

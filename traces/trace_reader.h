@@ -65,6 +65,7 @@ class TraceReader {
   std::vector<RunRow> runs();
   // The run to show when none is named: the last one recorded.
   int64_t default_run_id();
+  bool has_run(int64_t run_id);
   // InputError naming the run ids present when `run_id` is not one of them.
   TraceSummary summary(int64_t run_id);
   // Spans in time order with their ops.

@@ -9,6 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
+#include "traces/sqlite_db.h"
+
+namespace traces_stub {
+void make_foreign_database(const std::string& path) {
+  hpusim::traces::Database db(path, hpusim::traces::Database::Mode::ReadWriteCreate);
+  db.exec("CREATE TABLE foo (x); PRAGMA user_version = 1;");
+}
+}  // namespace traces_stub
 
 namespace hpusim {
 namespace {
@@ -124,13 +132,31 @@ TEST(Cli, BadTraceInputsExitTwo) {
   test::TempDir dir;
   test::write_file(dir.file("text.sqlite"), std::string(4096, 'x'));
   test::write_file(dir.file("bad.json"), "{\"traceEvents\": [");
+  test::write_file(dir.file("ok.json"), R"([{"ph": "X", "ts": 0, "dur": 1, "name": "a"}])");
+  test::write_file(dir.file("overflow.json"), R"([{"ph": "X", "ts": 1e5000, "dur": 1}])");
+  test::write_file(dir.file("too_long.json"), R"([{"ph": "X", "ts": 0, "dur": 1}, {"ph": "X", "ts": 1e13, "dur": 1}])");
+  ASSERT_EQ(run_cli({"trace", "import", dir.file("ok.json"), "-o", dir.file("good.sqlite")}).status, 0);
+  std::filesystem::create_directory(dir.file("folder"));
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"trace", "summary", dir.file("none.sqlite")},
            {"trace", "summary", dir.file("text.sqlite")},
            {"trace", "ops", dir.file("text.sqlite")},
            {"trace", "compare", dir.file("none.sqlite"), dir.file("text.sqlite")},
            {"trace", "export", dir.file("text.sqlite"), "--perfetto", dir.file("o.json")},
-           {"trace", "import", dir.file("bad.json"), "-o", dir.file("t.sqlite")}}) {
+           {"trace", "import", dir.file("bad.json"), "-o", dir.file("t.sqlite")},
+           {"trace", "import", dir.file("overflow.json"), "-o", dir.file("t.sqlite")},
+           {"trace", "import", dir.file("too_long.json"), "-o", dir.file("t.sqlite")},
+           {"trace", "import", dir.file("ok.json"), "-o", dir.file("folder")},
+           {"trace", "import", dir.file("ok.json"), "-o", dir.file("ok.json")},
+           {"trace", "export", dir.file("good.sqlite"), "--perfetto", dir.file("folder")},
+           {"trace", "export", dir.file("good.sqlite"), "--perfetto", dir.file("good.sqlite")},
+           {"trace", "export", dir.file("good.sqlite"), "--perfetto", dir.file("nofolder/o.json")},
+           {"trace", "export", dir.file("good.sqlite"), "--perfetto", ""},
+           {"trace", "ops", dir.file("good.sqlite"), "--limit", "-1"},
+           {"trace", "summary", dir.file("good.sqlite"), "--run", "0"},
+           {"trace", "summary", dir.file("good.sqlite"), "--run", "2"},
+           {"trace", "compare", dir.file("good.sqlite")},
+           {"trace", "compare", dir.file("good.sqlite"), "--run-b", "9"}}) {
     const auto r = run_cli(args);
     EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.err;
     EXPECT_EQ(lines(r.err), 1) << r.err;
@@ -138,6 +164,46 @@ TEST(Cli, BadTraceInputsExitTwo) {
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("o.json")));
   EXPECT_FALSE(std::filesystem::exists(dir.file("t.sqlite")));
+  EXPECT_TRUE(std::filesystem::is_directory(dir.file("folder")));
+  EXPECT_EQ(test::read_file(dir.file("ok.json")), R"([{"ph": "X", "ts": 0, "dur": 1, "name": "a"}])");
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_NE(entry.path().extension(), ".partial") << "half-written output left: " << entry.path();
+}
+
+TEST(Cli, ATableThatIsNotATraceIsBadInput) {
+  test::TempDir dir;
+  // A SQLite file claiming our schema version but without our tables.
+  { traces_stub::make_foreign_database(dir.file("foreign.sqlite")); }
+  const auto r = run_cli({"trace", "summary", dir.file("foreign.sqlite")});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("not a complete hpusim trace"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CompareOfOneFileDefaultsToItsLastTwoRuns) {
+  test::TempDir dir;
+  test::write_file(dir.file("a.json"), R"([{"ph": "X", "ts": 0, "dur": 3, "name": "g", "args": {"op_kind": "gemm"}}])");
+  test::write_file(dir.file("b.json"), R"([{"ph": "X", "ts": 0, "dur": 1, "name": "g", "args": {"op_kind": "gemm"}}])");
+  ASSERT_EQ(run_cli({"trace", "import", dir.file("a.json"), "-o", dir.file("t.sqlite")}).status, 0);
+  ASSERT_EQ(run_cli({"trace", "import", dir.file("b.json"), "-o", dir.file("t.sqlite"), "--append"}).status, 0);
+  const auto cmp = only_json(run_cli({"trace", "compare", dir.file("t.sqlite"), "--json"}));
+  EXPECT_EQ(cmp["totals"][0]["a_ps"], 3'000'000);
+  EXPECT_EQ(cmp["totals"][0]["b_ps"], 1'000'000);
+}
+
+TEST(Cli, BadModelNumbersAndNamesExitTwo) {
+  test::TempDir dir;
+  test::write_file(dir.file("big.json"), R"({"base": "gaudi2", "hbm": {"bandwidth_GBps": 1e400}})");
+  test::write_file(dir.file("c1.json"), R"({"base": "c2.json"})");
+  test::write_file(dir.file("c2.json"), R"({"base": "c1.json"})");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"models", "show", dir.file("big.json")},
+                                                                {"models", "show", dir.file("c1.json")},
+                                                                {"models", "show", "gaudi2", "--set", "family=\xff"},
+                                                                {"models", "show", "gaudi2", "--set", "base=h100-sxm"},
+                                                                {"models", "list", "--dir", dir.file("nothing")}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
 }
 
 }  // namespace

@@ -116,3 +116,20 @@ TEST(InterruptedRecording, AnExceptionMarksTheRunIncomplete) {
 
 }  // namespace
 }  // namespace hpusim::traces
+
+namespace hpusim::traces {
+namespace {
+TEST(InterruptedRecording, SigintIsNamedAndGivesExitStatus130) {
+  test::TempDir dir;
+  const std::string path = dir.file("t.sqlite");
+  const pid_t pid = start_child(path, dir.file("ready"));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(scalar(path, "SELECT status_detail FROM runs"), "interrupted by SIGINT");
+  EXPECT_EQ(scalar(path, "PRAGMA integrity_check"), "ok");
+}
+}  // namespace
+}  // namespace hpusim::traces

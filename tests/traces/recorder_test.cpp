@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -142,7 +143,8 @@ TEST(Recorder, SpansRoundTripExactlyAndSummaryMatchesAnIndependentComputation) {
   EXPECT_DOUBLE_EQ(s.metrics[0].value, 1.5);
   EXPECT_EQ(query_text(path, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(query_text(path, "PRAGMA user_version"), std::to_string(kSchemaVersion));
-  EXPECT_EQ(query_text(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_text(path, "PRAGMA journal_mode"), "delete");  // WAL while recording, one plain file after
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
 TEST(Recorder, OpsFilterAndOrder) {

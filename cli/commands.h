@@ -12,6 +12,10 @@ namespace hpusim::cli {
 
 void add_models_commands(CLI::App& app);
 void add_trace_commands(CLI::App& app);
+void add_kernel_commands(CLI::App& app);
+
+// `hpusim validate` found a kernel outside its tolerance: exit status 1 after the table is printed.
+struct ValidationFailed {};
 
 // The command line as typed, for the runs table.
 const std::string& command_line();

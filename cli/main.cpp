@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "common/input_error.h"
 #include "hpusim/version.h"
+#include "kernels/dtype.h"
 #include "sim/systemc_env.h"
 #include "traces/interrupt.h"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   hpusim::cli::add_models_commands(app);
   hpusim::cli::add_trace_commands(app);
+  hpusim::cli::add_kernel_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -41,6 +43,11 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "hpusim: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const hpusim::cli::ValidationFailed&) {
+    return 1;
+  } catch (const hpusim::kernels::KernelError& e) {  // a shape, a name, a parameter or a .npy file of the user's
+    std::cerr << "hpusim: " << e.what() << "\n";
     return 2;
   } catch (const hpusim::InputError& e) {
     std::cerr << "hpusim: " << e.what() << "\n";

@@ -56,7 +56,7 @@ void round_buffer(DType t, float* data, std::size_t n) {
   }
 }
 
-double unit_roundoff(DType t) { return std::ldexp(1.0, -grid(t).mantissa_bits); }
+double unit_roundoff(DType t) { return std::ldexp(1.0, -grid(t).mantissa_bits - 1); }
 
 double ulp_distance(DType t, double value, double reference) {
   const Grid g = grid(t);

@@ -35,7 +35,7 @@ inline float round_to(DType t, float x) {
 // In place.
 void round_buffer(DType t, float* data, std::size_t n);
 
-// Machine epsilon's role for error reporting: the spacing of the format at 1.0 (2^-mantissa_bits).
+// The unit roundoff u of a format: half its spacing at 1.0, 2^-(mantissa_bits + 1) (bf16: 2^-8, fp16: 2^-11).
 double unit_roundoff(DType t);
 
 // Units in the last place of `reference` in format t: |value - reference| / ulp(reference), where ulp is the

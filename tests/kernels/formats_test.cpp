@@ -230,7 +230,8 @@ TEST(Ulp, DistanceInUnitsOfTheFormatSpacing) {
   EXPECT_DOUBLE_EQ(ulp_distance(DType::bf16, 1.0 + 1.0 / 128, 1.0), 1.0);
   EXPECT_DOUBLE_EQ(ulp_distance(DType::fp16, 2.0 + 2.0 / 1024, 2.0), 1.0);
   EXPECT_DOUBLE_EQ(ulp_distance(DType::fp32, 0, 0), 0.0);
-  EXPECT_DOUBLE_EQ(unit_roundoff(DType::fp8e4m3), 0.125);
+  EXPECT_DOUBLE_EQ(unit_roundoff(DType::fp8e4m3), 0.0625);
+  EXPECT_DOUBLE_EQ(unit_roundoff(DType::bf16), 1.0 / 256);
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ void expect_close(const Tensor& got, const Tensor& golden, DType t, double max_u
   for (std::size_t i = 0; i < e.size(); ++i) {
     if (g[i] == e[i]) ++exact;
     const double scale = std::max(std::fabs(static_cast<double>(e[i])), rms);
-    worst = std::max(worst, std::fabs(static_cast<double>(g[i]) - e[i]) / (2 * unit_roundoff(t) * std::exp2(std::floor(std::log2(scale)))));
+    worst = std::max(worst, std::fabs(static_cast<double>(g[i]) - e[i]) /
+                                (2 * unit_roundoff(t) * std::exp2(std::floor(std::log2(scale)))));
   }
   EXPECT_LE(worst, max_ulps);
   EXPECT_GE(static_cast<double>(exact) / static_cast<double>(e.size()), min_exact) << exact << " of " << e.size();

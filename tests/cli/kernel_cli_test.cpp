@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// `hpusim kernel` and `hpusim validate` from the command line: float32 .npy out, costs in --json, exit 2 for every
+// kind of bad input with nothing written, exit 0/1 from validate.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "kernels/npy.h"
+#include "tests/test_support.h"
+
+namespace hpusim {
+namespace {
+
+using test::run_cli;
+
+void write_matrix(const std::string& path, kernels::Shape shape, const std::vector<float>& v) {
+  kernels::write_npy_float32(path, kernels::Tensor::from_floats(std::move(shape), kernels::DType::fp32, v));
+}
+
+TEST(KernelCli, GemmInBf16WritesFloat32AndReportsTheCost) {
+  test::TempDir dir;
+  // 1 + 2^-8 rounds to 1 in bf16 (tie to even); 1 + 3*2^-8 to 1.015625: the product shows the input rounding.
+  write_matrix(dir.file("a.npy"), {1, 2}, {1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f});
+  write_matrix(dir.file("b.npy"), {2, 1}, {1.0f, 1.0f});
+  const auto r = run_cli({"kernel", "gemm", "--in", "a=" + dir.file("a.npy"), "--in", "b=" + dir.file("b.npy"), "--out",
+                          dir.file("c.npy"), "--dtype", "bf16", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["cost"]["flops"], 4.0);  // 2 M N K
+  EXPECT_EQ(j["cost"]["engine"], "matrix");
+  EXPECT_EQ(j["cost"]["bytes_read"], 8);  // 4 bf16 values
+  const auto c = kernels::read_npy(dir.file("c.npy"));
+  EXPECT_EQ(c.dtype(), kernels::DType::fp32);
+  EXPECT_EQ(c.shape(), (kernels::Shape{1, 1}));
+  EXPECT_EQ(c.get(0), 2.015625f);
+}
+
+TEST(KernelCli, NamedOutputsAndParams) {
+  test::TempDir dir;
+  std::vector<float> x(128);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i));
+  write_matrix(dir.file("x.npy"), {128}, x);
+  ASSERT_EQ(run_cli({"kernel", "nf4-quantize", "--in", "x=" + dir.file("x.npy"), "--out", "codes=" + dir.file("c.npy"),
+                     "--out", "absmax=" + dir.file("m.npy"), "--param", "blocksize=64"})
+                .status,
+            0);
+  EXPECT_EQ(kernels::read_npy(dir.file("m.npy")).numel(), 2);
+  const auto d = run_cli({"kernel", "nf4-dequantize", "--in", "codes=" + dir.file("c.npy"), "--in",
+                          "absmax=" + dir.file("m.npy"), "--out", dir.file("d.npy")});
+  ASSERT_EQ(d.status, 0) << d.err;
+  const auto back = kernels::read_npy(dir.file("d.npy")).to_floats();
+  // Half NF4's widest gap (-1 to -0.696) times the block absmax (<= 1).
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(back[i], x[i], 0.1520) << i;
+}
+
+TEST(KernelCli, BadInputsExitTwoAndWriteNothing) {
+  test::TempDir dir;
+  write_matrix(dir.file("a.npy"), {2, 3}, {1, 2, 3, 4, 5, 6});
+  write_matrix(dir.file("b.npy"), {4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  test::write_file(dir.file("junk.npy"), "not numpy at all");
+  const std::string a = "a=" + dir.file("a.npy"), out = dir.file("o.npy");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"kernel", "gemmm", "--in", a, "--out", out},
+           {"kernel", "gemm", "--in", a, "--out", out},                                    // missing b
+           {"kernel", "gemm", "--in", a, "--in", "b=" + dir.file("b.npy"), "--out", out},  // shapes do not fit
+           {"kernel", "gemm", "--in", a, "--in", "b=" + dir.file("junk.npy"), "--out", out},
+           {"kernel", "gemm", "--in", a, "--in", "b=" + dir.file("none.npy"), "--out", out},
+           {"kernel", "gemm", "--in", a, "--in", "c=" + dir.file("a.npy"), "--out", out},  // unknown input
+           {"kernel", "gelu", "--in", "x=" + dir.file("a.npy"), "--out", out, "--dtype", "bf17"},
+           {"kernel", "gelu", "--in", "x=" + dir.file("a.npy"), "--out", out, "--param", "eps=1"},
+           {"kernel", "layernorm", "--in", "x=" + dir.file("a.npy"), "--in", "weight=" + dir.file("a.npy"), "--in",
+            "bias=" + dir.file("a.npy"), "--out", out},
+           {"kernel", "gelu", "--in", "x=" + dir.file("a.npy"), "--out", "nope=" + out},
+           {"kernel", "gelu", "--in", "x=" + dir.file("a.npy"), "--out", dir.file("a.npy")},  // would overwrite input
+           {"kernel", "gelu", "--in", "x=" + dir.file("a.npy")},                              // no --out
+           {"kernel", "fp8-matmul", "--in", a, "--in", "b=" + dir.file("a.npy"), "--out", out, "--dtype", "bf16"},
+           {"validate", "--kernel", "gemmm"},
+           {"validate", "--dtype", "int8"}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_EQ(kernels::read_npy(dir.file("a.npy")).numel(), 6);
+}
+
+TEST(KernelCli, ValidateReportsEveryKernelAndPasses) {
+  const auto r = run_cli({"validate", "--dtype", "bf16", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_GE(j["rows"].size(), 20u);
+  const auto text = run_cli({"validate", "--kernel", "flash-attention"});
+  EXPECT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("6 passed, 0 failed"), std::string::npos) << text.out;
+}
+
+TEST(KernelCli, ListNamesEveryKernel) {
+  const auto r = run_cli({"kernel", "--list"});
+  ASSERT_EQ(r.status, 0);
+  for (const char* k : {"gemm", "layernorm", "gelu", "softmax", "attention", "flash-attention", "int8-matmul",
+                        "nf4-quantize", "nf4-dequantize", "fp8-matmul", "all-reduce", "kv-append", "embedding"})
+    EXPECT_NE(r.out.find(k), std::string::npos) << k;
+}
+
+}  // namespace
+}  // namespace hpusim

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// Kernel costs from shapes alone, against counts derived by hand.
+#include <gtest/gtest.h>
+
+#include "kernels/gemm.h"
+#include "kernels/quant4.h"
+#include "kernels/quant_int8.h"
+#include "kernels/registry.h"
+#include "kernels/vector_ops.h"
+
+namespace hpusim::kernels {
+namespace {
+
+TEST(Cost, GemmCountsTwoFlopsPerMacAndEveryOperandByteOnce) {
+  // BLOOM-7b1 QKV projection in prefill: [7, 4096] x [4096, 12288] in bf16.
+  const auto c = gemm_cost(1, 7, 12288, 4096, DType::bf16);
+  EXPECT_DOUBLE_EQ(c.flops(), 2.0 * 7 * 12288 * 4096);
+  EXPECT_EQ(c.bytes_read(), (7 * 4096 + 4096 * 12288) * 2);
+  EXPECT_EQ(c.bytes_written(), 7 * 12288 * 2);
+  EXPECT_EQ(c.main_engine(), EngineClass::matrix);
+  // fp8 operands are one byte; the product comes out in bf16.
+  const auto f8 = gemm_cost(2, 3, 5, 7, DType::fp8e4m3);
+  EXPECT_EQ(f8.bytes_read(), 2 * (3 * 7 + 7 * 5));
+  EXPECT_EQ(f8.bytes_written(), 2 * 3 * 5 * 2);
+}
+
+TEST(Cost, VectorAndDataMovementKernels) {
+  const auto ln = layernorm_cost(7, 4096, DType::bf16);
+  EXPECT_EQ(ln.main_engine(), EngineClass::vector);
+  EXPECT_EQ(ln.bytes_read(), (7 * 4096 + 2 * 4096) * 2);
+  EXPECT_EQ(ln.bytes_written(), 7 * 4096 * 2);
+  EXPECT_EQ(embedding_cost(7, 4096, DType::bf16).parts[0].engine, EngineClass::data_movement);
+  // A decode step appends one token per head: B * H * 1 * D values, whatever the cache length.
+  EXPECT_EQ(kv_cache_append_cost(1, 32, 500, 1, 128, DType::bf16).bytes_written(), 32 * 128 * 2);
+  // Ring all-reduce over 8 cards moves 2 (N-1)/N of the tensor each way.
+  const auto ar = all_reduce_cost(8, 4096, DType::bf16);
+  EXPECT_EQ(ar.parts[0].engine, EngineClass::collective);
+  EXPECT_EQ(ar.bytes_read(), static_cast<int64_t>(2.0 * 7 / 8 * 4096 * 2));
+  EXPECT_EQ(all_reduce_cost(1, 4096, DType::bf16).bytes_read(), 0);
+}
+
+TEST(Cost, QuantisedWeightsMoveFewerBytes) {
+  const int64_t in = 4096, out = 16384;
+  const auto bf16 = linear_cost(1, in, out, false, DType::bf16);
+  const auto nf4 = matmul4_cost(1, in, out, 64, DType::bf16);
+  const auto int8 = int8_matmul_cost(1, in, out, 0, DType::fp16);
+  // Weights: 2 bytes each in bf16; 0.5 + 4/64 in NF4 (dequantised on the way); 1 + 4/out-row scale in int8.
+  EXPECT_EQ(bf16.bytes_read(), (in + in * out) * 2);
+  EXPECT_EQ(nf4.parts[0].bytes_read, in * out / 2 + 4 * (in * out / 64));
+  EXPECT_EQ(int8.parts[1].bytes_read, in + in * out + out * 4);
+}
+
+TEST(Cost, EveryRegisteredKernelDescribesItsCost) {
+  std::map<std::string, Tensor> in;
+  for (const auto& k : kernel_registry()) {
+    // Shapes that fit every kernel's expectations.
+    in.clear();
+    auto t = [](Shape s) { return Tensor(std::move(s), DType::fp32); };
+    if (k.name == "attention" || k.name == "flash-attention") {
+      in = {{"q", t({1, 2, 8, 4})}, {"k", t({1, 2, 8, 4})}, {"v", t({1, 2, 8, 4})}};
+    } else if (k.name == "kv-append") {
+      in = {{"cache", t({1, 2, 8, 4})}, {"new", t({1, 2, 1, 4})}};
+    } else if (k.name == "embedding") {
+      in = {{"ids", Tensor({3}, DType::int64)}, {"table", t({10, 4})}};
+    } else {
+      for (const auto& name : k.inputs) in.emplace(name, name == "b" ? t({8, 8}) : name == "w" ? t({8, 8}) : t({8, 8}));
+    }
+    KernelCall call{in, {}, k.name == "fp8-matmul" ? DType::fp8e4m3 : DType::bf16};
+    const auto c = kernel_cost(k, call);
+    EXPECT_FALSE(c.parts.empty()) << k.name;
+    EXPECT_GE(c.flops(), 0) << k.name;
+    EXPECT_GT(c.bytes_read() + c.bytes_written(), 0) << k.name;
+  }
+}
+
+}  // namespace
+}  // namespace hpusim::kernels

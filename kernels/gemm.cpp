@@ -61,27 +61,26 @@ std::vector<float> rounded_floats(const Tensor& t, DType dtype) {
 }
 
 Tensor gemm(const Tensor& a, const Tensor& b, DType dtype) {
-  require(a.rank() == 2 && b.rank() == 2,
-          "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
+  require(a.rank() == 2 && b.rank() == 2, "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " +
+                                              shape_text(b.shape()));
   require(a.dim(1) == b.dim(0),
           "gemm: inner dimensions differ: " + shape_text(a.shape()) + " x " + shape_text(b.shape()));
-  const DType out_dtype = gemm_output_dtype(dtype);
-  const auto av = rounded_floats(a, dtype), bv = rounded_floats(b, dtype);
-  std::vector<float> c(static_cast<std::size_t>(a.dim(0) * b.dim(1)));
+  const FloatInput av(a, dtype), bv(b, dtype);
+  FloatOutput c({a.dim(0), b.dim(1)}, gemm_output_dtype(dtype));
   sgemm(av.data(), bv.data(), c.data(), a.dim(0), b.dim(1), a.dim(1), false);
-  return Tensor::from_floats({a.dim(0), b.dim(1)}, out_dtype, c);
+  return c.finish();
 }
 
 Tensor batched_gemm(const Tensor& a, const Tensor& b, DType dtype) {
-  require(
-      a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
-      "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
+  require(a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
+          "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " +
+              shape_text(b.shape()));
   const int64_t batch = a.dim(0), m = a.dim(1), k = a.dim(2), n = b.dim(2);
-  const auto av = rounded_floats(a, dtype), bv = rounded_floats(b, dtype);
-  std::vector<float> c(static_cast<std::size_t>(batch * m * n));
+  const FloatInput av(a, dtype), bv(b, dtype);
+  FloatOutput c({batch, m, n}, gemm_output_dtype(dtype));
   for (int64_t i = 0; i < batch; ++i)
     sgemm(av.data() + i * m * k, bv.data() + i * k * n, c.data() + i * m * n, m, n, k, false);
-  return Tensor::from_floats({batch, m, n}, gemm_output_dtype(dtype), c);
+  return c.finish();
 }
 
 KernelCost gemm_cost(int64_t batch, int64_t m, int64_t n, int64_t k, DType dtype) {
@@ -93,24 +92,23 @@ KernelCost gemm_cost(int64_t batch, int64_t m, int64_t n, int64_t k, DType dtype
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias, DType dtype) {
-  require(
-      x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
-      "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
+  require(x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
+          "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
   const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / std::max<int64_t>(in, 1);
   if (bias)
     require(bias->numel() == out,
             "linear: bias must have " + std::to_string(out) + " values, got " + shape_text(bias->shape()));
-  const auto xv = rounded_floats(x, dtype), wv = rounded_floats(w, dtype);
-  std::vector<float> y(static_cast<std::size_t>(rows * out));
-  sgemm(xv.data(), wv.data(), y.data(), rows, out, in, true);
-  if (bias) {
-    const auto bv = rounded_floats(*bias, dtype);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t o = 0; o < out; ++o) y[static_cast<std::size_t>(r * out + o)] += bv[static_cast<std::size_t>(o)];
-  }
+  const FloatInput xv(x, dtype), wv(w, dtype);
   Shape shape = x.shape();
   shape.back() = out;
-  return Tensor::from_floats(shape, gemm_output_dtype(dtype), y);
+  FloatOutput y(shape, gemm_output_dtype(dtype));
+  sgemm(xv.data(), wv.data(), y.data(), rows, out, in, true);
+  if (bias) {
+    const FloatInput bv(*bias, dtype);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < out; ++o) y.data()[r * out + o] += bv[static_cast<std::size_t>(o)];
+  }
+  return y.finish();
 }
 
 KernelCost linear_cost(int64_t rows, int64_t in, int64_t out, bool bias, DType dtype) {

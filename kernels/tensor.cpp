@@ -108,10 +108,23 @@ void Tensor::set(int64_t i, float value) { set_floats(&value, 1, static_cast<std
 
 std::vector<float> Tensor::to_floats() const {
   std::vector<float> out(static_cast<std::size_t>(numel()));
-  if (dtype_ == DType::fp32) {
-    std::memcpy(out.data(), data_.data(), data_.size());
-  } else {
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = get(static_cast<int64_t>(i));
+  const std::size_t n = out.size();
+  const std::byte* p = data_.data();
+  // One loop per format (the switch outside the loop), so the common ones vectorise.
+  switch (dtype_) {
+    case DType::fp32: std::memcpy(out.data(), p, data_.size()); break;
+    case DType::bf16: {
+      const auto* h = reinterpret_cast<const uint16_t*>(p);
+      for (std::size_t i = 0; i < n; ++i) out[i] = bf16_bits_to_fp32(h[i]);
+      break;
+    }
+    case DType::fp16: {
+      const auto* h = reinterpret_cast<const uint16_t*>(p);
+      for (std::size_t i = 0; i < n; ++i) out[i] = fp16_bits_to_fp32(h[i]);
+      break;
+    }
+    default:
+      for (std::size_t i = 0; i < n; ++i) out[i] = get(static_cast<int64_t>(i));
   }
   return out;
 }
@@ -119,35 +132,97 @@ std::vector<float> Tensor::to_floats() const {
 void Tensor::set_floats(const float* values, std::size_t n, std::size_t offset) {
   if (offset + n > static_cast<std::size_t>(numel())) throw KernelError("set_floats: out of range");
   std::byte* p = data_.data();
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::size_t k = offset + j;
-    const float v = values[j];
-    switch (dtype_) {
-      case DType::fp32:
-        reinterpret_cast<float*>(p)[k] = v;
-        break;
-      case DType::bf16:
-        reinterpret_cast<uint16_t*>(p)[k] = fp32_to_bf16_bits(v);
-        break;
-      case DType::fp16:
-        reinterpret_cast<uint16_t*>(p)[k] = fp32_to_fp16_bits(v);
-        break;
-      case DType::fp8e4m3:
-      case DType::fp8e4m3fnuz:
-      case DType::fp8e5m2:
-        reinterpret_cast<uint8_t*>(p)[k] = fp32_to_fp8(fp8_format(dtype_), v, Fp8Overflow::saturate);
-        break;
-      case DType::int8:
-        reinterpret_cast<int8_t*>(p)[k] = static_cast<int8_t>(std::lrint(v));
-        break;
-      case DType::int32:
-        reinterpret_cast<int32_t*>(p)[k] = static_cast<int32_t>(std::lrint(v));
-        break;
-      case DType::int64:
-        reinterpret_cast<int64_t*>(p)[k] = std::llrint(v);
-        break;
+  switch (dtype_) {
+    case DType::fp32: std::memcpy(reinterpret_cast<float*>(p) + offset, values, n * sizeof(float)); return;
+    case DType::bf16: {
+      auto* h = reinterpret_cast<uint16_t*>(p) + offset;
+      for (std::size_t j = 0; j < n; ++j) h[j] = fp32_to_bf16_bits(values[j]);
+      return;
+    }
+    case DType::fp16: {
+      auto* h = reinterpret_cast<uint16_t*>(p) + offset;
+      for (std::size_t j = 0; j < n; ++j) h[j] = fp32_to_fp16_bits(values[j]);
+      return;
+    }
+    case DType::fp8e4m3:
+    case DType::fp8e4m3fnuz:
+    case DType::fp8e5m2: {
+      const Fp8Format& f = fp8_format(dtype_);
+      auto* b = reinterpret_cast<uint8_t*>(p) + offset;
+      for (std::size_t j = 0; j < n; ++j) b[j] = fp32_to_fp8(f, values[j], Fp8Overflow::saturate);
+      return;
+    }
+    case DType::int8: {
+      auto* d = reinterpret_cast<int8_t*>(p) + offset;
+      for (std::size_t j = 0; j < n; ++j) d[j] = static_cast<int8_t>(std::lrint(values[j]));
+      return;
+    }
+    case DType::int32: {
+      auto* d = reinterpret_cast<int32_t*>(p) + offset;
+      for (std::size_t j = 0; j < n; ++j) d[j] = static_cast<int32_t>(std::lrint(values[j]));
+      return;
+    }
+    case DType::int64: {
+      auto* d = reinterpret_cast<int64_t*>(p) + offset;
+      for (std::size_t j = 0; j < n; ++j) d[j] = std::llrint(values[j]);
+      return;
     }
   }
+}
+
+void Tensor::get_floats(float* out, std::size_t n, std::size_t offset, DType dtype) const {
+  if (offset + n > static_cast<std::size_t>(numel())) throw KernelError("get_floats: out of range");
+  const std::byte* p = data_.data();
+  switch (dtype_) {
+    case DType::fp32: std::memcpy(out, reinterpret_cast<const float*>(p) + offset, n * sizeof(float)); break;
+    case DType::bf16: {
+      const auto* h = reinterpret_cast<const uint16_t*>(p) + offset;
+      for (std::size_t i = 0; i < n; ++i) out[i] = bf16_bits_to_fp32(h[i]);
+      break;
+    }
+    case DType::fp16: {
+      const auto* h = reinterpret_cast<const uint16_t*>(p) + offset;
+      for (std::size_t i = 0; i < n; ++i) out[i] = fp16_bits_to_fp32(h[i]);
+      break;
+    }
+    default:
+      for (std::size_t i = 0; i < n; ++i) out[i] = get(static_cast<int64_t>(offset + i));
+  }
+  if (dtype != dtype_) round_buffer(dtype, out, n);
+}
+
+const float* Tensor::fp32_data() const {
+  if (dtype_ != DType::fp32) throw KernelError("fp32_data: the tensor is " + std::string(name(dtype_)));
+  return reinterpret_cast<const float*>(data_.data());
+}
+
+float* Tensor::fp32_data() {
+  if (dtype_ != DType::fp32) throw KernelError("fp32_data: the tensor is " + std::string(name(dtype_)));
+  return reinterpret_cast<float*>(data_.data());
+}
+
+FloatInput::FloatInput(const Tensor& t, DType dtype) : size_(static_cast<std::size_t>(t.numel())) {
+  if (t.dtype() == DType::fp32 && dtype == DType::fp32) {
+    ptr_ = t.fp32_data();
+    return;
+  }
+  copy_ = t.to_floats();
+  if (t.dtype() != dtype) round_buffer(dtype, copy_.data(), copy_.size());
+  ptr_ = copy_.data();
+}
+
+FloatOutput::FloatOutput(Shape shape, DType dtype) : tensor_(std::move(shape), dtype) {
+  if (dtype == DType::fp32) {
+    ptr_ = tensor_.fp32_data();
+  } else {
+    scratch_.resize(static_cast<std::size_t>(tensor_.numel()));
+    ptr_ = scratch_.data();
+  }
+}
+
+Tensor FloatOutput::finish() {
+  if (!scratch_.empty()) tensor_.set_floats(scratch_.data(), scratch_.size());
+  return std::move(tensor_);
 }
 
 Tensor Tensor::reshaped(Shape shape) const {

@@ -38,7 +38,14 @@ class Tensor {
   std::vector<float> to_floats() const;
   // Writes n values (rounded to the dtype) starting at element `offset`.
   void set_floats(const float* values, std::size_t n, std::size_t offset = 0);
+  // Reads n values starting at element `offset` as fp32, rounded to `dtype` (row-at-a-time kernels: no tensor-sized
+  // scratch buffer, whose page faults would cost more than the arithmetic).
+  void get_floats(float* out, std::size_t n, std::size_t offset, DType dtype) const;
   Tensor reshaped(Shape shape) const;  // same buffer, new shape with the same element count
+
+  // The buffer as fp32 values; KernelError unless the tensor is fp32.
+  const float* fp32_data() const;
+  float* fp32_data();
 
   const std::byte* raw() const { return data_.data(); }
   std::byte* raw() { return data_.data(); }
@@ -47,6 +54,35 @@ class Tensor {
   Shape shape_;
   DType dtype_ = DType::fp32;
   std::vector<std::byte> data_;
+};
+
+// A tensor's values rounded to a compute format, as fp32: the tensor's own buffer when nothing needs converting
+// (an fp32 tensor read in fp32), a converted copy otherwise. Large buffers cost page faults: copy only when needed.
+class FloatInput {
+ public:
+  FloatInput(const Tensor& t, DType dtype);
+  const float* data() const { return ptr_; }
+  std::size_t size() const { return size_; }
+  float operator[](std::size_t i) const { return ptr_[i]; }
+
+ private:
+  std::vector<float> copy_;
+  const float* ptr_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// Where a kernel writes fp32 results that end up in a tensor of format `dtype`: straight into the tensor when it is
+// fp32, else a scratch buffer rounded once into the tensor by finish().
+class FloatOutput {
+ public:
+  FloatOutput(Shape shape, DType dtype);
+  float* data() { return ptr_; }
+  Tensor finish();
+
+ private:
+  Tensor tensor_;
+  std::vector<float> scratch_;
+  float* ptr_ = nullptr;
 };
 
 }  // namespace hpusim::kernels

@@ -31,22 +31,23 @@ Tensor layernorm(const Tensor& x, const Tensor& weight, const Tensor& bias, floa
   require(weight.numel() == h && bias.numel() == h, "layernorm: weight and bias must have " + std::to_string(h) +
                                                         " values (the last axis of x " + shape_text(x.shape()) + ")");
   require(eps >= 0 && std::isfinite(eps), "layernorm: eps must be a finite number >= 0");
-  const auto xv = rounded_floats(x, dtype), w = rounded_floats(weight, dtype), b = rounded_floats(bias, dtype);
-  std::vector<float> y(xv.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = xv.data() + r * h;
+  const FloatInput w(weight, dtype), b(bias, dtype);
+  Tensor y(x.shape(), dtype);
+  std::vector<float> row(static_cast<std::size_t>(h)), out(static_cast<std::size_t>(h));
+  for (int64_t r = 0; r < rows; ++r) {  // a row at a time: no tensor-sized scratch
+    x.get_floats(row.data(), row.size(), static_cast<std::size_t>(r * h), dtype);
     float mean = 0;
-    for (int64_t i = 0; i < h; ++i) mean += row[i];
+    for (float v : row) mean += v;
     mean /= static_cast<float>(h);
     float var = 0;
-    for (int64_t i = 0; i < h; ++i) var += (row[i] - mean) * (row[i] - mean);
+    for (float v : row) var += (v - mean) * (v - mean);
     var /= static_cast<float>(h);
     const float inv = 1.0f / std::sqrt(var + eps);
     for (int64_t i = 0; i < h; ++i)
-      y[static_cast<std::size_t>(r * h + i)] =
-          (row[i] - mean) * inv * w[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)];
+      out[static_cast<std::size_t>(i)] = (row[static_cast<std::size_t>(i)] - mean) * inv * w.data()[i] + b.data()[i];
+    y.set_floats(out.data(), out.size(), static_cast<std::size_t>(r * h));
   }
-  return Tensor::from_floats(x.shape(), dtype, y);
+  return y;
 }
 
 KernelCost layernorm_cost(int64_t rows, int64_t h, DType dtype) {
@@ -56,9 +57,13 @@ KernelCost layernorm_cost(int64_t rows, int64_t h, DType dtype) {
 
 Tensor gelu(const Tensor& x, DType dtype) {
   require_float(dtype);
-  auto v = rounded_floats(x, dtype);
-  for (float& m : v) m = m * 0.5f * (1.0f + std::tanh(0.79788456f * m * (1.0f + 0.044715f * m * m)));
-  return Tensor::from_floats(x.shape(), dtype, v);
+  const FloatInput v(x, dtype);
+  FloatOutput y(x.shape(), dtype);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const float m = v[i];
+    y.data()[i] = m * 0.5f * (1.0f + std::tanh(0.79788456f * m * (1.0f + 0.044715f * m * m)));
+  }
+  return y.finish();
 }
 
 KernelCost gelu_cost(int64_t n, DType dtype) {
@@ -69,16 +74,19 @@ Tensor softmax(const Tensor& x, DType dtype) {
   require_float(dtype);
   require(x.rank() >= 1, "softmax: x needs at least one axis");
   const int64_t cols = x.dim(-1), rows = cols ? x.numel() / cols : 0;
-  auto v = rounded_floats(x, dtype);
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = v.data() + r * cols;
+  Tensor y(x.shape(), dtype);
+  std::vector<float> row(static_cast<std::size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {  // a row at a time: no tensor-sized scratch
+    x.get_floats(row.data(), row.size(), static_cast<std::size_t>(r * cols), dtype);
     float mx = -std::numeric_limits<float>::infinity();
-    for (int64_t i = 0; i < cols; ++i) mx = std::max(mx, row[i]);
+    for (float v : row) mx = std::max(mx, v);
     float sum = 0;
-    for (int64_t i = 0; i < cols; ++i) sum += (row[i] = std::exp(row[i] - mx));
-    for (int64_t i = 0; i < cols; ++i) row[i] /= sum;
+    for (float& v : row) sum += (v = std::exp(v - mx));
+    const float inv = 1.0f / sum;
+    for (float& v : row) v *= inv;
+    y.set_floats(row.data(), row.size(), static_cast<std::size_t>(r * cols));
   }
-  return Tensor::from_floats(x.shape(), dtype, v);
+  return y;
 }
 
 KernelCost softmax_cost(int64_t rows, int64_t cols, DType dtype) {
@@ -89,10 +97,10 @@ KernelCost softmax_cost(int64_t rows, int64_t cols, DType dtype) {
 Tensor add(const Tensor& a, const Tensor& b, DType dtype) {
   require_float(dtype);
   require(a.shape() == b.shape(), "add: shapes differ: " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
-  auto av = rounded_floats(a, dtype);
-  const auto bv = rounded_floats(b, dtype);
-  for (std::size_t i = 0; i < av.size(); ++i) av[i] += bv[i];
-  return Tensor::from_floats(a.shape(), dtype, av);
+  const FloatInput av(a, dtype), bv(b, dtype);
+  FloatOutput y(a.shape(), dtype);
+  for (std::size_t i = 0; i < av.size(); ++i) y.data()[i] = av[i] + bv[i];
+  return y.finish();
 }
 
 KernelCost add_cost(int64_t n, DType dtype) {

@@ -42,6 +42,30 @@ Dims check(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias
   return d;
 }
 
+// Everything both attention kernels start from: checked dimensions, the operands rounded to the compute format,
+// the bias in the activation format, the mask.
+struct Prepared {
+  Dims d;
+  DType out_dtype;
+  float scale;
+  FloatInput q, k, v;
+  std::vector<float> bias, mask;
+};
+
+Prepared prepare(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, const Tensor* key_mask,
+                 const AttentionOptions& o, DType dtype) {
+  const Dims d = check(q, k, v, bias, key_mask, o, dtype);
+  const DType out_dtype = gemm_output_dtype(dtype);
+  return {d,
+          out_dtype,
+          o.scale ? *o.scale : 1.0f / std::sqrt(static_cast<float>(d.d)),
+          FloatInput(q, dtype),
+          FloatInput(k, dtype),
+          FloatInput(v, dtype),
+          bias ? rounded_floats(*bias, out_dtype) : std::vector<float>{},
+          key_mask ? key_mask->to_floats() : std::vector<float>{}};
+}
+
 float bias_at(const std::vector<float>& bias, const Tensor* t, const Dims& d, int64_t b, int64_t h, int64_t j) {
   if (!t) return 0;
   return t->rank() == 3 ? bias[static_cast<std::size_t>((b * d.h + h) * d.sk + j)]
@@ -111,12 +135,12 @@ KernelCost alibi_cost(int64_t b, int64_t heads, int64_t s, DType dtype) {
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, const Tensor* key_mask,
                  const AttentionOptions& o, DType dtype) {
-  const Dims d = check(q, k, v, bias, key_mask, o, dtype);
-  const DType out_dtype = gemm_output_dtype(dtype);
-  const float scale = o.scale ? *o.scale : 1.0f / std::sqrt(static_cast<float>(d.d));
-  const auto qv = rounded_floats(q, dtype), kv = rounded_floats(k, dtype), vv = rounded_floats(v, dtype);
-  const auto bv = bias ? rounded_floats(*bias, out_dtype) : std::vector<float>{};
-  const auto mv = key_mask ? key_mask->to_floats() : std::vector<float>{};
+  const Prepared prep = prepare(q, k, v, bias, key_mask, o, dtype);
+  const Dims& d = prep.d;
+  const DType out_dtype = prep.out_dtype;
+  const float scale = prep.scale;
+  const FloatInput &qv = prep.q, &kv = prep.k, &vv = prep.v;
+  const std::vector<float>&bv = prep.bias, &mv = prep.mask;
   const float masked = lowest(out_dtype);
   std::vector<float> scores(static_cast<std::size_t>(d.sq * d.sk)),
       out(static_cast<std::size_t>(d.b * d.h * d.sq * d.d));
@@ -145,12 +169,12 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
 
 Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, const Tensor* key_mask,
                        const AttentionOptions& o, DType dtype) {
-  const Dims d = check(q, k, v, bias, key_mask, o, dtype);
-  const DType out_dtype = gemm_output_dtype(dtype);
-  const float scale = o.scale ? *o.scale : 1.0f / std::sqrt(static_cast<float>(d.d));
-  const auto qv = rounded_floats(q, dtype), kv = rounded_floats(k, dtype), vv = rounded_floats(v, dtype);
-  const auto bv = bias ? rounded_floats(*bias, out_dtype) : std::vector<float>{};
-  const auto mv = key_mask ? key_mask->to_floats() : std::vector<float>{};
+  const Prepared prep = prepare(q, k, v, bias, key_mask, o, dtype);
+  const Dims& d = prep.d;
+  const DType out_dtype = prep.out_dtype;
+  const float scale = prep.scale;
+  const FloatInput &qv = prep.q, &kv = prep.k, &vv = prep.v;
+  const std::vector<float>&bv = prep.bias, &mv = prep.mask;
   const float neg_inf = -std::numeric_limits<float>::infinity();
   std::vector<float> out(static_cast<std::size_t>(d.b * d.h * d.sq * d.d));
   std::vector<float> s(static_cast<std::size_t>(o.block_q * o.block_k)), pv(static_cast<std::size_t>(o.block_q * d.d));

@@ -61,6 +61,8 @@ class Tensor {
 class FloatInput {
  public:
   FloatInput(const Tensor& t, DType dtype);
+  FloatInput(const FloatInput&) = delete;  // ptr_ may point into copy_: never copied or moved
+  FloatInput& operator=(const FloatInput&) = delete;
   const float* data() const { return ptr_; }
   std::size_t size() const { return size_; }
   float operator[](std::size_t i) const { return ptr_[i]; }

@@ -13,6 +13,7 @@ namespace hpusim::cli {
 void add_models_commands(CLI::App& app);
 void add_trace_commands(CLI::App& app);
 void add_kernel_commands(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 // `hpusim validate` found a kernel outside its tolerance: exit status 1 after the table is printed.
 struct ValidationFailed {};

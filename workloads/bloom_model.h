@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// BLOOM's forward pass, run through the numeric kernels in a chosen format, as Hugging Face computes it
+// (shared/reference/bloom.md): embedding + LayerNorm, pre-LayerNorm blocks with fused, head-interleaved QKV, ALiBi,
+// fp32 softmax, tanh GELU MLP, final LayerNorm, tied (or separate) LM head; a KV cache per layer.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "kernels/tensor.h"
+#include "workloads/bloom_config.h"
+#include "workloads/safetensors.h"
+
+namespace hpusim::workloads {
+
+struct BloomLayerWeights {
+  kernels::Tensor ln1_w, ln1_b, qkv_w, qkv_b, dense_w, dense_b, ln2_w, ln2_b, fc1_w, fc1_b, fc2_w, fc2_b;
+};
+
+struct BloomWeights {
+  kernels::Tensor embedding, emb_ln_w, emb_ln_b, ln_f_w, ln_f_b;
+  std::optional<kernels::Tensor> lm_head;  // absent: tied to the embedding
+  std::vector<BloomLayerWeights> layers;
+};
+
+// Names with or without the "transformer." prefix; lm_head.weight optional. InputError naming the file and tensor
+// for a missing tensor or a shape that does not match the config.
+BloomWeights load_bloom_weights(const Checkpoint& checkpoint);
+
+// Per layer: K and V as [1, H, S, D] in the compute format.
+struct KvCache {
+  std::vector<kernels::Tensor> k, v;
+  int64_t length() const { return k.empty() ? 0 : k.front().dim(2); }
+};
+
+class BloomModel {
+ public:
+  BloomModel(BloomConfig config, BloomWeights weights, kernels::DType dtype);
+  const BloomConfig& config() const { return config_; }
+  kernels::DType dtype() const { return dtype_; }
+  // Runs `ids` (batch 1) after the cached tokens; appends to the cache; returns the last position's logits [V] in
+  // fp32 (the values computed in `dtype`). Hugging Face's trim: only the last position goes through the LM head.
+  kernels::Tensor forward(const std::vector<int64_t>& ids, KvCache& cache) const;
+
+ private:
+  BloomConfig config_;
+  BloomWeights w_;
+  kernels::DType dtype_;
+};
+
+struct GenerationResult {
+  std::vector<int64_t> new_tokens;
+  std::vector<kernels::Tensor> logits;  // per new token: [V] fp32
+  bool stopped_at_eos = false;
+};
+
+// Greedy decoding: prefill the prompt, then one token per step; stops at eos only when asked.
+GenerationResult generate_greedy(const BloomModel& model, const std::vector<int64_t>& prompt, int64_t max_new_tokens,
+                                 bool stop_at_eos);
+
+}  // namespace hpusim::workloads

@@ -110,3 +110,36 @@ TEST(KernelCli, ListNamesEveryKernel) {
 
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+TEST(GenerateCli, JsonHoldsTheNewTokensAndLogitsFileTheirShape) {
+  test::TempDir dir;
+  const std::string ckpt = test::source_dir() + "/tests/golden/bloom/tiny-heads6-lmhead-bf16";
+  const auto r = run_cli({"generate", "--checkpoint", ckpt, "--prompt-ids", "5,17,42", "--max-new-tokens", "5",
+                          "--logits-out", dir.file("l.npy"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["new_tokens"], (std::vector<int64_t>{64, 25, 31, 2, 2}));  // tests/golden/make_bloom_checkpoints.py
+  EXPECT_EQ(kernels::read_npy(dir.file("l.npy")).shape(), (kernels::Shape{5, 80}));
+  const auto eos = nlohmann::json::parse(run_cli({"generate", "--checkpoint", ckpt, "--prompt-ids", "5,17,42",
+                                                  "--max-new-tokens", "5", "--stop-at-eos", "--json"}).out);
+  EXPECT_EQ(eos["new_tokens"], (std::vector<int64_t>{64, 25, 31, 2}));
+}
+
+TEST(GenerateCli, BadInputsExitTwo) {
+  test::TempDir dir;
+  const std::string ckpt = test::source_dir() + "/tests/golden/bloom/tiny-heads6-lmhead-bf16";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"generate", "--checkpoint", dir.file("none"), "--prompt-ids", "1"},
+           {"generate", "--checkpoint", ckpt, "--prompt-ids", "1,x"},
+           {"generate", "--checkpoint", ckpt, "--prompt-ids", "1,999"},  // outside the vocabulary of 80
+           {"generate", "--checkpoint", ckpt, "--prompt-ids", "1", "--dtype", "fp8e4m3"},
+           {"generate", "--checkpoint", ckpt, "--prompt-ids", "1", "--logits-out", dir.file("no/such/folder.npy")}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+}  // namespace
+}  // namespace hpusim

@@ -39,7 +39,7 @@ std::vector<int64_t> parse_ids(const std::string& text) {
 void add_generate_command(CLI::App& app) {
   struct Options {
     std::string checkpoint, prompt_ids, dtype = "fp32", logits_out;
-    int64_t max_new_tokens = 16;
+    int64_t max_new_tokens = 16, cards = 1;
     bool stop_at_eos = false, json = false;
   };
   auto o = std::make_shared<Options>();
@@ -53,6 +53,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "fp32|bf16|fp16: the format weights and activations compute in");
   cmd->add_option("--logits-out", o->logits_out, "Write float32 logits [new tokens, vocab] to this .npy file");
   cmd->add_flag("--stop-at-eos", o->stop_at_eos, "Stop when the model emits its eos_token_id");
+  cmd->add_option("--cards", o->cards,
+                  "Shard the model over N cards as DeepSpeed-inference does (heads split, two "
+                  "all-reduces per layer); n_head must divide by N")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
     const auto dtype = kernels::dtype_from_name(o->dtype);
@@ -61,7 +65,7 @@ void add_generate_command(CLI::App& app) {
     const auto prompt = parse_ids(o->prompt_ids);
     if (!o->logits_out.empty()) traces::check_output_path(o->logits_out, {});
     const workloads::Checkpoint ckpt(o->checkpoint);
-    const workloads::BloomModel model(ckpt.config(), workloads::load_bloom_weights(ckpt), *dtype);
+    const workloads::BloomModel model(ckpt.config(), workloads::load_bloom_weights(ckpt), *dtype, o->cards);
     const auto t0 = std::chrono::steady_clock::now();
     const auto result = workloads::generate_greedy(model, prompt, o->max_new_tokens, o->stop_at_eos);
     const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -82,6 +86,7 @@ void add_generate_command(CLI::App& app) {
            {"prompt_ids", prompt},
            {"stopped_at_eos", result.stopped_at_eos},
            {"dtype", o->dtype},
+           {"cards", o->cards},
            {"model",
             {{"checkpoint", o->checkpoint},
              {"n_layer", c.n_layer},

@@ -32,9 +32,20 @@ struct KvCache {
   int64_t length() const { return k.empty() ? 0 : k.front().dim(2); }
 };
 
+// One card's share of a layer under DeepSpeed-style tensor parallelism (bloom.md): its heads' rows of the fused QKV
+// projection (column parallel), the matching columns of the attention output projection (row parallel), its rows of
+// h->4h and columns of 4h->h. LayerNorms, embedding and LM head stay replicated.
+struct LayerShard {
+  kernels::Tensor qkv_w, qkv_b, dense_w, fc1_w, fc1_b, fc2_w;
+};
+
 class BloomModel {
  public:
-  BloomModel(BloomConfig config, BloomWeights weights, kernels::DType dtype);
+  // cards > 1 runs the forward pass sharded over that many simulated cards: each computes partial sums for its
+  // heads and MLP columns, which are all-reduced (ring order, rounded in `dtype` after each add, as NCCL/HCCL do)
+  // twice per layer; the row-parallel biases are added once, after the all-reduce. n_head must divide by cards.
+  BloomModel(BloomConfig config, BloomWeights weights, kernels::DType dtype, int64_t cards = 1);
+  int64_t cards() const { return cards_; }
   const BloomConfig& config() const { return config_; }
   kernels::DType dtype() const { return dtype_; }
   // Runs `ids` (batch 1) after the cached tokens; appends to the cache; returns the last position's logits [V] in
@@ -42,9 +53,15 @@ class BloomModel {
   kernels::Tensor forward(const std::vector<int64_t>& ids, KvCache& cache) const;
 
  private:
+  kernels::Tensor attention_block(int64_t layer, const kernels::Tensor& h1, int64_t t, const kernels::Tensor& alibi,
+                                  KvCache& cache) const;
+  kernels::Tensor mlp_block(int64_t layer, const kernels::Tensor& h2) const;
+
   BloomConfig config_;
   BloomWeights w_;
   kernels::DType dtype_;
+  int64_t cards_;
+  std::vector<std::vector<LayerShard>> shards_;  // [layer][card], when cards_ > 1
 };
 
 struct GenerationResult {

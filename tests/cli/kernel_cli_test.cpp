@@ -123,7 +123,8 @@ TEST(GenerateCli, JsonHoldsTheNewTokensAndLogitsFileTheirShape) {
   EXPECT_EQ(j["new_tokens"], (std::vector<int64_t>{64, 25, 31, 2, 2}));  // tests/golden/make_bloom_checkpoints.py
   EXPECT_EQ(kernels::read_npy(dir.file("l.npy")).shape(), (kernels::Shape{5, 80}));
   const auto eos = nlohmann::json::parse(run_cli({"generate", "--checkpoint", ckpt, "--prompt-ids", "5,17,42",
-                                                  "--max-new-tokens", "5", "--stop-at-eos", "--json"}).out);
+                                                  "--max-new-tokens", "5", "--stop-at-eos", "--json"})
+                                             .out);
   EXPECT_EQ(eos["new_tokens"], (std::vector<int64_t>{64, 25, 31, 2}));
 }
 

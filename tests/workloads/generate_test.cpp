@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "common/input_error.h"
 #include "kernels/npy.h"
 #include "tests/test_support.h"
 #include "workloads/bloom_model.h"
@@ -99,6 +100,45 @@ TEST(Generate, PrefillThenDecodeEqualsOneLongPrefill) {
   KvCache fresh;
   const auto whole = model.forward({5, 17, 42}, fresh).to_floats();
   for (std::size_t i = 0; i < whole.size(); ++i) EXPECT_NEAR(stepwise[i], whole[i], 1e-5 * (1 + std::fabs(whole[i])));
+}
+
+}  // namespace
+}  // namespace hpusim::workloads
+
+namespace hpusim::workloads {
+namespace {
+
+// Tensor parallelism as DeepSpeed shards BLOOM: the sharded forward pass gives the unsharded result to rounding.
+class Sharded : public testing::TestWithParam<int64_t> {};
+
+TEST_P(Sharded, GivesTheUnshardedResultToRounding) {
+  const int64_t cards = GetParam();
+  for (const std::string name : {"tiny-prefixed-tied-f32", "tiny-sharded-f16"}) {
+    const Checkpoint ckpt(dir_of(name));
+    const BloomModel one(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32);
+    const BloomModel many(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32, cards);
+    const auto a = generate_greedy(one, kPrompt, 6, false), b = generate_greedy(many, kPrompt, 6, false);
+    EXPECT_EQ(a.new_tokens, b.new_tokens) << name;
+    double num = 0, den = 0;
+    for (std::size_t s = 0; s < a.logits.size(); ++s) {
+      const auto x = a.logits[s].to_floats(), y = b.logits[s].to_floats();
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        num += std::pow(x[i] - y[i], 2);
+        den += std::pow(x[i], 2);
+      }
+    }
+    // Only the order of fp32 additions differs (partial sums per card, then the all-reduce).
+    EXPECT_LT(std::sqrt(num / den), 1e-5) << name;
+    EXPECT_GT(num, 0.0) << name << ": bit-identical results would mean the shards were not used";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cards, Sharded, testing::Values(2, 4));
+
+TEST(Sharded, HeadsMustSplitEvenly) {
+  const Checkpoint ckpt(dir_of("tiny-heads6-lmhead-bf16"));  // 6 heads
+  EXPECT_NO_THROW(BloomModel(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32, 2));
+  EXPECT_THROW(BloomModel(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32, 4), InputError);
 }
 
 }  // namespace

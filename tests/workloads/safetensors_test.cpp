@@ -22,12 +22,15 @@ struct Entry {
   std::string bytes;
 };
 
-std::string safetensors_bytes(const std::vector<Entry>& entries, int64_t extra_offset = 0, int64_t header_len_delta = 0) {
+std::string safetensors_bytes(const std::vector<Entry>& entries, int64_t extra_offset = 0,
+                              int64_t header_len_delta = 0) {
   nlohmann::json header = nlohmann::json::object();
   std::string data;
   for (const auto& e : entries) {
-    header[e.name] = {{"dtype", e.dtype}, {"shape", e.shape},
-                      {"data_offsets", {data.size(), data.size() + e.bytes.size() + static_cast<std::size_t>(extra_offset)}}};
+    header[e.name] = {
+        {"dtype", e.dtype},
+        {"shape", e.shape},
+        {"data_offsets", {data.size(), data.size() + e.bytes.size() + static_cast<std::size_t>(extra_offset)}}};
     data += e.bytes;
   }
   const std::string text = header.dump();
@@ -46,10 +49,10 @@ std::string f32(std::vector<float> v) {
 TEST(Safetensors, ReadsBf16F16AndF32Bits) {
   test::TempDir dir;
   const std::string bf16_one_and_minus_two("\x80\x3f\x00\xc0", 4);  // 0x3F80, 0xC000 little-endian
-  const std::string f16_half("\x00\x38", 2);                          // 0x3800 = 0.5
-  test::write_file(dir.file("m.safetensors"),
-                   safetensors_bytes({{"a", "F32", {2}, f32({1.5f, -3})}, {"b", "BF16", {2}, bf16_one_and_minus_two},
-                                      {"c", "F16", {1, 1}, f16_half}}));
+  const std::string f16_half("\x00\x38", 2);                        // 0x3800 = 0.5
+  test::write_file(dir.file("m.safetensors"), safetensors_bytes({{"a", "F32", {2}, f32({1.5f, -3})},
+                                                                 {"b", "BF16", {2}, bf16_one_and_minus_two},
+                                                                 {"c", "F16", {1, 1}, f16_half}}));
   const SafetensorsFile f(dir.file("m.safetensors"));
   EXPECT_EQ(f.load("a").to_floats(), (std::vector<float>{1.5f, -3}));
   EXPECT_EQ(f.load("b").dtype(), kernels::DType::bf16);

@@ -49,6 +49,11 @@ void sgemm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64
     std::fill(c, c + m * n, 0.0f);
     return;
   }
+  if (m == 1) {  // a decode step: sgemm would pack all of B first; a matrix-vector product streams it once
+    cblas_sgemv(CblasRowMajor, b_transposed ? CblasNoTrans : CblasTrans, static_cast<int>(b_transposed ? n : k),
+                static_cast<int>(b_transposed ? k : n), 1.0f, b, static_cast<int>(b_transposed ? k : n), a, 1, 0.0f, c, 1);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, static_cast<int>(m),
               static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(k), b,
               static_cast<int>(b_transposed ? k : n), 0.0f, c, static_cast<int>(n));
@@ -91,6 +96,33 @@ KernelCost gemm_cost(int64_t batch, int64_t m, int64_t n, int64_t k, DType dtype
   return {{p}};
 }
 
+// y[r, o] = sum_i x[r, i] w[o, i] with w stored in 16 bits and already in the compute format: each weight row is
+// widened to fp32 on the fly (exact) instead of converting the whole matrix first, so a decode step streams the
+// weights once at 2 bytes each. 16 accumulators per row keep the loop vectorisable without reassociating floats.
+static void gemv_16bit(const float* x, const Tensor& w, float* y, int64_t rows, int64_t out, int64_t in) {
+  const auto* bits = reinterpret_cast<const uint16_t*>(w.raw());
+  const bool is_bf16 = w.dtype() == DType::bf16;
+  std::vector<float> row(static_cast<std::size_t>(in));
+  for (int64_t o = 0; o < out; ++o) {
+    const uint16_t* wr = bits + o * in;
+    if (is_bf16)
+      for (int64_t i = 0; i < in; ++i) row[static_cast<std::size_t>(i)] = bf16_bits_to_fp32(wr[i]);
+    else
+      for (int64_t i = 0; i < in; ++i) row[static_cast<std::size_t>(i)] = fp16_bits_to_fp32(wr[i]);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * in;
+      float acc[16] = {};
+      int64_t i = 0;
+      for (; i + 16 <= in; i += 16)
+        for (int j = 0; j < 16; ++j) acc[j] += xr[i + j] * row[static_cast<std::size_t>(i + j)];
+      float s = 0;
+      for (int j = 0; j < 16; ++j) s += acc[j];
+      for (; i < in; ++i) s += xr[i] * row[static_cast<std::size_t>(i)];
+      y[r * out + o] = s;
+    }
+  }
+}
+
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias, DType dtype) {
   require(x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
           "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
@@ -98,11 +130,16 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias, DType dtype)
   if (bias)
     require(bias->numel() == out,
             "linear: bias must have " + std::to_string(out) + " values, got " + shape_text(bias->shape()));
-  const FloatInput xv(x, dtype), wv(w, dtype);
   Shape shape = x.shape();
   shape.back() = out;
   FloatOutput y(shape, gemm_output_dtype(dtype));
-  sgemm(xv.data(), wv.data(), y.data(), rows, out, in, true);
+  const FloatInput xv(x, dtype);
+  if (rows <= 4 && w.dtype() == dtype && (dtype == DType::bf16 || dtype == DType::fp16)) {
+    gemv_16bit(xv.data(), w, y.data(), rows, out, in);  // decode: no full-size fp32 copy of the weights
+  } else {
+    const FloatInput wv(w, dtype);
+    sgemm(xv.data(), wv.data(), y.data(), rows, out, in, true);
+  }
   if (bias) {
     const FloatInput bv(*bias, dtype);
     for (int64_t r = 0; r < rows; ++r)

@@ -131,13 +131,12 @@ Tensor embedding(const Tensor& ids, const Tensor& table, DType dtype) {
   require_float(dtype);
   require(table.rank() == 2, "embedding: the table must be [V, h], got " + shape_text(table.shape()));
   const int64_t vocab = table.dim(0), h = table.dim(1), n = ids.numel();
-  const auto t = rounded_floats(table, dtype);
   std::vector<float> out(static_cast<std::size_t>(n * h));
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n; ++i) {  // only the rows asked for are read (the table may be 250880 x 14336)
     const int64_t id = ids.get_int(i);
     require(id >= 0 && id < vocab, "embedding: id " + std::to_string(id) + " at position " + std::to_string(i) +
                                        " is outside [0, " + std::to_string(vocab) + ")");
-    std::copy_n(t.data() + id * h, h, out.data() + i * h);
+    table.get_floats(out.data() + i * h, static_cast<std::size_t>(h), static_cast<std::size_t>(id * h), dtype);
   }
   Shape shape = ids.shape();
   shape.push_back(h);

@@ -165,9 +165,10 @@ def make(name, vocab, h, layers, heads, prefix, tied, store_dtype, shards, seed)
     print(f"{name}: float64 tokens {tokens}, bf16 tokens {tokens16}")
 
 
-make("tiny-prefixed-tied-f32", vocab=96, h=32, layers=2, heads=4, prefix="transformer.", tied=True,
-     store_dtype=torch.float32, shards=1, seed=6)
-make("tiny-heads6-lmhead-bf16", vocab=80, h=48, layers=2, heads=6, prefix="", tied=False,
-     store_dtype=torch.bfloat16, shards=1, seed=2)
-make("tiny-sharded-f16", vocab=64, h=32, layers=3, heads=4, prefix="transformer.", tied=True,
-     store_dtype=torch.float16, shards=2, seed=3)
+if __name__ == "__main__":
+    make("tiny-prefixed-tied-f32", vocab=96, h=32, layers=2, heads=4, prefix="transformer.", tied=True,
+         store_dtype=torch.float32, shards=1, seed=6)
+    make("tiny-heads6-lmhead-bf16", vocab=80, h=48, layers=2, heads=6, prefix="", tied=False,
+         store_dtype=torch.bfloat16, shards=1, seed=2)
+    make("tiny-sharded-f16", vocab=64, h=32, layers=3, heads=4, prefix="transformer.", tied=True,
+         store_dtype=torch.float16, shards=2, seed=3)

@@ -48,7 +48,7 @@ def main():
             ref.write_safetensors(os.path.join(folder, "model.safetensors"), {"transformer." + k: v for k, v in stored.items()})
             with open(os.path.join(folder, "config.json"), "w") as f:
                 json.dump(CFG, f)
-            torch_tokens, torch_s = torch_generate({k: v.double() if False else v.float() for k, v in stored.items()}, dt)
+            torch_tokens, torch_s = torch_generate(stored, dt)
             out = subprocess.run([HPUSIM, "generate", "--checkpoint", folder, "--prompt-ids", ",".join(map(str, PROMPT)),
                                   "--max-new-tokens", str(NEW), "--dtype", name, "--json"],
                                  check=True, capture_output=True, text=True)

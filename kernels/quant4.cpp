@@ -182,8 +182,21 @@ Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType d
 }
 
 KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype) {
-  KernelCost c = dequantize4_cost(in * out, blocksize, dtype);
   const KernelCost mm = linear_cost(rows, in, out, false, dtype);
+  if (rows <= 4) {
+    // A few rows (decode): bitsandbytes' fused 4-bit GEMV reads the packed weights and absmax once and dequantises
+    // in registers; nothing of the weights' size is written.
+    KernelCost c;
+    CostPart deq{EngineClass::vector};
+    deq.flops = static_cast<double>(in * out);
+    CostPart prod = mm.parts.front();
+    prod.bytes_read = rows * in * static_cast<int64_t>(size_bytes(dtype)) + (in * out + 1) / 2 +
+                      4 * ((in * out + blocksize - 1) / blocksize);
+    c.parts = {deq, prod};
+    return c;
+  }
+  // More rows (prefill): dequantise to the compute format, then an ordinary product.
+  KernelCost c = dequantize4_cost(in * out, blocksize, dtype);
   c.parts.push_back(mm.parts.front());
   return c;
 }

@@ -144,3 +144,32 @@ TEST(GenerateCli, BadInputsExitTwo) {
 }
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+TEST(WorkloadCli, DecodeOnEightCardsReportsThePerCardShare) {
+  const auto r = run_cli(
+      {"workload", "--model", "bloomz-176b", "--phase", "decode", "--kv-length", "106", "--cards", "8", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["model"]["parameters"], 176'247'271'424);
+  EXPECT_EQ(j["pass"]["attention_length"], 107);
+  EXPECT_EQ(j["per_kind"]["all_reduce"]["ops"], 140);  // two per layer
+  // About an eighth of the 352 GB of weights per card, plus the replicated 7.2 GB LM head.
+  EXPECT_NEAR(j["per_card"]["bytes_read"].get<double>(), 352.5e9 / 8 + 2.0 * 250880 * 14336, 1e9);
+}
+
+TEST(WorkloadCli, BadInputsExitTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"workload", "--model", "bloom-7b"},
+           {"workload", "--model", "bloom-7b1", "--cards", "5"},
+           {"workload", "--model", "bloom-7b1", "--weights", "int3"},
+           {"workload", "--model", "bloom-7b1", "--phase", "decode", "--kv-length", "100", "--static-kv-length", "50"},
+           {"workload", "--model", "/no/such/config.json"}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+}  // namespace
+}  // namespace hpusim

@@ -44,9 +44,14 @@ TEST(Cost, QuantisedWeightsMoveFewerBytes) {
   const auto bf16 = linear_cost(1, in, out, false, DType::bf16);
   const auto nf4 = matmul4_cost(1, in, out, 64, DType::bf16);
   const auto int8 = int8_matmul_cost(1, in, out, 0, DType::fp16);
-  // Weights: 2 bytes each in bf16; 0.5 + 4/64 in NF4 (dequantised on the way); 1 + 4/out-row scale in int8.
+  // Weights: 2 bytes each in bf16; 0.5 + 4/64 in NF4 (a decode GEMV dequantises in registers); 1 + 4/out-row
+  // scale in int8.
   EXPECT_EQ(bf16.bytes_read(), (in + in * out) * 2);
-  EXPECT_EQ(nf4.parts[0].bytes_read, in * out / 2 + 4 * (in * out / 64));
+  EXPECT_EQ(nf4.bytes_read(), in * 2 + in * out / 2 + 4 * (in * out / 64));
+  EXPECT_EQ(nf4.bytes_written(), out * 2);
+  // Prefill: dequantise (write the bf16 weights), then read them for the product.
+  const auto nf4_prefill = matmul4_cost(7, in, out, 64, DType::bf16);
+  EXPECT_EQ(nf4_prefill.parts[0].bytes_written, in * out * 2);
   EXPECT_EQ(int8.parts[1].bytes_read, in + in * out + out * 4);
 }
 

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// hpusim workload --model NAME|config.json [--phase prefill|decode] [--batch B] [--prompt-len T] [--kv-length N]
+//                 [--static-kv-length N] [--bucket N] [--cards N] [--dtype D] [--weights W] [--no-trim-logits]
+//                 [--ops] [--json]
+// What a BLOOM forward pass asks of one card, from the op graph the timing model will run: parameters and
+// footprints, ops, FLOPs and bytes per op kind.
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/input_error.h"
+#include "common/text_table.h"
+#include "workloads/op_graph.h"
+
+namespace hpusim::cli {
+
+void add_workload_command(CLI::App& app) {
+  struct Options {
+    std::string model = "bloom-560m", phase = "prefill", dtype = "bf16", weights = "bf16";
+    int64_t batch = 1, prompt_len = 7, kv_length = 0, static_kv = 0, bucket = 0, cards = 1;
+    bool no_trim = false, ops = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("workload", "The op graph of one BLOOM forward pass: FLOPs, bytes and ops per kind");
+  cmd->add_option("--model", o->model,
+                  "bloom-560m, bloom-1b7, bloom-7b1, bloomz-7b1, bloom-176b, bloomz-176b, or a "
+                  "config.json");
+  cmd->add_option("--phase", o->phase, "prefill (the prompt) or decode (one new token)")
+      ->check(CLI::IsMember({"prefill", "decode"}));
+  cmd->add_option("--batch", o->batch, "Sequences")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_option("--prompt-len", o->prompt_len, "Prompt tokens (prefill)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  cmd->add_option("--kv-length", o->kv_length, "Positions already cached before this decode step (default: the prompt)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  cmd->add_option("--static-kv-length", o->static_kv, "Allocate the KV cache at this length up front (static shapes)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  cmd->add_option("--bucket", o->bucket, "Static shapes in length buckets of this size")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  cmd->add_option("--cards", o->cards, "Tensor-parallel cards")->check(CLI::Range(int64_t{1}, int64_t{1024}));
+  cmd->add_option("--dtype", o->dtype, "Activations: bf16, fp16 or fp32")
+      ->check(CLI::IsMember({"bf16", "fp16", "fp32"}));
+  cmd->add_option("--weights", o->weights, "Weight format: bf16, fp16, int8 (LLM.int8), nf4, fp4, fp8")
+      ->check(CLI::IsMember({"bf16", "fp16", "int8", "nf4", "fp4", "fp8"}));
+  cmd->add_flag("--no-trim-logits", o->no_trim, "Send every position through the LM head, not only the last");
+  cmd->add_flag("--ops", o->ops, "List every op");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    const bool is_file = o->model.find(".json") != std::string::npos || o->model.find('/') != std::string::npos;
+    const workloads::BloomConfig c =
+        is_file ? workloads::read_bloom_config(o->model) : workloads::bloom_preset(o->model);
+    workloads::PassSpec s;
+    s.phase = o->phase == "prefill" ? workloads::Phase::prefill : workloads::Phase::decode;
+    s.batch = o->batch;
+    s.tokens = s.phase == workloads::Phase::prefill ? o->prompt_len : 1;
+    s.kv_before = s.phase == workloads::Phase::prefill ? 0 : (o->kv_length ? o->kv_length : o->prompt_len);
+    s.kv_capacity = o->static_kv;
+    s.bucket = o->bucket;
+    s.cards = o->cards;
+    s.trim_logits = !o->no_trim;
+    s.dtype = *kernels::dtype_from_name(o->dtype);
+    s.weights = *workloads::weight_format_from_name(o->weights);
+    const workloads::OpGraph g = workloads::build_forward_graph(c, s);
+    const auto tot = workloads::totals(g);
+    struct Kind {
+      int64_t ops = 0, bytes = 0;
+      double flops = 0;
+    };
+    std::map<std::string, Kind> kinds;
+    for (auto v : boost::make_iterator_range(boost::vertices(g))) {
+      auto& k = kinds[g[v].kind];
+      ++k.ops;
+      k.flops += g[v].cost.flops();
+      k.bytes += g[v].cost.bytes_read() + g[v].cost.bytes_written();
+    }
+    if (o->json) {
+      nlohmann::json per_kind = nlohmann::json::object();
+      for (const auto& [name, k] : kinds) per_kind[name] = {{"ops", k.ops}, {"flops", k.flops}, {"bytes", k.bytes}};
+      nlohmann::json ops = nlohmann::json::array();
+      if (o->ops)
+        for (auto v : boost::make_iterator_range(boost::vertices(g)))
+          ops.push_back({{"name", g[v].name},
+                         {"kind", g[v].kind},
+                         {"shapes", g[v].shapes},
+                         {"flops", g[v].cost.flops()},
+                         {"bytes_read", g[v].cost.bytes_read()},
+                         {"bytes_written", g[v].cost.bytes_written()},
+                         {"engine", kernels::name(g[v].cost.main_engine())}});
+      print_json({{"model",
+                   {{"name", c.name},
+                    {"n_layer", c.n_layer},
+                    {"hidden_size", c.hidden_size},
+                    {"n_head", c.n_head},
+                    {"vocab_size", c.vocab_size},
+                    {"parameters", c.parameter_count()},
+                    {"weight_bytes_bf16", c.weight_bytes(kernels::DType::bf16)},
+                    {"kv_bytes_per_token", c.kv_bytes_per_token(s.dtype)}}},
+                  {"pass",
+                   {{"phase", o->phase},
+                    {"batch", s.batch},
+                    {"tokens", s.tokens},
+                    {"kv_before", s.kv_before},
+                    {"attention_length", s.attention_length()},
+                    {"cards", s.cards},
+                    {"weights", o->weights},
+                    {"shape_key", workloads::graph_shape_key(c, s)}}},
+                  {"per_card",
+                   {{"ops", tot.ops},
+                    {"flops", tot.flops},
+                    {"bytes_read", tot.bytes_read},
+                    {"bytes_written", tot.bytes_written},
+                    {"collective_bytes", tot.collective_bytes}}},
+                  {"per_kind", per_kind},
+                  {"ops", ops}});
+      return;
+    }
+    std::cout << fmt::format(
+        "{}: {} layers, hidden {}, {} heads, vocabulary {}; {:.3f} B parameters, {:.2f} GB in bf16, "
+        "KV cache {} bytes per token ({})\n",
+        c.name, c.n_layer, c.hidden_size, c.n_head, c.vocab_size, static_cast<double>(c.parameter_count()) / 1e9,
+        static_cast<double>(c.weight_bytes(kernels::DType::bf16)) / 1e9, c.kv_bytes_per_token(s.dtype), o->dtype);
+    std::cout << fmt::format("{} pass: batch {}, {} new tokens, attention over {} positions, {} card(s), {} weights\n",
+                             o->phase, s.batch, s.tokens, s.attention_length(), s.cards, o->weights);
+    std::cout << fmt::format(
+        "per card: {} ops, {:.4g} GFLOP, {:.4g} GB read, {:.4g} GB written, {:.4g} MB all-reduced\n\n", tot.ops,
+        tot.flops / 1e9, static_cast<double>(tot.bytes_read) / 1e9, static_cast<double>(tot.bytes_written) / 1e9,
+        static_cast<double>(tot.collective_bytes) / 1e6);
+    TextTable t({"op kind", "ops", "GFLOP", "MB moved"}, {false, true, true, true});
+    for (const auto& [name, k] : kinds)
+      t.add_row({name, std::to_string(k.ops), fmt::format("{:.4g}", k.flops / 1e9),
+                 fmt::format("{:.4g}", static_cast<double>(k.bytes) / 1e6)});
+    std::cout << t.render();
+    if (o->ops) {
+      TextTable ops({"op", "kind", "shapes", "engine", "MFLOP", "KB read", "KB written"},
+                    {false, false, false, false, true, true, true});
+      for (auto v : boost::make_iterator_range(boost::vertices(g)))
+        ops.add_row({g[v].name, g[v].kind, g[v].shapes, std::string(kernels::name(g[v].cost.main_engine())),
+                     fmt::format("{:.4g}", g[v].cost.flops() / 1e6),
+                     fmt::format("{:.4g}", static_cast<double>(g[v].cost.bytes_read()) / 1e3),
+                     fmt::format("{:.4g}", static_cast<double>(g[v].cost.bytes_written()) / 1e3)});
+      std::cout << "\n" << ops.render();
+    }
+  });
+}
+
+}  // namespace hpusim::cli

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// BLOOM op graphs against closed forms: op counts, matrix FLOPs of a pass (24 T h^2 per layer plus attention and
+// the LM head), tensor-parallel shares and all-reduce bytes, bytes of each weight format, and the shape keys that
+// decide recompilation (dynamic KV every step; static and bucketed not).
+#include <gtest/gtest.h>
+
+#include <boost/graph/topological_sort.hpp>
+#include <set>
+
+#include "common/input_error.h"
+#include "workloads/op_graph.h"
+
+namespace hpusim::workloads {
+namespace {
+
+double matrix_flops(const OpGraph& g) {
+  double f = 0;
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    for (const auto& p : g[v].cost.parts)
+      if (p.engine == kernels::EngineClass::matrix) f += p.flops;
+  return f;
+}
+
+int count_kind(const OpGraph& g, const std::string& kind) {
+  int n = 0;
+  for (auto v : boost::make_iterator_range(boost::vertices(g))) n += g[v].kind == kind;
+  return n;
+}
+
+TEST(OpGraph, OpCountsAndItIsADag) {
+  const auto c = bloom_preset("bloom-7b1");
+  PassSpec s;
+  const OpGraph g = build_forward_graph(c, s);
+  EXPECT_EQ(static_cast<int64_t>(boost::num_vertices(g)), 6 + 11 * c.n_layer);
+  EXPECT_EQ(count_kind(g, "attention"), 30);
+  EXPECT_EQ(count_kind(g, "all_reduce"), 0);
+  std::vector<OpGraph::vertex_descriptor> order;
+  EXPECT_NO_THROW(boost::topological_sort(g, std::back_inserter(order)));  // throws not_a_dag on a cycle
+  s.cards = 8;
+  const OpGraph tp = build_forward_graph(c, s);
+  EXPECT_EQ(count_kind(tp, "all_reduce"), 2 * 30);  // two per layer (bloom.md)
+}
+
+TEST(OpGraph, PrefillMatrixFlopsMatchTheClosedForm) {
+  const auto c = bloom_preset("bloom-7b1");
+  PassSpec s;
+  s.tokens = 7;
+  const double t = 7, h = 4096, L = 30, V = 250880;
+  // Per layer: projections 2t(3h.h + h.h + 4h.h + h.4h) = 24 t h^2, their biases t(3h + h + 4h + h) = 9 t h,
+  // attention q k^T and p v: 2 x 2 t S h with S = t; then the trimmed LM head: 2 h V for the last position.
+  const double expected = L * (24 * t * h * h + 9 * t * h + 4 * t * t * h) + 2 * h * V;
+  EXPECT_DOUBLE_EQ(matrix_flops(build_forward_graph(c, s)), expected);
+  s.trim_logits = false;  // every position through the LM head
+  EXPECT_DOUBLE_EQ(matrix_flops(build_forward_graph(c, s)), expected + 2 * h * V * (t - 1));
+}
+
+TEST(OpGraph, TensorParallelCardsShareTheProjectionsAndAllReduceTwicePerLayer) {
+  const auto c = bloom_preset("bloomz-176b");
+  PassSpec one, eight;
+  one.phase = eight.phase = Phase::decode;
+  one.tokens = eight.tokens = 1;
+  one.kv_before = eight.kv_before = 100;
+  eight.cards = 8;
+  const OpGraph g1 = build_forward_graph(c, one), g8 = build_forward_graph(c, eight);
+  const double h = 14336, V = 250880, head = 2 * h * V;
+  // Everything but the replicated LM head splits eight ways (attention heads too).
+  EXPECT_NEAR(matrix_flops(g8) - head, (matrix_flops(g1) - head) / 8, 1e-6 * matrix_flops(g1));
+  // Ring all-reduce of [1, h] bf16: 2 (N-1)/N of 2h bytes each, two per layer.
+  EXPECT_EQ(totals(g8).collective_bytes, 2 * 70 * static_cast<int64_t>(2.0 * 7 / 8 * h * 2));
+  PassSpec bad = eight;
+  bad.cards = 5;  // 112 heads do not split 5 ways
+  EXPECT_THROW(build_forward_graph(c, bad), InputError);
+}
+
+TEST(OpGraph, WeightFormatsChangeTheBytesMoved) {
+  const auto c = bloom_preset("bloom-7b1");
+  auto decode_bytes = [&](WeightFormat w) {
+    PassSpec s;
+    s.phase = Phase::decode;
+    s.tokens = 1;
+    s.kv_before = 7;
+    s.weights = w;
+    return static_cast<double>(totals(build_forward_graph(c, s)).bytes_read);
+  };
+  const double projections = 30 * 12 * 4096.0 * 4096.0;  // parameters in the blocks' projections
+  const double bf16 = decode_bytes(WeightFormat::bf16);
+  // int8 reads 1 byte per weight where bf16 reads 2; 4-bit reads 0.5 + 4/64 (absmax) and writes the dequantised copy.
+  EXPECT_NEAR(bf16 - decode_bytes(WeightFormat::int8), projections, 0.02 * projections);
+  EXPECT_NEAR(bf16 - decode_bytes(WeightFormat::nf4), projections * (2 - 0.5 - 4.0 / 64), 0.02 * projections);
+  EXPECT_NEAR(bf16 - decode_bytes(WeightFormat::fp8), projections, 0.02 * projections);
+}
+
+TEST(OpGraph, DynamicKvChangesTheShapeKeyEveryStepStaticAndBucketsDoNot) {
+  const auto c = bloom_preset("bloom-560m");
+  std::set<std::string> dynamic, fixed, bucketed;
+  for (int64_t step = 0; step < 100; ++step) {
+    PassSpec s;
+    s.phase = Phase::decode;
+    s.tokens = 1;
+    s.kv_before = 7 + step;
+    dynamic.insert(graph_shape_key(c, s));
+    s.kv_capacity = 107;  // prompt + max new tokens, allocated up front
+    fixed.insert(graph_shape_key(c, s));
+    s.kv_capacity = 0;
+    s.bucket = 32;
+    bucketed.insert(graph_shape_key(c, s));
+  }
+  EXPECT_EQ(dynamic.size(), 100u);
+  EXPECT_EQ(fixed.size(), 1u);
+  EXPECT_EQ(bucketed.size(), 4u);  // lengths 8..107 fall in the buckets 32, 64, 96, 128
+  PassSpec s;
+  s.kv_capacity = 5;  // smaller than the 7-token prompt
+  EXPECT_THROW(build_forward_graph(c, s), InputError);
+}
+
+}  // namespace
+}  // namespace hpusim::workloads

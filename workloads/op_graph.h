@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// The op graph of one BLOOM forward pass (prefill of the prompt, or one decode step) as one card runs it: ops with
+// kind, shapes, format and the kernels' cost, tensors as edges (Boost.Graph), for any batch, prompt and KV length;
+// KV cache growing per step (dynamic shapes) or allocated at its maximum up front, optionally in length buckets
+// (static shapes, as optimum-habana does); DeepSpeed-style tensor parallelism; weight formats that change the bytes
+// moved and add the dequantisation and outlier work the real methods do. The timing model (issue 5) reads only this.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "kernels/cost.h"
+#include "kernels/dtype.h"
+#include "workloads/bloom_config.h"
+
+namespace hpusim::workloads {
+
+enum class WeightFormat { bf16, fp16, int8, nf4, fp4, fp8 };
+std::string_view name(WeightFormat f);
+std::optional<WeightFormat> weight_format_from_name(std::string_view text);
+
+enum class Phase { prefill, decode };
+
+struct PassSpec {
+  Phase phase = Phase::prefill;
+  int64_t batch = 1;
+  int64_t tokens = 7;       // new positions in this pass: the prompt length in prefill, 1 in decode
+  int64_t kv_before = 0;    // positions already in the cache
+  int64_t kv_capacity = 0;  // static shapes: the allocated cache length attention runs over; 0 = dynamic
+  int64_t bucket = 0;       // static shapes: capacity rounded up to a multiple of this; 0 = none
+  bool trim_logits = true;  // only the last position goes through the LM head
+  int64_t cards = 1;        // tensor parallel degree
+  kernels::DType dtype = kernels::DType::bf16;  // activations
+  WeightFormat weights = WeightFormat::bf16;
+  double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
+
+  // The key length attention runs over: kv_before + tokens (dynamic), or the static capacity (rounded to buckets).
+  int64_t attention_length() const;
+};
+
+struct OpNode {
+  std::string name;    // "h.3.self_attention.query_key_value"
+  std::string kind;    // "linear", "attention", "layernorm", "all_reduce", ...
+  std::string shapes;  // "[1,7,4096]x[12288,4096]^T"
+  int64_t layer = -1;  // -1 outside the blocks
+  kernels::KernelCost cost;
+};
+
+struct TensorEdge {
+  std::string name;
+  int64_t bytes = 0;
+};
+
+using OpGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, OpNode, TensorEdge>;
+
+// InputError for a spec that does not fit the model (heads not divisible by cards, capacity below the length...).
+OpGraph build_forward_graph(const BloomConfig& config, const PassSpec& spec);
+
+// Sums over a graph, for reports and tests.
+struct GraphTotals {
+  int64_t ops = 0;
+  double flops = 0;
+  int64_t bytes_read = 0, bytes_written = 0;
+  int64_t collective_bytes = 0;
+};
+GraphTotals totals(const OpGraph& g);
+
+// What a graph compiler's recipe cache is keyed by: the model shape and every tensor shape of the pass. Two passes
+// with the same key reuse one compiled graph (static shapes); a growing KV cache changes it every step.
+std::string graph_shape_key(const BloomConfig& config, const PassSpec& spec);
+
+}  // namespace hpusim::workloads

@@ -12,6 +12,7 @@
 #include "common/input_error.h"
 #include "kernels/npy.h"
 #include "traces/output_path.h"
+#include "workloads/assisted.h"
 #include "workloads/bloom_model.h"
 
 namespace hpusim::cli {
@@ -38,7 +39,8 @@ std::vector<int64_t> parse_ids(const std::string& text) {
 
 void add_generate_command(CLI::App& app) {
   struct Options {
-    std::string checkpoint, prompt_ids, dtype = "fp32", logits_out;
+    std::string checkpoint, prompt_ids, dtype = "fp32", logits_out, draft, schedule = "heuristic";
+    int64_t assistant_tokens = 5;
     int64_t max_new_tokens = 16, cards = 1;
     bool stop_at_eos = false, json = false;
   };
@@ -57,17 +59,40 @@ void add_generate_command(CLI::App& app) {
                   "Shard the model over N cards as DeepSpeed-inference does (heads split, two "
                   "all-reduces per layer); n_head must divide by N")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
+  cmd->add_option("--draft", o->draft, "Assisted generation: a draft checkpoint with the same vocabulary");
+  cmd->add_option("--num-assistant-tokens", o->assistant_tokens, "Draft tokens in the first round (default 5)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
+  cmd->add_option("--assistant-schedule", o->schedule,
+                  "heuristic (+2 after a fully accepted round, -1 otherwise) or "
+                  "constant")
+      ->check(CLI::IsMember({"heuristic", "constant"}));
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
     const auto dtype = kernels::dtype_from_name(o->dtype);
     if (!dtype || (*dtype != kernels::DType::fp32 && *dtype != kernels::DType::bf16 && *dtype != kernels::DType::fp16))
       throw InputError("--dtype", "", fmt::format("'{}' is not one of fp32, bf16, fp16", o->dtype));
     const auto prompt = parse_ids(o->prompt_ids);
+    if (!o->draft.empty() && !o->logits_out.empty())
+      throw InputError("--logits-out", "", "not available with --draft (verification scores several tokens at once)");
     if (!o->logits_out.empty()) traces::check_output_path(o->logits_out, {});
     const workloads::Checkpoint ckpt(o->checkpoint);
     const workloads::BloomModel model(ckpt.config(), workloads::load_bloom_weights(ckpt), *dtype, o->cards);
+    std::optional<workloads::AssistedResult> assisted;
+    workloads::GenerationResult result;
     const auto t0 = std::chrono::steady_clock::now();
-    const auto result = workloads::generate_greedy(model, prompt, o->max_new_tokens, o->stop_at_eos);
+    if (!o->draft.empty()) {
+      const workloads::Checkpoint draft_ckpt(o->draft);
+      const workloads::BloomModel draft(draft_ckpt.config(), workloads::load_bloom_weights(draft_ckpt), *dtype);
+      workloads::AssistedOptions ao;
+      ao.start_gamma = o->assistant_tokens;
+      ao.schedule = o->schedule == "constant" ? workloads::AssistedOptions::Schedule::constant
+                                              : workloads::AssistedOptions::Schedule::heuristic;
+      assisted = workloads::generate_assisted(model, draft, prompt, o->max_new_tokens, o->stop_at_eos, ao);
+      result.new_tokens = assisted->new_tokens;
+      result.stopped_at_eos = assisted->stopped_at_eos;
+    } else {
+      result = workloads::generate_greedy(model, prompt, o->max_new_tokens, o->stop_at_eos);
+    }
     const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!o->logits_out.empty()) {
       const int64_t vocab = model.config().vocab_size, n = static_cast<int64_t>(result.logits.size());
@@ -98,6 +123,9 @@ void add_generate_command(CLI::App& app) {
            {"tokens_per_second_on_host", host_s > 0 ? static_cast<double>(result.new_tokens.size()) / host_s : 0.0}});
     } else {
       std::cout << fmt::format("new tokens: {}\n", fmt::join(result.new_tokens, ","));
+      if (assisted)
+        std::cout << fmt::format("assisted: {} rounds, {:.2f} tokens per round, {:.1f}% of draft tokens accepted\n",
+                                 assisted->rounds.size(), assisted->tokens_per_round(), 100 * assisted->acceptance());
       std::cout << fmt::format("{} tokens in {:.3f} s on this host ({} layers, hidden {}, {} heads, {}){}\n",
                                result.new_tokens.size(), host_s, c.n_layer, c.hidden_size, c.n_head, o->dtype,
                                result.stopped_at_eos ? "; stopped at eos" : "");

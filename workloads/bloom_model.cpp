@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workloads/bloom_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -126,7 +127,25 @@ BloomModel::BloomModel(BloomConfig config, BloomWeights weights, k::DType dtype,
   }
 }
 
-k::Tensor BloomModel::forward(const std::vector<int64_t>& ids, KvCache& cache) const {
+void KvCache::crop(int64_t n) {
+  if (n >= length()) return;
+  for (auto* list : {&k, &v})
+    for (auto& t : *list) {
+      const int64_t heads = t.dim(1), s = t.dim(2), d = t.dim(3);
+      const auto vals = t.to_floats();
+      std::vector<float> kept(static_cast<std::size_t>(heads * n * d));
+      for (int64_t j = 0; j < heads; ++j) std::copy_n(vals.begin() + j * s * d, n * d, kept.begin() + j * n * d);
+      t = k::Tensor::from_floats({1, heads, n, d}, t.dtype(), kept);
+    }
+}
+
+k::Tensor BloomModel::forward(const std::vector<int64_t>& ids, KvCache& cache) const { return run(ids, cache, false); }
+
+k::Tensor BloomModel::forward_all_positions(const std::vector<int64_t>& ids, KvCache& cache) const {
+  return run(ids, cache, true);
+}
+
+k::Tensor BloomModel::run(const std::vector<int64_t>& ids, KvCache& cache, bool all_positions) const {
   const int64_t t = static_cast<int64_t>(ids.size()), h = config_.hidden_size, heads = config_.n_head,
                 past = cache.length(), total = past + t;
   const auto eps = static_cast<float>(config_.layer_norm_epsilon);
@@ -152,11 +171,13 @@ k::Tensor BloomModel::forward(const std::vector<int64_t>& ids, KvCache& cache) c
     const k::Tensor h2 = k::layernorm(x, L.ln2_w, L.ln2_b, eps, dtype_);
     x = k::add(mlp_block(l, h2), config_.apply_residual_connection_post_layernorm ? h2 : x, dtype_);
   }
-  // Only the last position reaches ln_f and the LM head.
-  const k::Tensor last = slice_columns(x.reshaped({t, h}), 1, t * h, (t - 1) * h, h);
-  const k::Tensor normed = k::layernorm(last, w_.ln_f_w, w_.ln_f_b, eps, dtype_);
+  // Hugging Face trims to the last position before ln_f and the LM head; verification wants them all.
+  const int64_t rows = all_positions ? t : 1;
+  const k::Tensor tail = slice_columns(x.reshaped({t, h}), 1, t * h, (t - rows) * h, rows * h).reshaped({rows, h});
+  const k::Tensor normed = k::layernorm(tail, w_.ln_f_w, w_.ln_f_b, eps, dtype_);
   const k::Tensor logits = k::linear(normed, w_.lm_head ? *w_.lm_head : w_.embedding, nullptr, dtype_);
-  return k::Tensor::from_floats({config_.vocab_size}, k::DType::fp32, logits.to_floats());
+  const k::Shape shape = all_positions ? k::Shape{rows, config_.vocab_size} : k::Shape{config_.vocab_size};
+  return k::Tensor::from_floats(shape, k::DType::fp32, logits.to_floats());
 }
 
 // Attention for one layer on `heads` heads: qkv [1, t, heads * 3d] (heads interleaved) -> context [1, t, heads * d].

@@ -30,6 +30,8 @@ BloomWeights load_bloom_weights(const Checkpoint& checkpoint);
 struct KvCache {
   std::vector<kernels::Tensor> k, v;
   int64_t length() const { return k.empty() ? 0 : k.front().dim(2); }
+  // Keeps the first n positions (assisted generation cuts rejected draft tokens back out).
+  void crop(int64_t n);
 };
 
 // One card's share of a layer under DeepSpeed-style tensor parallelism (bloom.md): its heads' rows of the fused QKV
@@ -51,8 +53,12 @@ class BloomModel {
   // Runs `ids` (batch 1) after the cached tokens; appends to the cache; returns the last position's logits [V] in
   // fp32 (the values computed in `dtype`). Hugging Face's trim: only the last position goes through the LM head.
   kernels::Tensor forward(const std::vector<int64_t>& ids, KvCache& cache) const;
+  // The same, with every new position through ln_f and the LM head: logits [t, V] (assisted generation's
+  // verification needs the target's prediction after each draft token).
+  kernels::Tensor forward_all_positions(const std::vector<int64_t>& ids, KvCache& cache) const;
 
  private:
+  kernels::Tensor run(const std::vector<int64_t>& ids, KvCache& cache, bool all_positions) const;
   kernels::Tensor attention_block(int64_t layer, const kernels::Tensor& h1, int64_t t, const kernels::Tensor& alibi,
                                   KvCache& cache) const;
   kernels::Tensor mlp_block(int64_t layer, const kernels::Tensor& h2) const;

@@ -173,3 +173,21 @@ TEST(WorkloadCli, BadInputsExitTwo) {
 }
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+TEST(GenerateCli, AssistedGenerationReportsRoundsAndAcceptance) {
+  const std::string golden = test::source_dir() + "/tests/golden/bloom/";
+  const auto r = run_cli({"generate", "--checkpoint", golden + "tiny-sharded-f16", "--draft",
+                          golden + "tiny-sharded-f16", "--prompt-ids", "5,17,42", "--max-new-tokens", "8", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["new_tokens"], (std::vector<int64_t>{42, 42, 53, 9, 20, 20, 20, 20}));
+  EXPECT_EQ(j["assisted"]["acceptance"], 1.0);  // the draft is the target
+  EXPECT_EQ(j["assisted"]["tokens_per_round"], 4.0);
+  const auto bad = run_cli({"generate", "--checkpoint", golden + "tiny-sharded-f16", "--draft",
+                            golden + "tiny-prefixed-tied-f32", "--prompt-ids", "5", "--max-new-tokens", "3"});
+  EXPECT_EQ(bad.status, 2) << bad.err;  // vocabularies differ
+}
+}  // namespace
+}  // namespace hpusim

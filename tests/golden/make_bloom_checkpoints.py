@@ -172,3 +172,6 @@ if __name__ == "__main__":
          store_dtype=torch.bfloat16, shards=1, seed=2)
     make("tiny-sharded-f16", vocab=64, h=32, layers=3, heads=4, prefix="transformer.", tied=True,
          store_dtype=torch.float16, shards=2, seed=3)
+    # A small draft sharing tiny-sharded-f16's vocabulary, for assisted generation.
+    make("tiny-draft-v64-f32", vocab=64, h=16, layers=1, heads=2, prefix="transformer.", tied=True,
+         store_dtype=torch.float32, shards=1, seed=7)

@@ -105,9 +105,19 @@ void add_generate_command(CLI::App& app) {
       kernels::write_npy_float32(o->logits_out, kernels::Tensor::from_floats({n, vocab}, kernels::DType::fp32, all));
     }
     const auto& c = model.config();
+    nlohmann::json assisted_json;  // null without --draft
+    if (assisted) {
+      nlohmann::json rounds = nlohmann::json::array();
+      for (const auto& r : assisted->rounds) rounds.push_back({{"draft_tokens", r.gamma}, {"accepted", r.accepted}});
+      assisted_json = {{"draft", o->draft},
+                       {"rounds", rounds},
+                       {"tokens_per_round", assisted->tokens_per_round()},
+                       {"acceptance", assisted->acceptance()}};
+    }
     if (o->json) {
       print_json(
           {{"new_tokens", result.new_tokens},
+           {"assisted", assisted_json},
            {"prompt_ids", prompt},
            {"stopped_at_eos", result.stopped_at_eos},
            {"dtype", o->dtype},

@@ -13,13 +13,16 @@
 #include "cli/commands.h"
 #include "common/input_error.h"
 #include "common/text_table.h"
+#include "models/model_loader.h"
+#include "workloads/memory_plan.h"
 #include "workloads/op_graph.h"
 
 namespace hpusim::cli {
 
 void add_workload_command(CLI::App& app) {
   struct Options {
-    std::string model = "bloom-560m", phase = "prefill", dtype = "bf16", weights = "bf16";
+    std::string model = "bloom-560m", phase = "prefill", dtype = "bf16", weights = "bf16", device;
+    int64_t new_tokens = 100;
     int64_t batch = 1, prompt_len = 7, kv_length = 0, static_kv = 0, bucket = 0, cards = 1;
     bool no_trim = false, ops = false, json = false;
   };
@@ -45,6 +48,11 @@ void add_workload_command(CLI::App& app) {
   cmd->add_option("--weights", o->weights, "Weight format: bf16, fp16, int8 (LLM.int8), nf4, fp4, fp8")
       ->check(CLI::IsMember({"bf16", "fp16", "int8", "nf4", "fp4", "fp8"}));
   cmd->add_flag("--no-trim-logits", o->no_trim, "Send every position through the LM head, not only the last");
+  cmd->add_option("--device", o->device,
+                  "Check that weights, KV cache and workspace fit this card's memory "
+                  "(a model name from `hpusim models list`, or a model file)");
+  cmd->add_option("--new-tokens", o->new_tokens, "Tokens to generate, for the KV cache's size (default 100)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
   cmd->add_flag("--ops", o->ops, "List every op");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
@@ -63,6 +71,18 @@ void add_workload_command(CLI::App& app) {
     s.dtype = *kernels::dtype_from_name(o->dtype);
     s.weights = *workloads::weight_format_from_name(o->weights);
     const workloads::OpGraph g = workloads::build_forward_graph(c, s);
+    workloads::MemoryRequest mem;
+    mem.weights = s.weights;
+    mem.activations = s.dtype;
+    mem.cards = s.cards;
+    mem.batch = s.batch;
+    mem.max_tokens = std::max(o->prompt_len + o->new_tokens, s.attention_length());
+    const workloads::MemoryPlan plan = workloads::plan_memory(c, mem);
+    std::optional<models::HardwareModel> device;
+    if (!o->device.empty()) {
+      device = models::load_model(o->device);
+      workloads::check_memory_fits(c, mem, device->hbm.capacity_bytes(), device->name, device->fabric.cards_per_server);
+    }
     const auto tot = workloads::totals(g);
     struct Kind {
       int64_t ops = 0, bytes = 0;
@@ -113,6 +133,13 @@ void add_workload_command(CLI::App& app) {
                     {"bytes_written", tot.bytes_written},
                     {"collective_bytes", tot.collective_bytes}}},
                   {"per_kind", per_kind},
+                  {"memory_per_card",
+                   {{"weights", plan.weights},
+                    {"kv_cache", plan.kv_cache},
+                    {"activations", plan.activations},
+                    {"reserve", plan.reserve},
+                    {"total", plan.total()},
+                    {"capacity", device ? nlohmann::json(device->hbm.capacity_bytes()) : nlohmann::json()}}},
                   {"ops", ops}});
       return;
     }
@@ -123,6 +150,15 @@ void add_workload_command(CLI::App& app) {
         static_cast<double>(c.weight_bytes(kernels::DType::bf16)) / 1e9, c.kv_bytes_per_token(s.dtype), o->dtype);
     std::cout << fmt::format("{} pass: batch {}, {} new tokens, attention over {} positions, {} card(s), {} weights\n",
                              o->phase, s.batch, s.tokens, s.attention_length(), s.cards, o->weights);
+    std::cout << fmt::format(
+        "memory per card: {:.2f} GB weights + {:.2f} GB KV cache ({} tokens) + {:.2f} GB activations + {:.2f} GB "
+        "reserve = {:.2f} GB{}\n",
+        static_cast<double>(plan.weights) / 1e9, static_cast<double>(plan.kv_cache) / 1e9, mem.max_tokens,
+        static_cast<double>(plan.activations) / 1e9, static_cast<double>(plan.reserve) / 1e9,
+        static_cast<double>(plan.total()) / 1e9,
+        device ? fmt::format(", fits {}'s {:.1f} GB", device->name,
+                             static_cast<double>(device->hbm.capacity_bytes()) / 1e9)
+               : "");
     std::cout << fmt::format(
         "per card: {} ops, {:.4g} GFLOP, {:.4g} GB read, {:.4g} GB written, {:.4g} MB all-reduced\n\n", tot.ops,
         tot.flops / 1e9, static_cast<double>(tot.bytes_read) / 1e9, static_cast<double>(tot.bytes_written) / 1e9,

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// What one card must hold for a BLOOM generation: its share of the weights (projections split over the cards,
+// embedding/LM head and LayerNorms replicated), its share of the KV cache at the longest length, the largest live
+// activation, and a runtime reserve. A plan that does not fit is refused with the sizes and what would fit.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "workloads/bloom_config.h"
+#include "workloads/op_graph.h"
+
+namespace hpusim::workloads {
+
+struct MemoryPlan {
+  int64_t weights = 0, kv_cache = 0, activations = 0, reserve = 0;
+  int64_t total() const { return weights + kv_cache + activations + reserve; }
+};
+
+struct MemoryRequest {
+  WeightFormat weights = WeightFormat::bf16;
+  kernels::DType activations = kernels::DType::bf16;
+  int64_t cards = 1;
+  int64_t batch = 1;
+  int64_t max_tokens = 107;                  // prompt + new tokens: the KV cache's longest length
+  int64_t reserve_bytes = int64_t{2} << 30;  // runtime, framework and graph workspace (assumption: 2 GiB)
+};
+
+MemoryPlan plan_memory(const BloomConfig& config, const MemoryRequest& request);
+
+// InputError when the plan exceeds `capacity_bytes`: the sizes, the device, and the smallest card count (up to
+// `max_cards`, dividing the heads) and the weight formats on the asked cards that would fit.
+void check_memory_fits(const BloomConfig& config, const MemoryRequest& request, uint64_t capacity_bytes,
+                       const std::string& device, int64_t max_cards);
+
+}  // namespace hpusim::workloads

@@ -14,6 +14,7 @@
 #include "common/input_error.h"
 #include "common/text_table.h"
 #include "models/model_loader.h"
+#include "workloads/assisted.h"
 #include "workloads/memory_plan.h"
 #include "workloads/op_graph.h"
 
@@ -21,7 +22,8 @@ namespace hpusim::cli {
 
 void add_workload_command(CLI::App& app) {
   struct Options {
-    std::string model = "bloom-560m", phase = "prefill", dtype = "bf16", weights = "bf16", device;
+    std::string model = "bloom-560m", phase = "prefill", dtype = "bf16", weights = "bf16", device, draft_model;
+    double acceptance = 0.6;
     int64_t new_tokens = 100;
     int64_t batch = 1, prompt_len = 7, kv_length = 0, static_kv = 0, bucket = 0, cards = 1;
     bool no_trim = false, ops = false, json = false;
@@ -53,6 +55,10 @@ void add_workload_command(CLI::App& app) {
                   "(a model name from `hpusim models list`, or a model file)");
   cmd->add_option("--new-tokens", o->new_tokens, "Tokens to generate, for the KV cache's size (default 100)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  cmd->add_option("--draft-model", o->draft_model,
+                  "Assisted generation (timing-only): the draft's name or config.json");
+  cmd->add_option("--acceptance", o->acceptance, "With --draft-model: each draft token accepted with this probability")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--ops", o->ops, "List every op");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
@@ -95,6 +101,66 @@ void add_workload_command(CLI::App& app) {
       k.flops += g[v].cost.flops();
       k.bytes += g[v].cost.bytes_read() + g[v].cost.bytes_written();
     }
+    // Assisted generation without weights: rounds from the acceptance rate, and the passes each model runs.
+    nlohmann::json assisted_json;
+    std::string assisted_text;
+    if (!o->draft_model.empty()) {
+      const bool draft_file =
+          o->draft_model.find(".json") != std::string::npos || o->draft_model.find('/') != std::string::npos;
+      const workloads::BloomConfig dc =
+          draft_file ? workloads::read_bloom_config(o->draft_model) : workloads::bloom_preset(o->draft_model);
+      if (dc.vocab_size != c.vocab_size)
+        throw InputError(
+            "--draft-model", "",
+            fmt::format("the draft's vocabulary ({}) differs from the target's ({})", dc.vocab_size, c.vocab_size));
+      const auto rounds = workloads::assisted_rounds_from_rate(o->acceptance, o->new_tokens, {}, 0);
+      int64_t produced = 0, drafted = 0, accepted = 0, ctx = o->prompt_len;
+      double target_bytes = 0, draft_bytes = 0;
+      for (const auto& r : rounds) {
+        workloads::PassSpec v = s;  // the target verifies the last committed token and every draft in one pass
+        v.phase = workloads::Phase::decode;
+        v.tokens = r.gamma + 1;
+        v.kv_before = ctx - 1;
+        v.kv_capacity = v.bucket = 0;
+        target_bytes += static_cast<double>(workloads::totals(workloads::build_forward_graph(c, v)).bytes_read);
+        for (int64_t i = 0; i < r.gamma; ++i) {
+          workloads::PassSpec d = v;
+          d.tokens = 1;
+          d.kv_before = ctx - 1 + i;
+          d.cards = 1;
+          draft_bytes += static_cast<double>(workloads::totals(workloads::build_forward_graph(dc, d)).bytes_read);
+        }
+        drafted += r.gamma;
+        accepted += r.accepted;
+        produced += r.accepted + 1;
+        ctx += r.accepted + 1;
+      }
+      double plain_bytes = 0;
+      for (int64_t i = 0; i < o->new_tokens; ++i) {
+        workloads::PassSpec p = s;
+        p.phase = workloads::Phase::decode;
+        p.tokens = 1;
+        p.kv_before = o->prompt_len + i - 1;
+        p.kv_capacity = p.bucket = 0;
+        plain_bytes += static_cast<double>(workloads::totals(workloads::build_forward_graph(c, p)).bytes_read);
+      }
+      const double per_round =
+          rounds.empty() ? 0.0 : static_cast<double>(produced) / static_cast<double>(rounds.size());
+      assisted_json = {{"draft_model", dc.name},
+                       {"acceptance", o->acceptance},
+                       {"rounds", rounds.size()},
+                       {"tokens_per_round", per_round},
+                       {"draft_tokens", drafted},
+                       {"accepted_tokens", accepted},
+                       {"target_bytes_read", target_bytes},
+                       {"draft_bytes_read", draft_bytes},
+                       {"plain_decode_bytes_read", plain_bytes}};
+      assisted_text = fmt::format(
+          "assisted with {} at acceptance {:.2f}: {} rounds, {:.2f} tokens per round; the target reads {:.3g} GB "
+          "and the draft {:.3g} GB for {} tokens, against {:.3g} GB for plain decoding\n",
+          dc.name, o->acceptance, rounds.size(), per_round, target_bytes / 1e9, draft_bytes / 1e9, o->new_tokens,
+          plain_bytes / 1e9);
+    }
     if (o->json) {
       nlohmann::json per_kind = nlohmann::json::object();
       for (const auto& [name, k] : kinds) per_kind[name] = {{"ops", k.ops}, {"flops", k.flops}, {"bytes", k.bytes}};
@@ -133,6 +199,7 @@ void add_workload_command(CLI::App& app) {
                     {"bytes_written", tot.bytes_written},
                     {"collective_bytes", tot.collective_bytes}}},
                   {"per_kind", per_kind},
+                  {"assisted", assisted_json},
                   {"memory_per_card",
                    {{"weights", plan.weights},
                     {"kv_cache", plan.kv_cache},
@@ -159,6 +226,7 @@ void add_workload_command(CLI::App& app) {
         device ? fmt::format(", fits {}'s {:.1f} GB", device->name,
                              static_cast<double>(device->hbm.capacity_bytes()) / 1e9)
                : "");
+    std::cout << assisted_text;
     std::cout << fmt::format(
         "per card: {} ops, {:.4g} GFLOP, {:.4g} GB read, {:.4g} GB written, {:.4g} MB all-reduced\n\n", tot.ops,
         tot.flops / 1e9, static_cast<double>(tot.bytes_read) / 1e9, static_cast<double>(tot.bytes_written) / 1e9,

@@ -206,3 +206,22 @@ TEST(WorkloadCli, AModelThatDoesNotFitTheDeviceExitsTwoWithTheSizes) {
 }
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+TEST(WorkloadCli, AssistedGenerationWithoutWeightsCountsRoundsAndTraffic) {
+  const auto r = run_cli({"workload", "--model", "bloomz-7b1", "--draft-model", "bloom-560m", "--acceptance", "1",
+                          "--new-tokens", "21", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto a = nlohmann::json::parse(r.out)["assisted"];
+  // Every draft accepted: gamma 5, 7, then the budget's last 21 - 6 - 8 = 7 tokens: 6 drafts + the target's one.
+  EXPECT_EQ(a["rounds"], 3);
+  EXPECT_EQ(a["draft_tokens"], 5 + 7 + 6);
+  EXPECT_DOUBLE_EQ(a["tokens_per_round"].get<double>(), 7.0);
+  // Three target passes stream the weights three times instead of 21 times.
+  EXPECT_LT(a["target_bytes_read"].get<double>(), a["plain_decode_bytes_read"].get<double>() / 6);
+  const auto bad = run_cli({"workload", "--model", "bloomz-7b1", "--draft-model", "bloom-560m", "--acceptance", "1.5"});
+  EXPECT_EQ(bad.status, 2);
+}
+}  // namespace
+}  // namespace hpusim

@@ -237,6 +237,8 @@ KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t 
   const int64_t scores = b * h * sq * sk;
   CostPart qk{EngineClass::matrix}, softmax{EngineClass::vector}, pv{EngineClass::matrix};
   qk.flops = 2.0 * static_cast<double>(scores * d);
+  qk.matrix = {b * h, sq, sk, d};
+  qk.dtype = dtype;
   qk.bytes_read = bytes(b * h * (sq + sk) * d, dtype);
   qk.bytes_written = bytes(scores, act);  // S goes through memory
   softmax.flops = 5.0 * static_cast<double>(scores);
@@ -244,6 +246,8 @@ KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t 
   softmax.bytes_read = bytes(scores, act);
   softmax.bytes_written = bytes(scores, act);
   pv.flops = 2.0 * static_cast<double>(scores * d);
+  pv.matrix = {b * h, sq, d, sk};
+  pv.dtype = act;
   pv.bytes_read = bytes(scores, act) + bytes(b * h * sk * d, dtype);
   pv.bytes_written = bytes(b * h * sq * d, act);
   return {{qk, softmax, pv}};
@@ -263,6 +267,9 @@ KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, in
   const int64_t scores = b * h * visited;
   CostPart mm{EngineClass::matrix}, online{EngineClass::vector};
   mm.flops = 4.0 * static_cast<double>(scores * d);
+  // Two products per visited tile (q k^T and p v): as 2 b h products of [sq, d] x [d, keys per query row].
+  mm.matrix = {2 * b * h, sq, std::max<int64_t>(1, visited / std::max<int64_t>(1, sq)), d};
+  mm.dtype = dtype;
   mm.bytes_read = bytes(b * h * (sq + 2 * sk) * d, dtype);  // Q once, K and V once per query block at best
   mm.bytes_written = bytes(b * h * sq * d, act);
   online.flops = 6.0 * static_cast<double>(scores);

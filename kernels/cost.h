@@ -7,16 +7,26 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/dtype.h"
+
 namespace hpusim::kernels {
 
 enum class EngineClass { matrix, vector, data_movement, collective };
 std::string_view name(EngineClass e);
+
+// The product a matrix part performs: batch x ([m, k] x [k, n]); what a tile model (MME arrays, tensor-core thread
+// blocks) needs beyond the FLOP count. Zero for other parts.
+struct MatrixShape {
+  int64_t batch = 0, m = 0, n = 0, k = 0;
+};
 
 struct CostPart {
   EngineClass engine;
   double flops = 0;  // multiply-add = 2; a transcendental counts as 1 (its extra cycles are the device's business)
   int64_t bytes_read = 0, bytes_written = 0;
   int64_t transcendentals = 0;  // exp, tanh, rsqrt, log evaluations
+  MatrixShape matrix{};         // matrix parts: the product's geometry
+  DType dtype = DType::bf16;    // the format the part computes on (operands of a product)
 };
 
 struct KernelCost {

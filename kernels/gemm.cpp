@@ -51,7 +51,8 @@ void sgemm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64
   }
   if (m == 1) {  // a decode step: sgemm would pack all of B first; a matrix-vector product streams it once
     cblas_sgemv(CblasRowMajor, b_transposed ? CblasNoTrans : CblasTrans, static_cast<int>(b_transposed ? n : k),
-                static_cast<int>(b_transposed ? k : n), 1.0f, b, static_cast<int>(b_transposed ? k : n), a, 1, 0.0f, c, 1);
+                static_cast<int>(b_transposed ? k : n), 1.0f, b, static_cast<int>(b_transposed ? k : n), a, 1, 0.0f, c,
+                1);
     return;
   }
   cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, static_cast<int>(m),
@@ -66,8 +67,8 @@ std::vector<float> rounded_floats(const Tensor& t, DType dtype) {
 }
 
 Tensor gemm(const Tensor& a, const Tensor& b, DType dtype) {
-  require(a.rank() == 2 && b.rank() == 2, "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " +
-                                              shape_text(b.shape()));
+  require(a.rank() == 2 && b.rank() == 2,
+          "gemm: a must be [M,K] and b [K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
   require(a.dim(1) == b.dim(0),
           "gemm: inner dimensions differ: " + shape_text(a.shape()) + " x " + shape_text(b.shape()));
   const FloatInput av(a, dtype), bv(b, dtype);
@@ -77,9 +78,9 @@ Tensor gemm(const Tensor& a, const Tensor& b, DType dtype) {
 }
 
 Tensor batched_gemm(const Tensor& a, const Tensor& b, DType dtype) {
-  require(a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
-          "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " +
-              shape_text(b.shape()));
+  require(
+      a.rank() == 3 && b.rank() == 3 && a.dim(0) == b.dim(0) && a.dim(2) == b.dim(1),
+      "batched gemm: a must be [B,M,K] and b [B,K,N], got " + shape_text(a.shape()) + " and " + shape_text(b.shape()));
   const int64_t batch = a.dim(0), m = a.dim(1), k = a.dim(2), n = b.dim(2);
   const FloatInput av(a, dtype), bv(b, dtype);
   FloatOutput c({batch, m, n}, gemm_output_dtype(dtype));
@@ -91,6 +92,8 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b, DType dtype) {
 KernelCost gemm_cost(int64_t batch, int64_t m, int64_t n, int64_t k, DType dtype) {
   CostPart p{EngineClass::matrix};
   p.flops = 2.0 * static_cast<double>(batch) * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  p.matrix = {batch, m, n, k};
+  p.dtype = dtype;
   p.bytes_read = in_bytes(batch * (m * k + k * n), dtype);
   p.bytes_written = in_bytes(batch * m * n, gemm_output_dtype(dtype));
   return {{p}};
@@ -124,8 +127,9 @@ static void gemv_16bit(const float* x, const Tensor& w, float* y, int64_t rows, 
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias, DType dtype) {
-  require(x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
-          "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
+  require(
+      x.rank() >= 1 && w.rank() == 2 && x.dim(-1) == w.dim(1),
+      "linear: x must be [..., in] and w [out, in], got " + shape_text(x.shape()) + " and " + shape_text(w.shape()));
   const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / std::max<int64_t>(in, 1);
   if (bias)
     require(bias->numel() == out,

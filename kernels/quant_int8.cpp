@@ -115,9 +115,13 @@ KernelCost int8_matmul_cost(int64_t rows, int64_t in, int64_t out, int64_t outli
   quant.bytes_read = rows * in * act;
   quant.bytes_written = rows * in;
   mm.flops = 2.0 * static_cast<double>(rows * in * out);  // int8 x int8 -> int32
-  mm.bytes_read = rows * in + out * in + out * 4;         // int8 codes and fp32 row scales
+  mm.matrix = {1, rows, out, in};
+  mm.dtype = DType::int8;
+  mm.bytes_read = rows * in + out * in + out * 4;  // int8 codes and fp32 row scales
   mm.bytes_written = rows * out * 4;
   outl.flops = 2.0 * static_cast<double>(rows * outlier_columns * out);
+  outl.matrix = {1, rows, out, outlier_columns};
+  outl.dtype = dtype;
   outl.bytes_read = (rows + out) * outlier_columns * act;
   deq.flops = 3.0 * static_cast<double>(rows * out);
   deq.bytes_read = rows * out * 4;

@@ -112,7 +112,9 @@ std::vector<float> Tensor::to_floats() const {
   const std::byte* p = data_.data();
   // One loop per format (the switch outside the loop), so the common ones vectorise.
   switch (dtype_) {
-    case DType::fp32: std::memcpy(out.data(), p, data_.size()); break;
+    case DType::fp32:
+      std::memcpy(out.data(), p, data_.size());
+      break;
     case DType::bf16: {
       const auto* h = reinterpret_cast<const uint16_t*>(p);
       for (std::size_t i = 0; i < n; ++i) out[i] = bf16_bits_to_fp32(h[i]);
@@ -133,7 +135,9 @@ void Tensor::set_floats(const float* values, std::size_t n, std::size_t offset) 
   if (offset + n > static_cast<std::size_t>(numel())) throw KernelError("set_floats: out of range");
   std::byte* p = data_.data();
   switch (dtype_) {
-    case DType::fp32: std::memcpy(reinterpret_cast<float*>(p) + offset, values, n * sizeof(float)); return;
+    case DType::fp32:
+      std::memcpy(reinterpret_cast<float*>(p) + offset, values, n * sizeof(float));
+      return;
     case DType::bf16: {
       auto* h = reinterpret_cast<uint16_t*>(p) + offset;
       for (std::size_t j = 0; j < n; ++j) h[j] = fp32_to_bf16_bits(values[j]);
@@ -174,7 +178,9 @@ void Tensor::get_floats(float* out, std::size_t n, std::size_t offset, DType dty
   if (offset + n > static_cast<std::size_t>(numel())) throw KernelError("get_floats: out of range");
   const std::byte* p = data_.data();
   switch (dtype_) {
-    case DType::fp32: std::memcpy(out, reinterpret_cast<const float*>(p) + offset, n * sizeof(float)); break;
+    case DType::fp32:
+      std::memcpy(out, reinterpret_cast<const float*>(p) + offset, n * sizeof(float));
+      break;
     case DType::bf16: {
       const auto* h = reinterpret_cast<const uint16_t*>(p) + offset;
       for (std::size_t i = 0; i < n; ++i) out[i] = bf16_bits_to_fp32(h[i]);

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/device/engine_timing.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/input_error.h"
+
+namespace hpusim::sim {
+namespace k = hpusim::kernels;
+
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
+
+// The MME rate key for a compute format: fp8 formats share "fp8".
+std::string rate_key(k::DType t) {
+  switch (t) {
+    case k::DType::fp8e4m3:
+    case k::DType::fp8e4m3fnuz:
+    case k::DType::fp8e5m2:
+      return "fp8";
+    default:
+      return std::string(k::name(t));
+  }
+}
+
+double rate_of(const models::DtypeRates& rates, k::DType t, const char* engine) {
+  const auto it = rates.find(rate_key(t));
+  if (it == rates.end() || it->second <= 0)
+    throw InputError(engine, rate_key(t),
+                     fmt::format("the {} takes no {} operands (its model lists none)", engine, rate_key(t)));
+  return it->second;
+}
+
+int bits_of(k::DType t) { return static_cast<int>(k::size_bytes(t)) * 8; }
+
+}  // namespace
+
+MmeWork mme_work(const models::MmeSpec& mme, const k::MatrixShape& s, k::DType dtype) {
+  MmeWork w;
+  const double rate = rate_of(mme.dtype_rate, dtype, "MME");
+  w.tiles = s.batch * ceil_div(s.m, mme.rows) * ceil_div(s.n, mme.cols);
+  w.tiles_per_mme = ceil_div(w.tiles, mme.count);
+  w.k_cycles = static_cast<int64_t>(std::ceil(static_cast<double>(s.k) / rate));
+  w.cycles = w.tiles_per_mme * w.k_cycles + (w.tiles ? mme.pipeline_latency_cycles : 0);
+  const double useful =
+      static_cast<double>(s.batch) * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
+  const double possible = static_cast<double>(w.cycles) * static_cast<double>(mme.count * mme.rows * mme.cols) * rate;
+  w.utilisation = possible > 0 ? useful / possible : 0;
+  return w;
+}
+
+int64_t tpc_cycles(const models::TpcSpec& tpc, const k::CostPart& part) {
+  const int64_t lanes = tpc.lanes(bits_of(part.dtype) >= 32 ? 32 : 16) * tpc.count;
+  const double lane_cycles = part.flops + static_cast<double>(part.transcendentals) * tpc.transcendental_cycles;
+  return static_cast<int64_t>(std::ceil(lane_cycles / static_cast<double>(lanes)));
+}
+
+SmGemmWork sm_gemm_work(const models::SmSpec& sm, const k::MatrixShape& s, k::DType dtype) {
+  SmGemmWork w;
+  const double flops_per_cycle_per_sm =
+      rate_of(sm.tensor_flops_per_clock, dtype, "tensor cores") * static_cast<double>(sm.tensor_cores_per_sm);
+  // Large tiles unless they leave most SMs idle (what cuBLAS's heuristics do, roughly).
+  for (int64_t tile : {128, 64}) {
+    w.block_m = w.block_n = tile;
+    w.blocks = s.batch * ceil_div(s.m, tile) * ceil_div(s.n, tile);
+    if (w.blocks >= sm.count) break;
+  }
+  w.waves = ceil_div(w.blocks, sm.count);
+  const double block_flops = 2.0 * static_cast<double>(w.block_m * w.block_n) * static_cast<double>(s.k);
+  w.cycles = w.waves * static_cast<int64_t>(std::ceil(block_flops / flops_per_cycle_per_sm));
+  return w;
+}
+
+int64_t sm_vector_cycles(const models::SmSpec& sm, const k::CostPart& part) {
+  const double lane_cycles = part.flops + 4.0 * static_cast<double>(part.transcendentals);
+  return static_cast<int64_t>(std::ceil(lane_cycles / static_cast<double>(sm.count * sm.fp32_lanes)));
+}
+
+Picoseconds cycles_to_ps(int64_t cycles, double clock_MHz) {
+  return static_cast<Picoseconds>(std::llround(static_cast<double>(cycles) * 1e6 / clock_MHz));
+}
+
+Picoseconds bytes_to_ps(int64_t bytes, double bandwidth_GBps) {
+  return static_cast<Picoseconds>(std::llround(static_cast<double>(bytes) * 1e3 / bandwidth_GBps));
+}
+
+PartTime part_time(const models::HardwareModel& d, const k::CostPart& part) {
+  PartTime t;
+  t.memory_ps = bytes_to_ps(part.bytes_read + part.bytes_written, d.hbm.bandwidth_GBps);
+  switch (part.engine) {
+    case k::EngineClass::matrix:
+      if (d.mme) {
+        t.engine = "mme";
+        t.compute_ps = cycles_to_ps(mme_work(*d.mme, part.matrix, part.dtype).cycles, d.mme->clock_MHz);
+      } else {
+        t.engine = "tensor";
+        t.compute_ps = cycles_to_ps(sm_gemm_work(*d.sm, part.matrix, part.dtype).cycles, d.sm->clock_MHz);
+      }
+      break;
+    case k::EngineClass::vector:
+      if (d.tpc) {
+        t.engine = "tpc";
+        t.compute_ps = cycles_to_ps(tpc_cycles(*d.tpc, part), d.tpc->clock_MHz);
+      } else {
+        t.engine = "cuda";
+        t.compute_ps = cycles_to_ps(sm_vector_cycles(*d.sm, part), d.sm->clock_MHz);
+      }
+      break;
+    case k::EngineClass::data_movement:
+      t.engine = d.dma ? "dma" : "cuda";
+      if (d.dma)
+        t.memory_ps = std::max(t.memory_ps, bytes_to_ps(part.bytes_read + part.bytes_written, d.dma->bandwidth_GBps));
+      break;
+    case k::EngineClass::collective:
+      t.engine = "fabric";
+      t.memory_ps = 0;  // timed by the fabric model
+      break;
+  }
+  return t;
+}
+
+Picoseconds op_time_alone_ps(const models::HardwareModel& d, const k::KernelCost& cost) {
+  Picoseconds total = 0;
+  for (const auto& p : cost.parts) total += part_time(d, p).alone_ps();
+  return total;
+}
+
+}  // namespace hpusim::sim

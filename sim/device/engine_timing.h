@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// How long one op's work takes on one engine, in plain C++ (no SystemC): the arithmetic the engine modules of
+// issue 5 will wait on, unit-tested against hand-derived cycle counts and memoised freely (shared/DESIGN.md,
+// "Timing model"). Peak rates only: efficiency factors fitted to component measurements (calibration.md) come
+// with the calibration slice.
+//  - Gaudi MME: output tiles of rows x cols, distributed over the MMEs, each taking ceil(K / rate) cycles, plus one
+//    pipeline fill and drain per op; a small-M product still occupies whole tiles (the array's waste).
+//  - Gaudi TPC: one flop per SIMD lane per cycle over all TPCs (an FMA is 2 flops in 1 cycle, an add 1 flop in 1
+//    cycle: we charge both 1 flop per lane-cycle, a conservative middle), transcendentals at their cycle cost.
+//  - GPU tensor cores: thread-block tiles (128x128, or 64x64 when that makes more blocks for small products) in
+//    waves over the SMs, each block on one SM's tensor cores at their per-clock rate.
+//  - GPU CUDA cores: one flop per fp32 lane per cycle; transcendentals at 4 lane-cycles (SFU at a quarter rate).
+//  - Memory: bytes over the peak HBM bandwidth; an op alone is bound by the larger of its compute and its memory.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "kernels/cost.h"
+#include "models/hardware_model.h"
+
+namespace hpusim::sim {
+
+using Picoseconds = int64_t;
+
+struct MmeWork {
+  int64_t tiles = 0;          // output tiles of the array's rows x cols
+  int64_t tiles_per_mme = 0;  // the busiest MME's share
+  int64_t k_cycles = 0;       // cycles per tile: ceil(K / rate)
+  int64_t cycles = 0;         // tiles_per_mme * k_cycles + pipeline latency
+  double utilisation = 0;     // useful MACs over the MACs the busy arrays could have done
+};
+// InputError when the MME takes no such format (its dtype_rate does not list it).
+MmeWork mme_work(const models::MmeSpec& mme, const kernels::MatrixShape& shape, kernels::DType dtype);
+
+int64_t tpc_cycles(const models::TpcSpec& tpc, const kernels::CostPart& part);
+
+struct SmGemmWork {
+  int64_t block_m = 0, block_n = 0, blocks = 0, waves = 0;
+  int64_t cycles = 0;  // waves x cycles of one block
+};
+SmGemmWork sm_gemm_work(const models::SmSpec& sm, const kernels::MatrixShape& shape, kernels::DType dtype);
+int64_t sm_vector_cycles(const models::SmSpec& sm, const kernels::CostPart& part);
+
+Picoseconds cycles_to_ps(int64_t cycles, double clock_MHz);
+Picoseconds bytes_to_ps(int64_t bytes, double bandwidth_GBps);
+
+struct PartTime {
+  std::string engine;  // "mme", "tpc", "dma", "tensor", "cuda", "fabric"
+  Picoseconds compute_ps = 0;
+  Picoseconds memory_ps = 0;  // its HBM bytes at the full bandwidth
+  Picoseconds alone_ps() const { return compute_ps > memory_ps ? compute_ps : memory_ps; }
+};
+// One part of a kernel's cost on a device, as if it ran alone. Collective parts are the fabric's (collectives.h).
+PartTime part_time(const models::HardwareModel& device, const kernels::CostPart& part);
+
+// A whole op alone: its parts one after another (eager execution).
+Picoseconds op_time_alone_ps(const models::HardwareModel& device, const kernels::KernelCost& cost);
+
+}  // namespace hpusim::sim

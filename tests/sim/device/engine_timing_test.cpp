@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// Engine timing against cycle counts derived by hand from the model files' geometry, the roofline bound for every op
+// of BLOOM passes on every device, and collectives against the alpha-beta formula.
+#include <gtest/gtest.h>
+
+#include "common/input_error.h"
+#include "models/model_loader.h"
+#include "sim/device/collectives.h"
+#include "sim/device/engine_timing.h"
+#include "tests/test_support.h"
+#include "workloads/op_graph.h"
+
+namespace hpusim::sim {
+namespace {
+
+using kernels::DType;
+using kernels::MatrixShape;
+
+models::HardwareModel device(const std::string& name) { return models::load_model(name, {}, test::models_dir()); }
+
+TEST(MmeTiming, HandDerivedTileCycles) {
+  const auto g2 = device("gaudi2");  // 2 MMEs of 256 x 256 MACs, 1650 MHz, 512 cycles of fill and drain
+  // [1, 1024] x [1024, 256]: one output tile; K = 1024 cycles; plus the fill/drain: 1536 cycles.
+  const auto decode = mme_work(*g2.mme, MatrixShape{1, 1, 256, 1024}, DType::bf16);
+  EXPECT_EQ(decode.tiles, 1);
+  EXPECT_EQ(decode.cycles, 1536);
+  EXPECT_NEAR(decode.utilisation, 1.0 * 256 * 1024 / (1536.0 * 2 * 65536), 1e-12);  // one row of 256 used
+  EXPECT_EQ(cycles_to_ps(decode.cycles, 1650), 930909);                             // 1536 / 1.65 GHz
+  // [512, 256] x [256, 512]: 4 tiles, 2 per MME, 256 cycles each: 512 + 512.
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1, 512, 512, 256}, DType::bf16).cycles, 1024);
+  // fp8 at twice the bf16 rate: K = 1024 in 512 cycles per tile.
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1, 1, 256, 1024}, DType::fp8e4m3).k_cycles, 512);
+  // Gaudi2's MME model lists no int8: LLM.int8 on it is refused, not guessed.
+  EXPECT_THROW(mme_work(*g2.mme, MatrixShape{1, 1, 256, 1024}, DType::int8), InputError);
+}
+
+TEST(TpcTiming, HandDerivedVectorCycles) {
+  const auto g2 = device("gaudi2");  // 24 TPCs x 128 bf16 lanes = 3072 lanes; transcendental 4 cycles
+  kernels::CostPart gelu{kernels::EngineClass::vector};
+  gelu.flops = 8.0 * 3072 * 100;
+  gelu.transcendentals = 3072 * 100;
+  gelu.dtype = DType::bf16;
+  EXPECT_EQ(tpc_cycles(*g2.tpc, gelu), 100 * (8 + 4));
+  gelu.dtype = DType::fp32;  // 64 lanes per TPC: twice the cycles
+  EXPECT_EQ(tpc_cycles(*g2.tpc, gelu), 2 * 100 * (8 + 4));
+}
+
+TEST(SmTiming, ThreadBlockWavesQuantise) {
+  const auto a100 = device("a100-80gb");  // 108 SMs x 4 tensor cores x 512 bf16 FLOP/clock = 2048 per SM
+  // 12 x 9 = 108 blocks of 128 x 128: one wave; K = 4096: 2 x 128 x 128 x 4096 / 2048 cycles.
+  const auto one = sm_gemm_work(*a100.sm, MatrixShape{1, 1536, 1152, 4096}, DType::bf16);
+  EXPECT_EQ(one.blocks, 108);
+  EXPECT_EQ(one.waves, 1);
+  EXPECT_EQ(one.cycles, 65536);
+  // One more column: 120 blocks, two waves, twice the time for 0.1% more work.
+  EXPECT_EQ(sm_gemm_work(*a100.sm, MatrixShape{1, 1536, 1153, 4096}, DType::bf16).cycles, 131072);
+  // Decode [1, 4096] x [4096, 4096]: 128-tiles give 32 blocks, 64-tiles 64 blocks: still one wave.
+  const auto decode = sm_gemm_work(*a100.sm, MatrixShape{1, 1, 4096, 4096}, DType::bf16);
+  EXPECT_EQ(decode.block_m, 64);
+  EXPECT_EQ(decode.blocks, 64);
+  EXPECT_EQ(decode.cycles, 2 * 64 * 64 * 4096 / 2048);
+}
+
+TEST(Roofline, NoOpIsFasterThanItsBytesOrItsFlopsAllowOnAnyDevice) {
+  for (const std::string name : {"gaudi", "gaudi2", "a100-80gb", "a100-40gb", "h100-sxm"}) {
+    const auto d = device(name);
+    for (auto weights : {workloads::WeightFormat::bf16, workloads::WeightFormat::nf4, workloads::WeightFormat::fp8}) {
+      if (weights == workloads::WeightFormat::fp8 && d.peak_matrix_flops("fp8") == 0) continue;
+      for (auto phase : {workloads::Phase::prefill, workloads::Phase::decode}) {
+        workloads::PassSpec s;
+        s.phase = phase;
+        s.tokens = phase == workloads::Phase::prefill ? 128 : 1;
+        s.kv_before = phase == workloads::Phase::prefill ? 0 : 500;
+        s.weights = weights;
+        const auto g = workloads::build_forward_graph(workloads::bloom_preset("bloom-560m"), s);
+        for (auto v : boost::make_iterator_range(boost::vertices(g))) {
+          const auto& cost = g[v].cost;
+          double bound_ps = 0, bytes = 0;
+          for (const auto& p : cost.parts) {
+            if (p.engine == kernels::EngineClass::collective) continue;
+            bytes += static_cast<double>(p.bytes_read + p.bytes_written);
+            const double peak =
+                p.engine == kernels::EngineClass::matrix
+                    ? d.peak_matrix_flops(p.dtype == DType::fp8e4m3 ? "fp8" : std::string(kernels::name(p.dtype)))
+                    : (d.tpc ? d.tpc->peak_flops(16) : 2 * d.peak_vector_fp32_flops());
+            if (p.flops > 0) bound_ps += p.flops / peak * 1e12;
+          }
+          bound_ps = std::max(bound_ps, bytes / (d.hbm.bandwidth_GBps * 1e9) * 1e12);
+          // Slack: each part rounds to whole picoseconds.
+          EXPECT_GE(static_cast<double>(op_time_alone_ps(d, cost)),
+                    bound_ps * (1 - 1e-9) - static_cast<double>(cost.parts.size()))
+              << name << " " << g[v].name << " " << workloads::name(weights);
+        }
+      }
+    }
+  }
+}
+
+TEST(Collectives, MatchTheAlphaBetaFormula) {
+  const auto g2 = device("gaudi2"), a100 = device("a100-80gb");
+  const int64_t bytes = 1 << 20;
+  // Gaudi2 mesh, direct: reduce-scatter and all-gather one step each: 2 (alpha + (bytes/8) / 37.5 GB/s).
+  const auto direct = all_reduce_time(g2.fabric, bytes, 8, default_algorithm(g2.fabric));
+  EXPECT_EQ(direct.steps, 2);
+  EXPECT_EQ(direct.ps, 2 * (3'000'000 + 3'495'253));
+  // A ring on the same mesh: 2 (N-1) steps over one peer's links.
+  EXPECT_EQ(all_reduce_time(g2.fabric, bytes, 8, CollectiveAlgorithm::ring).ps, 14 * (3'000'000 + 3'495'253));
+  // A100 NVSwitch ring over 12 NVLinks x 25 GB/s = 300 GB/s: 14 steps of alpha + (bytes/8) / 300 GB/s.
+  const auto ring = all_reduce_time(a100.fabric, bytes, 8, default_algorithm(a100.fabric));
+  EXPECT_EQ(ring.steps, 14);
+  EXPECT_EQ(ring.ps, 14 * (2'000'000 + 436'907));
+  EXPECT_EQ(all_reduce_time(a100.fabric, bytes, 1, CollectiveAlgorithm::ring).ps, 0);
+  EXPECT_THROW(all_reduce_time(a100.fabric, bytes, 16, CollectiveAlgorithm::ring), InputError);
+  // All-gather of 1 MiB pieces: every card ends with 8 MiB; ring: 7 steps of 1 MiB.
+  EXPECT_EQ(all_gather_time(a100.fabric, bytes, 8, CollectiveAlgorithm::ring).bytes_per_step, bytes);
+}
+
+}  // namespace
+}  // namespace hpusim::sim

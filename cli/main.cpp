@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   hpusim::cli::add_kernel_commands(app);
   hpusim::cli::add_generate_command(app);
   hpusim::cli::add_workload_command(app);
+  hpusim::cli::add_run_command(app);
 
   try {
     app.parse(argc, argv);

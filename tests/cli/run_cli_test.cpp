@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// `hpusim run` in eager mode: the JSON contract, a trace that holds the run, determinism, and refusals.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+#include "traces/trace_reader.h"
+
+namespace hpusim {
+namespace {
+
+using test::run_cli;
+
+TEST(RunCli, EagerGenerationOnGaudi2) {
+  test::TempDir dir;
+  const auto r = run_cli({"run", "--device", "gaudi2", "--model", "bloom-560m", "--new-tokens", "5", "--trace",
+                          dir.file("t.sqlite"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"latency_s", "prefill_ms", "decode_ms_per_token", "tokens", "trace", "engine_busy_fraction"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["tokens"], 5);
+  // 5 passes of 6 + 11 x 24 ops.
+  EXPECT_EQ(j["ops"], 5 * (6 + 11 * 24));
+  const double latency = j["latency_s"];
+  EXPECT_NEAR(latency * 1e3, j["prefill_ms"].get<double>() + 4 * j["decode_ms_per_token"].get<double>(), 1e-6);
+  // Each decode step streams every weight once: never faster than 1.12 GB at 2.45 TB/s.
+  EXPECT_GT(j["decode_ms_per_token"].get<double>(), 1.118e9 / 2.45e12 * 1e3);
+  traces::TraceReader reader(dir.file("t.sqlite"));
+  const auto s = reader.summary(1);
+  EXPECT_EQ(s.run.status, "complete");
+  EXPECT_EQ(s.op_count, j["ops"].get<int64_t>());
+  EXPECT_NEAR(static_cast<double>(s.makespan_ps) * 1e-12, latency, 1e-9);
+}
+
+TEST(RunCli, TheSameRunGivesTheSameTrace) {
+  test::TempDir dir;
+  for (const char* name : {"a.sqlite", "b.sqlite"})
+    ASSERT_EQ(run_cli({"run", "--device", "a100-80gb", "--model", "bloom-560m", "--cards", "2", "--new-tokens", "3",
+                       "--trace", dir.file(name)})
+                  .status,
+              0);
+  traces::TraceReader a(dir.file("a.sqlite")), b(dir.file("b.sqlite"));
+  traces::OpFilter all;
+  all.limit = 0;
+  const auto x = a.ops(1, all), y = b.ops(1, all);
+  ASSERT_EQ(x.size(), y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(x[i].start_ps, y[i].start_ps);
+    EXPECT_EQ(x[i].end_ps, y[i].end_ps);
+    EXPECT_EQ(x[i].name, y[i].name);
+  }
+}
+
+TEST(RunCli, TwiceTheHbmBandwidthHelpsAMemoryBoundDecode) {
+  test::TempDir dir;
+  auto decode_ms = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"run", "--device", "h100-sxm",           "--model", "bloom-7b1", "--new-tokens",
+                                  "3",   "--trace",  dir.file("t.sqlite"), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out)["decode_ms_per_token"].get<double>();
+  };
+  const double base = decode_ms({}), fast = decode_ms({"--set", "hbm.bandwidth_GBps=6700"});
+  EXPECT_LT(fast, 0.6 * base);  // decode at batch 1 is bound by streaming the weights
+}
+
+TEST(RunCli, RefusesWhatItCannotModel) {
+  test::TempDir dir;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"run", "--mode", "lazy", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "gaudi2", "--model", "bloomz-176b", "--trace", dir.file("t.sqlite")},  // memory
+           {"run", "--device", "gaudi2", "--model", "bloom-7b1", "--cards", "16", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "gaudi2", "--model", "bloom-7b1", "--weights", "int8", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "gaudi9", "--trace", dir.file("t.sqlite")}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("t.sqlite")));
+}
+
+}  // namespace
+}  // namespace hpusim

@@ -19,6 +19,7 @@ struct MmeSpec {
   double clock_MHz;
   DtypeRates dtype_rate;  // relative to bf16
   int64_t pipeline_latency_cycles;
+  bool reconfigurable = false;  // also (rows/2) x (2 cols) and (2 rows) x (cols/2)
   // count x rows x cols MACs x 2 FLOP x clock x rate; 0 when the MME does not take that dtype.
   double peak_flops(const std::string& dtype) const;
 };

@@ -355,7 +355,8 @@ HardwareModel build(const json& doc) {
                     i(mme, "cols"),
                     d(mme, "clock_MHz"),
                     rates_of(mme["dtype_rate"]),
-                    i(mme, "pipeline_latency_cycles")};
+                    i(mme, "pipeline_latency_cycles"),
+                    i(mme, "reconfigurable") != 0};
     const json& tpc = doc["tpc"];
     m.tpc = TpcSpec{i(tpc, "count"),     i(tpc, "vector_bits"),      i(tpc, "vliw_slots"),
                     d(tpc, "clock_MHz"), i(tpc, "local_memory_KiB"), d(tpc, "transcendental_cycles")};

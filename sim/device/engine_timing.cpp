@@ -2,6 +2,7 @@
 #include "sim/device/engine_timing.h"
 
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -39,17 +40,31 @@ int bits_of(k::DType t) { return static_cast<int>(k::size_bytes(t)) * 8; }
 }  // namespace
 
 MmeWork mme_work(const models::MmeSpec& mme, const k::MatrixShape& s, k::DType dtype) {
-  MmeWork w;
   const double rate = rate_of(mme.dtype_rate, dtype, "MME");
-  w.tiles = s.batch * ceil_div(s.m, mme.rows) * ceil_div(s.n, mme.cols);
-  w.tiles_per_mme = ceil_div(w.tiles, mme.count);
-  w.k_cycles = static_cast<int64_t>(std::ceil(static_cast<double>(s.k) / rate));
-  w.cycles = w.tiles_per_mme * w.k_cycles + (w.tiles ? mme.pipeline_latency_cycles : 0);
+  // The geometries the array can take: its own, and with `reconfigurable` the wide and the tall halves/doubles
+  // (calibration.md, Gaudi2 MME: 256x256, 128x512 "2xWide", 512x128 "2xHigh"). The compiler picks the fastest.
+  std::vector<std::pair<int64_t, int64_t>> shapes{{mme.rows, mme.cols}};
+  if (mme.reconfigurable) {
+    if (mme.rows >= 2) shapes.push_back({mme.rows / 2, mme.cols * 2});
+    if (mme.cols >= 2) shapes.push_back({mme.rows * 2, mme.cols / 2});
+  }
+  MmeWork best;
+  for (const auto& [rows, cols] : shapes) {
+    MmeWork w;
+    w.rows = rows;
+    w.cols = cols;
+    w.tiles = s.batch * ceil_div(s.m, rows) * ceil_div(s.n, cols);
+    w.tiles_per_mme = ceil_div(w.tiles, mme.count);
+    w.k_cycles = static_cast<int64_t>(std::ceil(static_cast<double>(s.k) / rate));
+    w.cycles = w.tiles_per_mme * w.k_cycles + (w.tiles ? mme.pipeline_latency_cycles : 0);
+    if (best.rows == 0 || w.cycles < best.cycles) best = w;
+  }
   const double useful =
       static_cast<double>(s.batch) * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
-  const double possible = static_cast<double>(w.cycles) * static_cast<double>(mme.count * mme.rows * mme.cols) * rate;
-  w.utilisation = possible > 0 ? useful / possible : 0;
-  return w;
+  const double possible =
+      static_cast<double>(best.cycles) * static_cast<double>(mme.count * mme.rows * mme.cols) * rate;
+  best.utilisation = possible > 0 ? useful / possible : 0;
+  return best;
 }
 
 int64_t tpc_cycles(const models::TpcSpec& tpc, const k::CostPart& part) {

@@ -23,11 +23,12 @@ namespace hpusim::sim {
 using Picoseconds = int64_t;
 
 struct MmeWork {
-  int64_t tiles = 0;          // output tiles of the array's rows x cols
-  int64_t tiles_per_mme = 0;  // the busiest MME's share
-  int64_t k_cycles = 0;       // cycles per tile: ceil(K / rate)
-  int64_t cycles = 0;         // tiles_per_mme * k_cycles + pipeline latency
-  double utilisation = 0;     // useful MACs over the MACs the busy arrays could have done
+  int64_t rows = 0, cols = 0;  // the geometry used
+  int64_t tiles = 0;           // output tiles of the array's rows x cols
+  int64_t tiles_per_mme = 0;   // the busiest MME's share
+  int64_t k_cycles = 0;        // cycles per tile: ceil(K / rate)
+  int64_t cycles = 0;          // tiles_per_mme * k_cycles + pipeline latency
+  double utilisation = 0;      // useful MACs over the MACs the busy arrays could have done
 };
 // InputError when the MME takes no such format (its dtype_rate does not list it).
 MmeWork mme_work(const models::MmeSpec& mme, const kernels::MatrixShape& shape, kernels::DType dtype);

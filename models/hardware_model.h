@@ -20,6 +20,7 @@ struct MmeSpec {
   DtypeRates dtype_rate;  // relative to bf16
   int64_t pipeline_latency_cycles;
   bool reconfigurable = false;  // also (rows/2) x (2 cols) and (2 rows) x (cols/2)
+  double efficiency = 1.0;      // calibrated share of the tile model's rate
   // count x rows x cols MACs x 2 FLOP x clock x rate; 0 when the MME does not take that dtype.
   double peak_flops(const std::string& dtype) const;
 };
@@ -48,6 +49,7 @@ struct SmSpec {
   double clock_MHz;
   DtypeRates tensor_flops_per_clock;  // per tensor core
   int64_t fp32_lanes, shared_memory_KiB, max_threads;
+  double tensor_efficiency = 1.0;                            // calibrated share of the wave model's rate
   double tensor_peak_flops(const std::string& dtype) const;  // 0 when tensor cores do not take that dtype
   double fp32_peak_flops() const;                            // CUDA cores, FMA = 2 FLOP
 };
@@ -60,6 +62,7 @@ struct HbmSpec {
   double capacity_GiB, bandwidth_GBps;
   int64_t stacks;
   double latency_ns;
+  double efficiency = 1.0;  // calibrated share of the peak bandwidth that streaming reaches
   uint64_t capacity_bytes() const;
 };
 

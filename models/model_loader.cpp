@@ -356,7 +356,8 @@ HardwareModel build(const json& doc) {
                     d(mme, "clock_MHz"),
                     rates_of(mme["dtype_rate"]),
                     i(mme, "pipeline_latency_cycles"),
-                    i(mme, "reconfigurable") != 0};
+                    i(mme, "reconfigurable") != 0,
+                    d(mme, "efficiency")};
     const json& tpc = doc["tpc"];
     m.tpc = TpcSpec{i(tpc, "count"),     i(tpc, "vector_bits"),      i(tpc, "vliw_slots"),
                     d(tpc, "clock_MHz"), i(tpc, "local_memory_KiB"), d(tpc, "transcendental_cycles")};
@@ -365,12 +366,13 @@ HardwareModel build(const json& doc) {
   } else {
     const json& sm = doc["sm"];
     m.sm = SmSpec{
-        i(sm, "count"),      i(sm, "tensor_cores_per_sm"), d(sm, "clock_MHz"),  rates_of(sm["tensor_flops_per_clock"]),
-        i(sm, "fp32_lanes"), i(sm, "shared_memory_KiB"),   i(sm, "max_threads")};
+        i(sm, "count"),      i(sm, "tensor_cores_per_sm"), d(sm, "clock_MHz"),   rates_of(sm["tensor_flops_per_clock"]),
+        i(sm, "fp32_lanes"), i(sm, "shared_memory_KiB"),   i(sm, "max_threads"), d(sm, "tensor_efficiency")};
     m.l2 = L2Spec{d(doc["l2"], "capacity_MiB"), d(doc["l2"], "bandwidth_GBps")};
   }
   const json& hbm = doc["hbm"];
-  m.hbm = HbmSpec{d(hbm, "capacity_GiB"), d(hbm, "bandwidth_GBps"), i(hbm, "stacks"), d(hbm, "latency_ns")};
+  m.hbm = HbmSpec{d(hbm, "capacity_GiB"), d(hbm, "bandwidth_GBps"), i(hbm, "stacks"), d(hbm, "latency_ns"),
+                  d(hbm, "efficiency")};
   const json& f = doc["fabric"];
   m.fabric = FabricSpec{
       f["topology"].get<std::string>(), i(f, "cards_per_server"), i(f, "links_per_card"), i(f, "links_per_peer"),

@@ -104,15 +104,17 @@ Picoseconds bytes_to_ps(int64_t bytes, double bandwidth_GBps) {
 
 PartTime part_time(const models::HardwareModel& d, const k::CostPart& part) {
   PartTime t;
-  t.memory_ps = bytes_to_ps(part.bytes_read + part.bytes_written, d.hbm.bandwidth_GBps);
+  t.memory_ps = bytes_to_ps(part.bytes_read + part.bytes_written, d.hbm.bandwidth_GBps * d.hbm.efficiency);
   switch (part.engine) {
     case k::EngineClass::matrix:
       if (d.mme) {
         t.engine = "mme";
-        t.compute_ps = cycles_to_ps(mme_work(*d.mme, part.matrix, part.dtype).cycles, d.mme->clock_MHz);
+        t.compute_ps =
+            cycles_to_ps(mme_work(*d.mme, part.matrix, part.dtype).cycles, d.mme->clock_MHz * d.mme->efficiency);
       } else {
         t.engine = "tensor";
-        t.compute_ps = cycles_to_ps(sm_gemm_work(*d.sm, part.matrix, part.dtype).cycles, d.sm->clock_MHz);
+        t.compute_ps = cycles_to_ps(sm_gemm_work(*d.sm, part.matrix, part.dtype).cycles,
+                                    d.sm->clock_MHz * d.sm->tensor_efficiency);
       }
       break;
     case k::EngineClass::vector:

@@ -2,6 +2,9 @@
 // `hpusim run` in eager mode: the JSON contract, a trace that holds the run, determinism, and refusals.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
@@ -82,5 +85,19 @@ TEST(RunCli, RefusesWhatItCannotModel) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("t.sqlite")));
 }
 
+}  // namespace
+}  // namespace hpusim
+
+namespace hpusim {
+namespace {
+TEST(CalibrateCli, TableAndFit) {
+  const auto r = run_cli({"calibrate", "--device", "gaudi2", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["rows"].size(), 2u);
+  for (const auto& row : j["rows"]) EXPECT_LT(std::fabs(row["error"].get<double>()), 0.10);
+  EXPECT_NEAR(j["fitted"]["mme.efficiency"].get<double>(), 418.7 / 432.5, 0.002);  // measured over the tile model
+  EXPECT_EQ(run_cli({"calibrate", "--device", "gaudi"}).status, 2);  // no calibration data for first-gen Gaudi yet
+}
 }  // namespace
 }  // namespace hpusim

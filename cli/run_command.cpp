@@ -12,6 +12,7 @@
 #include "models/model_loader.h"
 #include "sim/device/engine_timing.h"
 #include "sim/runtime/eager_generation.h"
+#include "sim/runtime/scenario.h"
 #include "traces/output_path.h"
 #include "traces/sqlite_recorder.h"
 #include "workloads/memory_plan.h"
@@ -20,54 +21,66 @@ namespace hpusim::cli {
 
 void add_run_command(CLI::App& app) {
   struct Options {
-    std::string device = "gaudi2", model = "bloomz-7b1", dtype = "bf16", weights = "bf16", mode = "eager",
-                trace = "hpusim-run.sqlite";
-    int64_t cards = 1, batch = 1, prompt_len = 7, new_tokens = 20;
+    std::string scenario_file, trace = "hpusim-run.sqlite";
+    sim::Scenario flags;  // values of the flags; only those given override the scenario file
     std::vector<std::string> sets;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Simulate a BLOOM generation on the device models and record its trace");
-  cmd->add_option("--device", o->device, "Hardware model (see `hpusim models list`) or a model file");
-  cmd->add_option("--model", o->model,
+  cmd->add_option("scenario", o->scenario_file, "Scenario file (JSON); flags and --set override its values");
+  cmd->add_option("--device", o->flags.device, "Hardware model (see `hpusim models list`) or a model file");
+  cmd->add_option("--model", o->flags.model,
                   "bloom-560m, bloom-1b7, bloom-7b1, bloomz-7b1, bloom-176b, bloomz-176b, or a "
                   "config.json");
-  cmd->add_option("--cards", o->cards, "Tensor-parallel cards")->check(CLI::Range(int64_t{1}, int64_t{1024}));
-  cmd->add_option("--batch", o->batch, "Sequences")->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
-  cmd->add_option("--prompt-len", o->prompt_len, "Prompt tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  cmd->add_option("--new-tokens", o->new_tokens, "Tokens to generate")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  cmd->add_option("--dtype", o->dtype, "Activations: bf16, fp16 or fp32")
-      ->check(CLI::IsMember({"bf16", "fp16", "fp32"}));
-  cmd->add_option("--weights", o->weights, "Weight format: bf16, fp16, int8, nf4, fp4, fp8")
-      ->check(CLI::IsMember({"bf16", "fp16", "int8", "nf4", "fp4", "fp8"}));
-  cmd->add_option("--mode", o->mode, "Execution mode: eager (lazy, hpu-graph, cuda-graph, compile come with issue 6)");
-  cmd->add_option("--set", o->sets, "Override a hardware parameter: section.key=value (e.g. hbm.bandwidth_GBps=3200)")
+  cmd->add_option("--cards", o->flags.cards, "Tensor-parallel cards");
+  cmd->add_option("--batch", o->flags.batch, "Sequences");
+  cmd->add_option("--prompt-len", o->flags.prompt_len, "Prompt tokens");
+  cmd->add_option("--new-tokens", o->flags.new_tokens, "Tokens to generate");
+  cmd->add_option("--dtype", o->flags.dtype, "Activations: bf16, fp16 or fp32");
+  cmd->add_option("--weights", o->flags.weights, "Weight format: bf16, fp16, int8, nf4, fp4, fp8");
+  cmd->add_option("--mode", o->flags.mode,
+                  "Execution mode: eager (lazy, hpu-graph, cuda-graph, compile come with issue 6)");
+  cmd->add_option("--set", o->sets,
+                  "key=value for any scenario key (batch=4) or hardware key (hbm.bandwidth_GBps=3200)")
       ->take_all()
       ->allow_extra_args(false);
   cmd->add_option("--trace", o->trace, "Trace database to write (default hpusim-run.sqlite)");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
-  cmd->callback([o] {
-    if (o->mode != "eager")
-      throw InputError("--mode", "", fmt::format("'{}' is not modelled yet (available: eager)", o->mode));
-    const auto device = models::load_model(o->device, o->sets);
-    const bool is_file = o->model.find(".json") != std::string::npos || o->model.find('/') != std::string::npos;
+  cmd->callback([o, cmd] {
+    sim::Scenario sc = o->scenario_file.empty() ? sim::Scenario{} : sim::read_scenario(o->scenario_file);
+    const sim::Scenario& f = o->flags;
+    if (cmd->count("--device")) sc.device = f.device;
+    if (cmd->count("--model")) sc.model = f.model;
+    if (cmd->count("--cards")) sc.cards = f.cards;
+    if (cmd->count("--batch")) sc.batch = f.batch;
+    if (cmd->count("--prompt-len")) sc.prompt_len = f.prompt_len;
+    if (cmd->count("--new-tokens")) sc.new_tokens = f.new_tokens;
+    if (cmd->count("--dtype")) sc.dtype = f.dtype;
+    if (cmd->count("--weights")) sc.weights = f.weights;
+    if (cmd->count("--mode")) sc.mode = f.mode;
+    for (const auto& a : o->sets) sim::apply_set(sc, a);
+    sim::validate(sc, o->scenario_file.empty() ? "the command line" : o->scenario_file);
+
+    const auto device = models::load_model(sc.device, sc.hardware_sets);
+    const bool is_file = sc.model.find(".json") != std::string::npos || sc.model.find('/') != std::string::npos;
     sim::GenerationSpec spec;
-    spec.model = is_file ? workloads::read_bloom_config(o->model) : workloads::bloom_preset(o->model);
-    spec.prompt_len = o->prompt_len;
-    spec.new_tokens = o->new_tokens;
-    spec.pass.batch = o->batch;
-    spec.pass.cards = o->cards;
-    spec.pass.dtype = *kernels::dtype_from_name(o->dtype);
-    spec.pass.weights = *workloads::weight_format_from_name(o->weights);
-    if (o->cards > device.fabric.cards_per_server)
+    spec.model = is_file ? workloads::read_bloom_config(sc.model) : workloads::bloom_preset(sc.model);
+    spec.prompt_len = sc.prompt_len;
+    spec.new_tokens = sc.new_tokens;
+    spec.pass.batch = sc.batch;
+    spec.pass.cards = sc.cards;
+    spec.pass.dtype = *kernels::dtype_from_name(sc.dtype);
+    spec.pass.weights = *workloads::weight_format_from_name(sc.weights);
+    if (sc.cards > device.fabric.cards_per_server)
       throw InputError("--cards", "",
                        fmt::format("{} connects {} cards per server", device.name, device.fabric.cards_per_server));
     workloads::MemoryRequest mem;
     mem.weights = spec.pass.weights;
     mem.activations = spec.pass.dtype;
-    mem.cards = o->cards;
-    mem.batch = o->batch;
-    mem.max_tokens = o->prompt_len + o->new_tokens;
+    mem.cards = sc.cards;
+    mem.batch = sc.batch;
+    mem.max_tokens = sc.prompt_len + sc.new_tokens;
     workloads::check_memory_fits(spec.model, mem, device.hbm.capacity_bytes(), device.name,
                                  device.fabric.cards_per_server);
     // Validate a pass before anything is written: shapes, and formats the device's engines take (the timing of
@@ -78,12 +91,9 @@ void add_run_command(CLI::App& app) {
         for (const auto& part : g[v].cost.parts)
           if (part.engine != kernels::EngineClass::collective) (void)sim::part_time(device, part);
     }
-    traces::check_output_path(o->trace, {});
-    nlohmann::json scenario = {{"device", o->device}, {"model", o->model},           {"cards", o->cards},
-                               {"batch", o->batch},   {"prompt_len", o->prompt_len}, {"new_tokens", o->new_tokens},
-                               {"dtype", o->dtype},   {"weights", o->weights},       {"mode", o->mode},
-                               {"sets", o->sets}};
-    traces::SqliteRecorder rec(o->trace, {o->mode, command_line(), scenario.dump(), device.resolved.dump()});
+    traces::check_output_path(
+        o->trace, o->scenario_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{o->scenario_file});
+    traces::SqliteRecorder rec(o->trace, {sc.mode, command_line(), sc.to_json().dump(), device.resolved.dump()});
     const auto t = sim::simulate_generation(device, spec, rec);
     rec.metric("latency_s", "s", t.latency_s, "whole generation, first op to last");
     rec.metric("prefill_ms", "ms", t.prefill_ms, "the prompt's forward pass");
@@ -101,13 +111,14 @@ void add_run_command(CLI::App& app) {
                   {"engine_busy_fraction", busy},
                   {"device", device.name},
                   {"model", spec.model.name},
-                  {"mode", o->mode},
-                  {"cards", o->cards}});
+                  {"mode", sc.mode},
+                  {"cards", sc.cards},
+                  {"scenario", sc.to_json()}});
     } else {
       std::cout << fmt::format(
           "{} on {} x {} ({} weights, {} mode): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
           "{:.3f} ms per token\n",
-          spec.model.name, o->cards, device.name, o->weights, o->mode, t.tokens, t.latency_s, t.prefill_ms,
+          spec.model.name, sc.cards, device.name, sc.weights, sc.mode, t.tokens, t.latency_s, t.prefill_ms,
           t.decode_ms_per_token);
       for (const auto& e : t.engines)
         std::cout << fmt::format("  {:7s} busy {:5.1f}%\n", e.name, 100 * e.busy_fraction);

@@ -101,3 +101,21 @@ TEST(CalibrateCli, TableAndFit) {
 }
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+TEST(RunCli, ScenarioFileWithFlagsAndSetsOnTop) {
+  test::TempDir dir;
+  const auto r =
+      run_cli({"run", test::source_dir() + "/scenarios/bloomz-7b1-gaudi2-hbm3200.json", "--model", "bloom-560m",
+               "--new-tokens", "3", "--set", "batch=2", "--trace", dir.file("t.sqlite"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["scenario"]["model"], "bloom-560m");
+  EXPECT_EQ(j["scenario"]["batch"], 2);
+  EXPECT_EQ(j["scenario"]["hardware_sets"][0], "hbm.bandwidth_GBps=3200");
+  traces::TraceReader reader(dir.file("t.sqlite"));
+  EXPECT_NE(reader.runs()[0].command.find("bloomz-7b1-gaudi2-hbm3200.json"), std::string::npos);
+}
+}  // namespace
+}  // namespace hpusim

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/runtime/scenario.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/input_error.h"
+#include "common/suggest.h"
+
+namespace hpusim::sim {
+namespace {
+
+const std::vector<std::string> kDtypes{"bf16", "fp16", "fp32"};
+const std::vector<std::string> kWeights{"bf16", "fp16", "int8", "nf4", "fp4", "fp8"};
+const std::vector<std::string> kModes{"eager"};
+
+void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, const std::string& where) {
+  const std::string ptr = "/" + key;
+  auto text = [&]() -> std::string {
+    if (!v.is_string()) throw InputError(where, ptr, fmt::format("expected a string, got {}", v.dump()));
+    return v.get<std::string>();
+  };
+  auto integer = [&]() -> int64_t {
+    if (!v.is_number_integer()) throw InputError(where, ptr, fmt::format("expected an integer, got {}", v.dump()));
+    return v.get<int64_t>();
+  };
+  if (key == "device")
+    s.device = text();
+  else if (key == "model")
+    s.model = text();
+  else if (key == "dtype")
+    s.dtype = text();
+  else if (key == "weights")
+    s.weights = text();
+  else if (key == "mode")
+    s.mode = text();
+  else if (key == "cards")
+    s.cards = integer();
+  else if (key == "batch")
+    s.batch = integer();
+  else if (key == "prompt_len")
+    s.prompt_len = integer();
+  else if (key == "new_tokens")
+    s.new_tokens = integer();
+  else if (key == "hardware") {
+    if (!v.is_object()) throw InputError(where, ptr, "expected {\"section\": {\"key\": value}}");
+    for (const auto& [section, fields] : v.items()) {
+      if (!fields.is_object()) throw InputError(where, ptr + "/" + section, "expected an object of hardware keys");
+      for (const auto& [k, x] : fields.items())
+        s.hardware_sets.push_back(section + "." + k + "=" + (x.is_string() ? x.get<std::string>() : x.dump()));
+    }
+  } else {
+    std::string msg = fmt::format("unknown key '{}'", key);
+    if (auto near = nearest(key, scenario_keys())) msg += fmt::format("; did you mean '{}'?", *near);
+    throw InputError(where, ptr, msg + fmt::format(" (allowed: {})", join(scenario_keys())));
+  }
+}
+
+void one_of(const std::string& value, const std::vector<std::string>& allowed, const std::string& where,
+            const std::string& key) {
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+    throw InputError(where, "/" + key,
+                     fmt::format("'{}' is not one of [{}]{}", value, join(allowed),
+                                 key == "mode" ? " (lazy and graph modes come with issue 6)" : ""));
+}
+
+void in_range(int64_t value, int64_t lo, int64_t hi, const std::string& where, const std::string& key) {
+  if (value < lo || value > hi)
+    throw InputError(where, "/" + key, fmt::format("{} is out of range; allowed {} .. {}", value, lo, hi));
+}
+
+}  // namespace
+
+const std::vector<std::string>& scenario_keys() {
+  static const std::vector<std::string> keys{"device",     "model", "cards",   "batch", "prompt_len",
+                                             "new_tokens", "dtype", "weights", "mode",  "hardware"};
+  return keys;
+}
+
+nlohmann::json Scenario::to_json() const {
+  return {{"device", device},
+          {"model", model},
+          {"cards", cards},
+          {"batch", batch},
+          {"prompt_len", prompt_len},
+          {"new_tokens", new_tokens},
+          {"dtype", dtype},
+          {"weights", weights},
+          {"mode", mode},
+          {"hardware_sets", hardware_sets}};
+}
+
+Scenario read_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path, "", std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw InputError(path, "", "a scenario is one JSON object");
+  Scenario s;
+  for (const auto& [key, value] : j.items()) set_field(s, key, value, path);
+  validate(s, path);
+  return s;
+}
+
+void apply_set(Scenario& s, const std::string& assignment) {
+  const std::string where = "--set " + assignment;
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(where, "", "expected key=value, e.g. batch=4 or hbm.bandwidth_GBps=3200");
+  std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  for (const char* prefix : {"models.", "model.", "hardware.", "device."})
+    if (key.rfind(prefix, 0) == 0 && key.find('.', std::string(prefix).size()) != std::string::npos) {
+      s.hardware_sets.push_back(key.substr(std::string(prefix).size()) + "=" + text);
+      return;
+    }
+  if (key.find('.') != std::string::npos) {  // section.key: a hardware key; the model loader checks it
+    s.hardware_sets.push_back(assignment);
+    return;
+  }
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  if (value.is_discarded()) value = text;
+  set_field(s, key, value, where);
+}
+
+void validate(const Scenario& s, const std::string& where) {
+  one_of(s.dtype, kDtypes, where, "dtype");
+  one_of(s.weights, kWeights, where, "weights");
+  one_of(s.mode, kModes, where, "mode");
+  in_range(s.cards, 1, 1024, where, "cards");
+  in_range(s.batch, 1, int64_t{1} << 16, where, "batch");
+  in_range(s.prompt_len, 1, int64_t{1} << 20, where, "prompt_len");
+  in_range(s.new_tokens, 1, int64_t{1} << 20, where, "new_tokens");
+  if (s.device.empty()) throw InputError(where, "/device", "expected a model name or file");
+  if (s.model.empty()) throw InputError(where, "/model", "expected a model name or config.json");
+}
+
+}  // namespace hpusim::sim

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "common/json_file.h"
 #include "common/suggest.h"
 #include "hpusim/version.h"
 #include "models/field_table.h"
@@ -43,20 +44,7 @@ std::string type_name(const json& v) {
   return v.type_name();
 }
 
-json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), "", "cannot open the file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    return json::parse(buffer.str());
-  } catch (const json::exception& e) {  // parse errors, and numbers too large for a double (1e400)
-    // nlohmann's message already carries line and column; keep the part after "parse error".
-    std::string what = e.what();
-    const auto colon = what.find("parse error");
-    throw InputError(path.string(), "", "malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon)));
-  }
-}
+json read_json_file(const fs::path& path) { return hpusim::read_json_file(path.string()); }
 
 void check_value(const FieldDef& f, const json& v, const std::string& where, const std::string& ptr) {
   auto range_error = [&](const std::string& shown) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
+#include "common/json_file.h"
 #include "common/suggest.h"
 
 namespace hpusim::workloads {
@@ -95,16 +96,7 @@ BloomConfig bloom_preset(const std::string& name) {
 }
 
 BloomConfig read_bloom_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path, "", std::string("malformed JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   if (!j.is_object()) throw InputError(path, "", "a config.json holds one JSON object");
   BloomConfig c;
   c.name = path;

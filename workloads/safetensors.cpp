@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
+#include "common/json_file.h"
 
 namespace hpusim::workloads {
 namespace fs = std::filesystem;
@@ -105,16 +106,8 @@ Checkpoint::Checkpoint(const std::string& dir) : dir_(dir) {
   const fs::path single = fs::path(dir) / "model.safetensors", index = fs::path(dir) / "model.safetensors.index.json";
   std::vector<std::string> shard_names;
   if (fs::exists(index)) {
-    std::ifstream in(index);
-    std::stringstream text;
-    text << in.rdbuf();
-    json j;
-    try {
-      j = json::parse(text.str());
-    } catch (const json::exception& e) {
-      throw InputError(index.string(), "", std::string("malformed JSON: ") + e.what());
-    }
-    if (!j.contains("weight_map") || !j["weight_map"].is_object())
+    const json j = read_json_file(index.string());
+    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
       throw InputError(index.string(), "/weight_map", "missing (an object {tensor name: shard file})");
     std::map<std::string, const SafetensorsFile*> opened;
     for (const auto& [name, file] : j["weight_map"].items()) {

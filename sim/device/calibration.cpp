@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
+#include "common/json_file.h"
 #include "sim/device/engine_timing.h"
 
 namespace hpusim::sim {
@@ -22,16 +23,7 @@ double number(const nlohmann::json& e, const char* key, const std::string& path,
 }  // namespace
 
 CalibrationData read_calibration(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "", "cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path, "", std::string("malformed JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   if (!j.contains("device") || !j["device"].is_string()) throw InputError(path, "/device", "expected a model name");
   if (!j.contains("measurements") || !j["measurements"].is_array())
     throw InputError(path, "/measurements", "expected an array of measurements");

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "common/json_file.h"
 #include "common/suggest.h"
 
 namespace hpusim::sim {
@@ -94,16 +95,7 @@ nlohmann::json Scenario::to_json() const {
 }
 
 Scenario read_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path, "", std::string("malformed JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   if (!j.is_object()) throw InputError(path, "", "a scenario is one JSON object");
   Scenario s;
   for (const auto& [key, value] : j.items()) set_field(s, key, value, path);

@@ -135,12 +135,7 @@ KernelCost alibi_cost(int64_t b, int64_t heads, int64_t s, DType dtype) {
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, const Tensor* key_mask,
                  const AttentionOptions& o, DType dtype) {
-  const Prepared prep = prepare(q, k, v, bias, key_mask, o, dtype);
-  const Dims& d = prep.d;
-  const DType out_dtype = prep.out_dtype;
-  const float scale = prep.scale;
-  const FloatInput &qv = prep.q, &kv = prep.k, &vv = prep.v;
-  const std::vector<float>&bv = prep.bias, &mv = prep.mask;
+  const auto& [d, out_dtype, scale, qv, kv, vv, bv, mv] = prepare(q, k, v, bias, key_mask, o, dtype);
   const float masked = lowest(out_dtype);
   std::vector<float> scores(static_cast<std::size_t>(d.sq * d.sk)),
       out(static_cast<std::size_t>(d.b * d.h * d.sq * d.d));
@@ -169,12 +164,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
 
 Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* bias, const Tensor* key_mask,
                        const AttentionOptions& o, DType dtype) {
-  const Prepared prep = prepare(q, k, v, bias, key_mask, o, dtype);
-  const Dims& d = prep.d;
-  const DType out_dtype = prep.out_dtype;
-  const float scale = prep.scale;
-  const FloatInput &qv = prep.q, &kv = prep.k, &vv = prep.v;
-  const std::vector<float>&bv = prep.bias, &mv = prep.mask;
+  const auto& [d, out_dtype, scale, qv, kv, vv, bv, mv] = prepare(q, k, v, bias, key_mask, o, dtype);
   const float neg_inf = -std::numeric_limits<float>::infinity();
   std::vector<float> out(static_cast<std::size_t>(d.b * d.h * d.sq * d.d));
   std::vector<float> s(static_cast<std::size_t>(o.block_q * o.block_k)), pv(static_cast<std::size_t>(o.block_q * d.d));

@@ -11,6 +11,7 @@
 #include "common/text_table.h"
 #include "models/model_loader.h"
 #include "sim/device/calibration.h"
+#include "traces/trace_report.h"
 
 namespace hpusim::cli {
 
@@ -35,18 +36,15 @@ void add_calibrate_command(CLI::App& app) {
       file = (ec || rel.empty() || rel.native().rfind("..", 0) == 0) ? p.string() : rel.string();
     }
     const auto data = sim::read_calibration(file);
-    auto at_peak = device;
-    if (at_peak.mme) at_peak.mme->efficiency = 1;
-    if (at_peak.sm) at_peak.sm->tensor_efficiency = 1;
-    at_peak.hbm.efficiency = 1;
-    const auto fit = sim::fit_efficiencies(at_peak, data);
+    const auto fit = sim::fit_efficiencies(sim::at_peak(device), data);
     nlohmann::json rows = nlohmann::json::array();
     TextTable t({"measurement", "measured", "model", "error", "source"}, {false, true, true, true, false});
     for (const auto& m : data.measurements) {
       const double p = sim::predict(device, m);
       const std::string what =
-          m.kind == "gemm" ? fmt::format("gemm {}x{}x{} {}", m.shape.m, m.shape.n, m.shape.k, kernels::name(m.dtype))
-                           : fmt::format("copy {:.3g} GB", static_cast<double>(m.bytes) / 1e9);
+          m.kind == "gemm"   ? fmt::format("gemm {}x{}x{} {}", m.shape.m, m.shape.n, m.shape.k, kernels::name(m.dtype))
+          : m.kind == "copy" ? fmt::format("copy {:.3g} GB", static_cast<double>(m.bytes) / 1e9)
+                             : fmt::format("all_reduce {} x {}", m.cards, traces::format_bytes(static_cast<double>(m.bytes)));
       const double err = (p - m.measured) / m.measured;
       rows.push_back({{"measurement", what},
                       {"unit", m.unit},
@@ -58,15 +56,19 @@ void add_calibrate_command(CLI::App& app) {
                  fmt::format("{:+.1f}%", 100 * err), m.source.substr(0, 60)});
     }
     const char* matrix_key = device.mme ? "mme.efficiency" : "sm.tensor_efficiency";
+    nlohmann::json fitted = {{matrix_key, fit.matrix}, {"hbm.efficiency", fit.hbm}};
+    std::string fitted_text = fmt::format("{} = {:.4f}, hbm.efficiency = {:.4f}", matrix_key, fit.matrix, fit.hbm);
+    if (fit.fabric_latency_us) {
+      fitted["fabric.latency_us"] = *fit.fabric_latency_us;
+      fitted["fabric.efficiency"] = *fit.fabric_efficiency;
+      fitted_text += fmt::format(", fabric.latency_us = {:.3f}, fabric.efficiency = {:.4f}", *fit.fabric_latency_us,
+                                 *fit.fabric_efficiency);
+    }
     if (o->json) {
-      print_json({{"device", device.name},
-                  {"file", file},
-                  {"rows", rows},
-                  {"fitted", {{matrix_key, fit.matrix}, {"hbm.efficiency", fit.hbm}}}});
+      print_json({{"device", device.name}, {"file", file}, {"rows", rows}, {"fitted", fitted}});
       return;
     }
-    std::cout << fmt::format("{} against {}\n\n{}\nfitted: {} = {:.4f}, hbm.efficiency = {:.4f}\n", device.name, file,
-                             t.render(), matrix_key, fit.matrix, fit.hbm);
+    std::cout << fmt::format("{} against {}\n\n{}\nfitted: {}\n", device.name, file, t.render(), fitted_text);
   });
 }
 

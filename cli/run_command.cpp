@@ -75,13 +75,7 @@ void add_run_command(CLI::App& app) {
     if (sc.cards > device.fabric.cards_per_server)
       throw InputError("--cards", "",
                        fmt::format("{} connects {} cards per server", device.name, device.fabric.cards_per_server));
-    workloads::MemoryRequest mem;
-    mem.weights = spec.pass.weights;
-    mem.activations = spec.pass.dtype;
-    mem.cards = sc.cards;
-    mem.batch = sc.batch;
-    mem.max_tokens = sc.prompt_len + sc.new_tokens;
-    workloads::check_memory_fits(spec.model, mem, device.hbm.capacity_bytes(), device.name,
+    workloads::check_memory_fits(spec.model, sim::memory_request(spec), device.hbm.capacity_bytes(), device.name,
                                  device.fabric.cards_per_server);
     // Validate a pass before anything is written: shapes, and formats the device's engines take (the timing of
     // every part is computed once here; an unsupported one is an InputError, not a failure mid-simulation).
@@ -102,6 +96,7 @@ void add_run_command(CLI::App& app) {
     if (o->json) {
       nlohmann::json busy = nlohmann::json::object();
       for (const auto& e : t.engines) busy[e.name] = e.busy_fraction;
+      const auto& m = t.memory;
       print_json({{"latency_s", t.latency_s},
                   {"prefill_ms", t.prefill_ms},
                   {"decode_ms_per_token", t.decode_ms_per_token},
@@ -109,6 +104,17 @@ void add_run_command(CLI::App& app) {
                   {"ops", t.ops},
                   {"trace", o->trace},
                   {"engine_busy_fraction", busy},
+                  {"tasks", t.tasks},
+                  {"distinct_part_timings", t.distinct_part_timings},
+                  {"memory_per_card_bytes",
+                   {{"weights", m.weights},
+                    {"kv_cache", m.kv_cache},
+                    {"activations", m.activations},
+                    {"workspace", m.reserve},
+                    {"total", m.total()},
+                    {"capacity", device.hbm.capacity_bytes()}}},
+                  {"hbm_bytes_moved_per_card", t.hbm_bytes_per_card},
+                  {"on_chip_hit_bytes_per_card", t.on_chip_hit_bytes},
                   {"device", device.name},
                   {"model", spec.model.name},
                   {"mode", sc.mode},
@@ -122,6 +128,12 @@ void add_run_command(CLI::App& app) {
           t.decode_ms_per_token);
       for (const auto& e : t.engines)
         std::cout << fmt::format("  {:7s} busy {:5.1f}%\n", e.name, 100 * e.busy_fraction);
+      const auto gib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
+      std::cout << fmt::format(
+          "memory per card: {:.2f} GiB of {:.0f} (weights {:.2f}, KV cache {:.2f}, activations {:.2f}, "
+          "workspace {:.2f})\n",
+          gib(t.memory.total()), gib(static_cast<int64_t>(device.hbm.capacity_bytes())), gib(t.memory.weights),
+          gib(t.memory.kv_cache), gib(t.memory.activations), gib(t.memory.reserve));
       std::cout << fmt::format("trace: {} ({} ops); no host time yet: eager dispatch comes with issue 6\n", o->trace,
                                t.ops);
     }

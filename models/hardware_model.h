@@ -71,7 +71,8 @@ struct FabricSpec {
   int64_t cards_per_server, links_per_card, links_per_peer;
   double link_bandwidth_GBps;
   int64_t scale_out_links;
-  double latency_us;
+  double latency_us;        // per step of a collective
+  double efficiency = 1.0;  // calibrated share of the link bandwidth a collective's steps reach
   // One direction between two cards: the links to that peer (mesh), or all NVLinks into the switch (nvswitch).
   double peer_bandwidth_GBps() const;
 };

@@ -125,6 +125,23 @@ TraceSummary TraceReader::summary(int64_t run_id) {
     s.bind(1, run_id);
     while (s.step()) t.metrics.push_back({s.column_text(0), s.column_text(1), s.column_text(3), s.column_double(2)});
   }
+  {
+    Statement s = db_.prepare(
+        "SELECT d.card, COALESCE(e.name, ''), c.name, c.unit, c.value, c.description FROM counters c "
+        "LEFT JOIN engines e ON e.id = c.engine_id LEFT JOIN devices d ON d.id = e.device_id "
+        "WHERE c.run_id = ? ORDER BY d.card, c.rowid");
+    s.bind(1, run_id);
+    while (s.step()) {
+      CounterRow c;
+      if (!s.column_is_null(0)) c.card = s.column_int(0);
+      c.engine = s.column_text(1);
+      c.name = s.column_text(2);
+      c.unit = s.column_text(3);
+      c.value = s.column_double(4);
+      c.description = s.column_text(5);
+      t.counters.push_back(std::move(c));
+    }
+  }
   return t;
 }
 

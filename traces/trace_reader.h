@@ -34,6 +34,12 @@ struct MetricRow {
   double value = 0;
 };
 
+struct CounterRow {
+  std::optional<int64_t> card;  // none for run-wide counters and the host
+  std::string engine, name, unit, description;
+  double value = 0;
+};
+
 struct TraceSummary {
   RunRow run;
   int64_t makespan_ps = 0, host_busy_ps = 0, device_busy_ps = 0;
@@ -41,6 +47,7 @@ struct TraceSummary {
   std::vector<EngineUse> engines;    // device order, then engine id
   std::vector<OpKindTime> op_kinds;  // most time first
   std::vector<MetricRow> metrics;
+  std::vector<CounterRow> counters;  // card order, then as recorded
 };
 
 struct OpRow {

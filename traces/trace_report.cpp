@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "traces/trace_report.h"
 
+#include <optional>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -36,6 +37,14 @@ std::string format_duration(int64_t ps) {
   if (a >= 1e6) return fmt::format("{:.3f} us", v / 1e6);
   if (a >= 1e3) return fmt::format("{:.3f} ns", v / 1e3);
   return fmt::format("{} ps", ps);
+}
+
+std::string format_bytes(double bytes) {
+  const double a = std::fabs(bytes);
+  if (a >= 1e9) return fmt::format("{:.3f} GB", bytes / 1e9);
+  if (a >= 1e6) return fmt::format("{:.3f} MB", bytes / 1e6);
+  if (a >= 1e3) return fmt::format("{:.3f} kB", bytes / 1e3);
+  return fmt::format("{:.0f} B", bytes);
 }
 
 std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
@@ -83,6 +92,26 @@ std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
     for (const auto& x : t.metrics) m.add_row({x.name, fmt::format("{:.6g}", x.value), x.unit, x.description});
     out += m.render();
   }
+
+  // Counters of the first card (each card holds the same in a tensor-parallel run); all of them in --json.
+  std::optional<int64_t> first_card;
+  for (const auto& c : t.counters)
+    if (c.card) {
+      first_card = c.card;
+      break;
+    }
+  TextTable counters({"engine", "counter", "value", "unit", "meaning"}, {false, false, true, false, false});
+  for (const auto& c : t.counters)
+    if (c.card == first_card)
+      counters.add_row({c.engine, c.name,
+                        c.unit == "bytes" ? format_bytes(c.value)
+                        : c.unit == "ps"  ? format_duration(static_cast<int64_t>(c.value))
+                                          : fmt::format("{:.6g}", c.value),
+                        c.unit, c.description});
+  if (!counters.empty()) {
+    out += first_card ? fmt::format("\ncounters (card {})\n", *first_card) : std::string("\ncounters\n");
+    out += counters.render();
+  }
   return out;
 }
 
@@ -119,6 +148,13 @@ nlohmann::json summary_json(const TraceSummary& t) {
         {{"side", k.device_kind}, {"kind", k.op_kind}, {"ops", k.ops}, {"spans", k.spans}, {"total_ps", k.total_ps}});
   j["metrics"] = nlohmann::json::object();
   for (const auto& m : t.metrics) j["metrics"][m.name] = {{"value", m.value}, {"unit", m.unit}};
+  j["counters"] = nlohmann::json::array();
+  for (const auto& c : t.counters)
+    j["counters"].push_back({{"card", c.card ? nlohmann::json(*c.card) : nlohmann::json()},
+                             {"engine", c.engine},
+                             {"name", c.name},
+                             {"value", c.value},
+                             {"unit", c.unit}});
   return j;
 }
 

@@ -12,6 +12,8 @@ namespace hpusim::traces {
 
 // "12.345 ms" style: picoseconds shown in the largest unit that keeps the number >= 1.
 std::string format_duration(int64_t ps);
+// 1.234 GB, 5.600 MB (decimal units).
+std::string format_bytes(double bytes);
 
 std::string render_summary(const TraceSummary& summary, std::size_t top_kinds);
 nlohmann::json summary_json(const TraceSummary& summary);

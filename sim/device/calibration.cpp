@@ -9,6 +9,7 @@
 
 #include "common/input_error.h"
 #include "common/json_file.h"
+#include "sim/device/collectives.h"
 #include "sim/device/engine_timing.h"
 
 namespace hpusim::sim {
@@ -50,8 +51,13 @@ CalibrationData read_calibration(const std::string& path) {
       m.bytes = static_cast<int64_t>(number(e, "bytes", path, i));
       m.measured = number(e, "measured_GBps", path, i);
       m.unit = "GB/s";
+    } else if (m.kind == "all_reduce") {
+      m.bytes = static_cast<int64_t>(number(e, "bytes", path, i));
+      m.cards = static_cast<int64_t>(number(e, "cards", path, i));
+      m.measured = number(e, "measured_us", path, i);
+      m.unit = "us";
     } else {
-      throw InputError(path, fmt::format("/measurements/{}/kind", i), "expected gemm or copy");
+      throw InputError(path, fmt::format("/measurements/{}/kind", i), "expected gemm, copy or all_reduce");
     }
     d.measurements.push_back(std::move(m));
   }
@@ -68,6 +74,9 @@ double predict(const models::HardwareModel& device, const Measurement& m) {
     const Picoseconds t = part_time(device, p).compute_ps;
     return p.flops / (static_cast<double>(t) * 1e-12) / 1e12;
   }
+  if (m.kind == "all_reduce")
+    return static_cast<double>(all_reduce_time(device.fabric, m.bytes, m.cards, default_algorithm(device.fabric)).ps) *
+           1e-6;
   kernels::CostPart copy{kernels::EngineClass::data_movement};
   copy.bytes_read = m.bytes / 2;
   copy.bytes_written = m.bytes - m.bytes / 2;
@@ -75,11 +84,58 @@ double predict(const models::HardwareModel& device, const Measurement& m) {
   return static_cast<double>(m.bytes) / (static_cast<double>(t) * 1e-12) / 1e9;
 }
 
+models::HardwareModel at_peak(models::HardwareModel device) {
+  if (device.mme) device.mme->efficiency = 1;
+  if (device.sm) device.sm->tensor_efficiency = 1;
+  device.hbm.efficiency = 1;
+  device.fabric.efficiency = 1;
+  return device;
+}
+
+namespace {
+
+// An all-reduce's time is steps x latency + (bytes term at peak) / efficiency: linear in (latency, 1/efficiency).
+// Two measurements of different sizes fix both.
+void fit_fabric(const models::HardwareModel& device, const CalibrationData& data, FittedEfficiencies& f) {
+  const Measurement *small = nullptr, *large = nullptr;
+  for (const auto& m : data.measurements) {
+    if (m.kind != "all_reduce") continue;
+    if (!small || m.bytes < small->bytes) small = &m;
+    if (!large || m.bytes > large->bytes) large = &m;
+  }
+  if (!small || small->bytes == large->bytes) return;
+  auto no_latency = device;
+  no_latency.fabric.latency_us = 0;
+  const auto terms = [&](const Measurement& m) {
+    const auto t = all_reduce_time(no_latency.fabric, m.bytes, m.cards, default_algorithm(no_latency.fabric));
+    return std::pair{static_cast<double>(t.steps), static_cast<double>(t.ps) * 1e-6};  // steps, bytes term (us)
+  };
+  const auto [s1, b1] = terms(*small);
+  const auto [s2, b2] = terms(*large);
+  const double det = s1 * b2 - s2 * b1;
+  if (det == 0) return;
+  double latency = (small->measured * b2 - large->measured * b1) / det;
+  double inverse_efficiency = (s1 * large->measured - s2 * small->measured) / det;
+  if (inverse_efficiency < 1) {
+    // Faster than the ring at peak (NCCL's in-switch reduction, NVLS, on large messages): the links at their peak,
+    // the latency from the small message alone.
+    inverse_efficiency = 1;
+    latency = (small->measured - b1) / s1;
+  }
+  if (latency < 0) return;  // the small message is faster than its bytes alone: nothing sensible to fit
+  f.fabric_latency_us = latency;
+  f.fabric_efficiency = 1.0 / inverse_efficiency;
+}
+
+}  // namespace
+
 FittedEfficiencies fit_efficiencies(const models::HardwareModel& device, const CalibrationData& data) {
   FittedEfficiencies f;
   double most_flops = 0;
   int64_t most_bytes = 0;
+  fit_fabric(device, data, f);
   for (const auto& m : data.measurements) {
+    if (m.kind == "all_reduce") continue;
     if (m.kind == "gemm") {
       const double flops = static_cast<double>(m.shape.m * m.shape.n) * static_cast<double>(m.shape.k);
       if (flops > most_flops) {

@@ -9,10 +9,11 @@ namespace hpusim::sim {
 namespace {
 
 // One direction of the path a step uses: a ring neighbour's links, or one peer's links in the mesh.
-double step_bandwidth_GBps(const models::FabricSpec& f, CollectiveAlgorithm algo) {
-  if (f.topology == "nvswitch") return static_cast<double>(f.links_per_card) * f.link_bandwidth_GBps;
-  if (algo == CollectiveAlgorithm::direct) return f.peer_bandwidth_GBps();
-  return f.peer_bandwidth_GBps();  // a ring on the mesh uses the links to its next card
+// A ring on the mesh uses the links to its next card, the direct algorithm those to each peer: the same width.
+double step_bandwidth_GBps(const models::FabricSpec& f) {
+  const double peak = f.topology == "nvswitch" ? static_cast<double>(f.links_per_card) * f.link_bandwidth_GBps
+                                               : f.peer_bandwidth_GBps();
+  return peak * f.efficiency;
 }
 
 void check_cards(const models::FabricSpec& f, int64_t cards) {
@@ -27,7 +28,7 @@ CollectiveTime half(const models::FabricSpec& f, int64_t bytes, int64_t cards, C
   const Picoseconds latency = static_cast<Picoseconds>(f.latency_us * 1e6);
   t.bytes_per_step = (bytes + cards - 1) / cards;
   t.steps = algo == CollectiveAlgorithm::direct && f.topology == "roce-mesh" ? 1 : cards - 1;
-  t.ps = t.steps * (latency + bytes_to_ps(t.bytes_per_step, step_bandwidth_GBps(f, algo)));
+  t.ps = t.steps * (latency + bytes_to_ps(t.bytes_per_step, step_bandwidth_GBps(f)));
   return t;
 }
 

@@ -139,6 +139,16 @@ PartTime part_time(const models::HardwareModel& d, const k::CostPart& part) {
   return t;
 }
 
+const PartTime& PartTimeMemo::operator()(const k::CostPart& p) {
+  ++lookups_;
+  const Key key{static_cast<int>(p.engine), p.flops,          p.bytes_read, p.bytes_written,
+                p.transcendentals,          p.matrix.batch,   p.matrix.m,   p.matrix.n,
+                p.matrix.k,                 static_cast<int>(p.dtype)};
+  const auto it = memo_.find(key);
+  if (it != memo_.end()) return it->second;
+  return memo_.emplace(key, part_time(device_, p)).first->second;
+}
+
 Picoseconds op_time_alone_ps(const models::HardwareModel& d, const k::KernelCost& cost) {
   Picoseconds total = 0;
   for (const auto& p : cost.parts) total += part_time(d, p).alone_ps();

@@ -13,7 +13,9 @@
 //  - Memory: bytes over the peak HBM bandwidth; an op alone is bound by the larger of its compute and its memory.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "kernels/cost.h"
 #include "models/hardware_model.h"
@@ -53,6 +55,22 @@ struct PartTime {
 };
 // One part of a kernel's cost on a device, as if it ran alone. Collective parts are the fabric's (collectives.h).
 PartTime part_time(const models::HardwareModel& device, const kernels::CostPart& part);
+
+// part_time, memoised: decode steps repeat the same parts (shared/DESIGN.md, "memoise repeated identical tasks").
+// One per simulation; not thread-safe (SystemC runs one process at a time).
+class PartTimeMemo {
+ public:
+  explicit PartTimeMemo(const models::HardwareModel& device) : device_(device) {}
+  const PartTime& operator()(const kernels::CostPart& part);
+  int64_t lookups() const { return lookups_; }
+  int64_t computed() const { return static_cast<int64_t>(memo_.size()); }
+
+ private:
+  using Key = std::tuple<int, double, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int>;
+  const models::HardwareModel& device_;
+  std::map<Key, PartTime> memo_;
+  int64_t lookups_ = 0;
+};
 
 // A whole op alone: its parts one after another (eager execution).
 Picoseconds op_time_alone_ps(const models::HardwareModel& device, const kernels::KernelCost& cost);

@@ -121,10 +121,16 @@ TEST(Collectives, MatchTheAlphaBetaFormula) {
   EXPECT_EQ(direct.ps, 2 * (3'000'000 + 3'495'253));
   // A ring on the same mesh: 2 (N-1) steps over one peer's links.
   EXPECT_EQ(all_reduce_time(g2.fabric, bytes, 8, CollectiveAlgorithm::ring).ps, 14 * (3'000'000 + 3'495'253));
-  // A100 NVSwitch ring over 12 NVLinks x 25 GB/s = 300 GB/s: 14 steps of alpha + (bytes/8) / 300 GB/s.
-  const auto ring = all_reduce_time(a100.fabric, bytes, 8, default_algorithm(a100.fabric));
+  // A100 NVSwitch ring over 12 NVLinks x 25 GB/s = 300 GB/s: 14 steps of alpha + (bytes/8) / (300 GB/s x
+  // efficiency); here alpha = 2 us and the efficiency 1, then 0.5 (the shipped values are calibrated).
+  auto f = a100.fabric;
+  f.latency_us = 2;
+  f.efficiency = 1;
+  const auto ring = all_reduce_time(f, bytes, 8, default_algorithm(f));
   EXPECT_EQ(ring.steps, 14);
   EXPECT_EQ(ring.ps, 14 * (2'000'000 + 436'907));
+  f.efficiency = 0.5;
+  EXPECT_EQ(all_reduce_time(f, bytes, 8, default_algorithm(f)).ps, 14 * (2'000'000 + 873'813));
   EXPECT_EQ(all_reduce_time(a100.fabric, bytes, 1, CollectiveAlgorithm::ring).ps, 0);
   EXPECT_THROW(all_reduce_time(a100.fabric, bytes, 16, CollectiveAlgorithm::ring), InputError);
   // All-gather of 1 MiB pieces: every card ends with 8 MiB; ring: 7 steps of 1 MiB.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// HBM as a SystemC module: its bandwidth is shared equally by every transfer in flight (processor sharing), so two
-// engines streaming at once each get half (shared/DESIGN.md, "Timing model"). A fluid model: the module wakes only
-// when a transfer starts or ends, never per byte or burst. Latency is a fixed delay before a transfer's bytes flow.
+// A bandwidth shared by every transfer in flight (processor sharing), as a SystemC module: a card's HBM, where two
+// engines streaming at once each get half (shared/DESIGN.md, "Timing model"), or its PCIe host link. A fluid model:
+// the module wakes only when a transfer starts or ends, never per byte or burst. Latency is a fixed delay before a
+// transfer's bytes flow.
 #pragma once
 #include <cstdint>
 #include <list>
@@ -10,11 +11,11 @@
 
 namespace hpusim::sim {
 
-class Hbm : public sc_core::sc_module {
+class SharedChannel : public sc_core::sc_module {
  public:
-  Hbm(sc_core::sc_module_name name, double bandwidth_GBps, Picoseconds latency_ps = 0);
-  Hbm(const Hbm&) = delete;
-  Hbm& operator=(const Hbm&) = delete;
+  SharedChannel(sc_core::sc_module_name name, double bandwidth_GBps, Picoseconds latency_ps = 0);
+  SharedChannel(const SharedChannel&) = delete;
+  SharedChannel& operator=(const SharedChannel&) = delete;
 
   // From an SC_THREAD: returns when `bytes` have moved.
   void transfer(int64_t bytes);

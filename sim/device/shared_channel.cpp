@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sim/device/hbm.h"
+#include "sim/device/shared_channel.h"
 
 #include <cmath>
 
 namespace hpusim::sim {
 
-Hbm::Hbm(sc_core::sc_module_name name, double bandwidth_GBps, Picoseconds latency_ps)
+SharedChannel::SharedChannel(sc_core::sc_module_name name, double bandwidth_GBps, Picoseconds latency_ps)
     : sc_core::sc_module(name), bytes_per_ps_(bandwidth_GBps * 1e-3), latency_ps_(latency_ps) {
-  SC_HAS_PROCESS(Hbm);
+  SC_HAS_PROCESS(SharedChannel);
   SC_THREAD(scheduler);
 }
 
-void Hbm::advance() {
+void SharedChannel::advance() {
   const Picoseconds now = now_ps();
   if (!flows_.empty() && now > updated_ps_) {
     const double each = static_cast<double>(now - updated_ps_) * bytes_per_ps_ / static_cast<double>(flows_.size());
@@ -21,7 +21,7 @@ void Hbm::advance() {
   updated_ps_ = now;
 }
 
-void Hbm::transfer(int64_t bytes) {
+void SharedChannel::transfer(int64_t bytes) {
   if (bytes <= 0) return;
   if (latency_ps_ > 0) sc_core::wait(to_sc_time(latency_ps_));
   advance();
@@ -32,7 +32,7 @@ void Hbm::transfer(int64_t bytes) {
   sc_core::wait(flow.done);
 }
 
-void Hbm::scheduler() {
+void SharedChannel::scheduler() {
   for (;;) {
     advance();
     // Completed flows (within half a byte: the wait below rounds up to whole picoseconds).

@@ -4,7 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "sim/device/engine.h"
-#include "sim/device/hbm.h"
+#include "sim/device/fabric.h"
+#include "sim/device/shared_channel.h"
 #include "tests/test_support.h"
 #include "traces/sqlite_recorder.h"
 #include "traces/trace_reader.h"
@@ -19,7 +20,7 @@ SC_MODULE(Streams) {
     int64_t bytes;
     Picoseconds finished = -1;
   };
-  Hbm* hbm = nullptr;
+  SharedChannel* hbm = nullptr;
   std::vector<Stream> streams;
   SC_CTOR(Streams) {}
   void launch() {
@@ -32,9 +33,9 @@ SC_MODULE(Streams) {
   }
 };
 
-TEST(Hbm, OneStreamTakesBytesOverBandwidth) {
+TEST(SharedChannel, OneStreamTakesBytesOverBandwidth) {
   init_systemc();
-  Hbm hbm("hbm", 100.0);  // 100 GB/s = 0.1 bytes per ps
+  SharedChannel hbm("hbm", 100.0);  // 100 GB/s = 0.1 bytes per ps
   Streams s("streams");
   s.hbm = &hbm;
   s.streams = {{0, 1'000'000}};
@@ -44,9 +45,9 @@ TEST(Hbm, OneStreamTakesBytesOverBandwidth) {
   EXPECT_EQ(hbm.busy_ps(), 10'000'000);
 }
 
-TEST(Hbm, TwoStreamsAtOnceEachGetHalf) {
+TEST(SharedChannel, TwoStreamsAtOnceEachGetHalf) {
   init_systemc();
-  Hbm hbm("hbm", 100.0);
+  SharedChannel hbm("hbm", 100.0);
   Streams s("streams");
   s.hbm = &hbm;
   s.streams = {{0, 1'000'000}, {0, 1'000'000}};
@@ -56,9 +57,9 @@ TEST(Hbm, TwoStreamsAtOnceEachGetHalf) {
   EXPECT_EQ(s.streams[1].finished, 20'000'000);
 }
 
-TEST(Hbm, ALateStreamSharesOnlyWhileBothFlow) {
+TEST(SharedChannel, ALateStreamSharesOnlyWhileBothFlow) {
   init_systemc();
-  Hbm hbm("hbm", 100.0);
+  SharedChannel hbm("hbm", 100.0);
   Streams s("streams");
   s.hbm = &hbm;
   // A alone for 5 us moves 0.5 MB; then both at 50 GB/s: A's other 0.5 MB take 10 us (done at 15 us); B then has
@@ -79,7 +80,7 @@ TEST(Engine, TasksRunInOrderComputeAndMemoryOverlapAndSpansAreRecorded) {
     traces::SqliteRecorder rec(path, {"engine test", "test", "{}", "{}"});
     const int64_t card = rec.add_device(0, "test card");
     const int64_t id = rec.add_engine(card, "mme", traces::EngineKind::Matrix);
-    Hbm hbm("hbm", 100.0);
+    SharedChannel hbm("hbm", 100.0);
     Engine mme("mme", hbm, rec, id);
     // 1: compute only, 1000 ps. 2: compute 500 ps beside 100 bytes (1000 ps at 0.1 byte/ps): 1000 ps. 3: compute 3000
     // ps beside 100 bytes: compute-bound, 3000 ps.
@@ -89,9 +90,9 @@ TEST(Engine, TasksRunInOrderComputeAndMemoryOverlapAndSpansAreRecorded) {
       r.kind = "gemm";
       return rec.add_op(r);
     };
-    mme.submit({op("a"), 1000, 0, nullptr});
-    mme.submit({op("b"), 500, 100, nullptr});
-    mme.submit({op("c"), 3000, 100, nullptr});
+    mme.submit({op("a"), 1000, 0, {}, nullptr});
+    mme.submit({op("b"), 500, 100, {}, nullptr});
+    mme.submit({op("c"), 3000, 100, {}, nullptr});
     run_simulation();
     EXPECT_EQ(mme.tasks_done(), 3);
     EXPECT_EQ(mme.busy_ps(), 5000);
@@ -110,13 +111,63 @@ TEST(Engine, TasksRunInOrderComputeAndMemoryOverlapAndSpansAreRecorded) {
 TEST(Engine, TwoEnginesStreamingAtOnceShareTheHbm) {
   init_systemc();
   traces::NullRecorder rec;
-  Hbm hbm("hbm", 100.0);
+  SharedChannel hbm("hbm", 100.0);
   Engine a("a", hbm, rec, 1), b("b", hbm, rec, 2);
-  a.submit({1, 0, 1'000'000, nullptr});
-  b.submit({2, 0, 1'000'000, nullptr});
+  a.submit({1, 0, 1'000'000, {}, nullptr});
+  b.submit({2, 0, 1'000'000, {}, nullptr});
   run_simulation();
   EXPECT_EQ(a.busy_ps(), 20'000'000);  // each alone would take 10 us
   EXPECT_EQ(b.busy_ps(), 20'000'000);
+}
+
+// MME and TPC are separate engines: two tasks with no dependency between them run at once; a dependency orders them.
+TEST(Engine, IndependentTasksOnTwoEnginesOverlapAndADependencyOrdersThem) {
+  init_systemc();
+  traces::NullRecorder rec;
+  SharedChannel hbm("hbm", 100.0);
+  Engine mme("mme", hbm, rec, 1), tpc("tpc", hbm, rec, 2);
+  Completion gemm, gelu, after;
+  mme.submit({1, 4000, 0, {}, &gemm});                // 4 ns on the MME
+  tpc.submit({2, 3000, 0, {}, &gelu});                // 3 ns on the TPC, unrelated: overlaps
+  tpc.submit({3, 1000, 0, {&gemm}, &after});          // needs the GEMM: starts at 4 ns, not at 3
+  run_simulation();
+  EXPECT_EQ(mme.busy_ps() + tpc.busy_ps(), 8000);
+  EXPECT_TRUE(after.done());
+  EXPECT_EQ(sc_core::sc_time_stamp(), to_sc_time(5000));  // max(4, 3) + 1, not 4 + 3 + 1
+}
+
+// A dependency already satisfied when the task reaches the head of its queue costs nothing.
+TEST(Engine, ADependencyThatEndedLongAgoDoesNotWait) {
+  init_systemc();
+  traces::NullRecorder rec;
+  SharedChannel hbm("hbm", 100.0);
+  Engine a("a", hbm, rec, 1), b("b", hbm, rec, 2);
+  Completion first, second;
+  a.submit({1, 1000, 0, {}, &first});
+  b.submit({2, 5000, 0, {}, nullptr});
+  b.submit({3, 1000, 0, {&first}, &second});  // `first` ended at 1 ns; this starts at 5 ns when b is free
+  run_simulation();
+  EXPECT_EQ(sc_core::sc_time_stamp(), to_sc_time(6000));
+}
+
+// The fabric synchronises: each card's port waits for the slowest card, then the collective's alpha-beta time.
+TEST(Fabric, PortsWaitForTheLastCardThenTheCollectiveTime) {
+  init_systemc();
+  traces::NullRecorder rec;
+  models::FabricSpec spec{"nvswitch", 8, 12, 0, 25.0, 0, 2.0};
+  Fabric fabric("fabric", spec, 2);
+  SharedChannel hbm("hbm", 100.0);
+  Engine late("late", hbm, rec, 1);
+  FabricPort p0("p0", fabric, rec, 2), p1("p1", fabric, rec, 3);
+  Completion ready, done0, done1;
+  late.submit({1, 7000, 0, {}, &ready});
+  p0.submit({2, 0, 0, {}, &done0, 1 << 20});
+  p1.submit({3, 0, 0, {&ready}, &done1, 1 << 20});
+  run_simulation();
+  const Picoseconds t = all_reduce_time(spec, 1 << 20, 2, CollectiveAlgorithm::ring).ps;
+  EXPECT_EQ(sc_core::sc_time_stamp(), to_sc_time(7000 + t));
+  EXPECT_EQ(fabric.collectives(), 1);
+  EXPECT_EQ(fabric.busy_ps(), t);
 }
 
 }  // namespace

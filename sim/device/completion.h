@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sync between engines: a flag and an event, set once when a task ends, waited on by the tasks that need its
+// result (what Gaudi's sync manager and a GPU stream's ordering do). The flag makes waiting safe whether the task
+// ended long ago or ends later; the event wakes the waiters without polling.
+#pragma once
+#include "sim/systemc_env.h"
+
+namespace hpusim::sim {
+
+class Completion {
+ public:
+  bool done() const { return done_; }
+  void signal() {
+    done_ = true;
+    event_.notify(sc_core::SC_ZERO_TIME);
+  }
+  // From an SC_THREAD: returns once signalled.
+  void wait() {
+    while (!done_) sc_core::wait(event_);
+  }
+
+ private:
+  bool done_ = false;
+  sc_core::sc_event event_;
+};
+
+}  // namespace hpusim::sim

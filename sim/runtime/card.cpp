@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/runtime/card.h"
+
+#include <algorithm>
+
+#include <boost/range/iterator_range.hpp>
+#include <fmt/format.h>
+
+namespace hpusim::sim {
+namespace {
+
+traces::EngineKind kind_of(const std::string& engine) {
+  if (engine == "mme") return traces::EngineKind::Matrix;
+  if (engine == "dma" || engine == "pcie") return traces::EngineKind::Dma;
+  if (engine == "fabric") return traces::EngineKind::Fabric;
+  return traces::EngineKind::Vector;
+}
+
+// The all-reduce cost stores 2 (N-1)/N of the tensor's bytes; the fabric wants the tensor's size.
+int64_t all_reduce_tensor_bytes(const kernels::CostPart& part, int64_t cards) {
+  if (cards <= 1) return 0;
+  return static_cast<int64_t>(static_cast<double>(part.bytes_read) * static_cast<double>(cards) /
+                                  (2.0 * static_cast<double>(cards - 1)) +
+                              0.5);
+}
+
+// Residency keys: one tensor per op output per pass, so nothing hits across passes.
+int64_t tensor_key(int64_t step, std::size_t vertex) { return (step << 24) + static_cast<int64_t>(vertex); }
+
+constexpr int64_t kTokenIdBytes = 8;  // int64 token ids, as PyTorch holds input_ids
+
+}  // namespace
+
+Card::Card(sc_core::sc_module_name name, int index, const models::HardwareModel& device,
+           const std::vector<Pass>& passes, const CardOptions& options, Fabric& fabric, PartTimeMemo& times,
+           traces::Recorder& rec)
+    : sc_core::sc_module(name),
+      index_(index),
+      device_(device),
+      passes_(passes),
+      options_(options),
+      fabric_(fabric),
+      times_(times),
+      rec_(rec),
+      hbm_("hbm", device.hbm.bandwidth_GBps * device.hbm.efficiency,
+           static_cast<Picoseconds>(device.hbm.latency_ns * 1e3)),
+      pcie_("pcie_link", device.host_link.bandwidth_GBps, static_cast<Picoseconds>(device.host_link.latency_us * 1e6)) {
+  const int64_t dev = rec.add_device(index, device.name);
+  const std::vector<std::string> names =
+      device.is_gaudi() ? std::vector<std::string>{"mme", "tpc", "dma"} : std::vector<std::string>{"sm"};
+  for (const auto& n : names) engines_[n] = std::make_unique<Engine>(n.c_str(), hbm_, rec, rec.add_engine(dev, n, kind_of(n)));
+  engines_["pcie"] = std::make_unique<Engine>("pcie", pcie_, rec, rec.add_engine(dev, "pcie", kind_of("pcie")));
+  engines_["fabric"] =
+      std::make_unique<FabricPort>("fabric_port", fabric, rec, rec.add_engine(dev, "fabric", kind_of("fabric")));
+  hbm_engine_id_ = rec.add_engine(dev, "hbm", traces::EngineKind::Memory);
+  const auto mib = [](double m) { return static_cast<int64_t>(m * 1024 * 1024); };
+  if (device.l2 && options.l2_reuse) {
+    on_chip_.emplace(mib(device.l2->capacity_MiB));
+    on_chip_GBps_ = device.l2->bandwidth_GBps;
+    on_chip_name_ = "l2";
+  } else if (device.sram && options.sram_residency) {
+    on_chip_.emplace(mib(device.sram->capacity_MiB));
+    on_chip_GBps_ = device.sram->bandwidth_GBps;
+    on_chip_name_ = "sram";
+  }
+  if (on_chip_) on_chip_engine_id_ = rec.add_engine(dev, on_chip_name_, traces::EngineKind::Memory);
+  SC_HAS_PROCESS(Card);
+  SC_THREAD(drive);
+}
+
+Engine& Card::engine_for(const std::string& part_engine) {
+  if (!device_.is_gaudi()) return *engines_.at("sm");  // tensor cores and CUDA cores share the SMs
+  return *engines_.at(part_engine == "tensor" || part_engine == "cuda" ? "tpc" : part_engine);
+}
+
+Completion* Card::queue(Engine& engine, EngineTask task, std::vector<Completion*> deps) {
+  if (options_.in_order && last_ != nullptr) deps.push_back(last_);
+  Completion* done = &completions_.emplace_back();
+  task.after = std::move(deps);
+  task.done = done;
+  engine.submit(std::move(task));
+  last_ = done;
+  ++tasks_;
+  return done;
+}
+
+int64_t Card::add_op(const std::string& name, const std::string& kind, const std::string& shapes, int64_t step,
+                     const std::string& phase, const kernels::KernelCost* cost) {
+  traces::OpRecord r;
+  r.name = name;
+  r.kind = kind;
+  r.shapes = shapes;
+  r.step = step;
+  r.phase = phase;
+  if (cost) {
+    r.flops = static_cast<int64_t>(cost->flops());
+    r.bytes_read = cost->bytes_read();
+    r.bytes_written = cost->bytes_written();
+  }
+  ++ops_;
+  return rec_.add_op(r);
+}
+
+void Card::run_pass(const Pass& pass, int64_t step) {
+  const auto& g = pass.graph;
+  std::vector<Completion*> end_of(boost::num_vertices(g), nullptr);  // each op's last task
+  std::vector<Completion*> inputs_ready;
+  if (step == 0) {  // the prompt's ids, host to card
+    const int64_t bytes = pass.batch * pass.tokens * kTokenIdBytes;
+    const int64_t op = add_op("input_ids.to(device)", "memcpy_h2d", fmt::format("[{},{}] int64", pass.batch, pass.tokens),
+                              step, pass.phase, nullptr);
+    inputs_ready.push_back(queue(*engines_.at("pcie"), {op, 0, bytes, {}, nullptr, 0}, {}));
+  }
+  for (auto v : pass.order) {
+    const auto& node = g[v];
+    const int64_t op = add_op(node.name, node.kind, node.shapes, step, pass.phase, &node.cost);
+    std::vector<Completion*> deps = inputs_ready;
+    for (auto e : boost::make_iterator_range(boost::in_edges(v, g)))
+      if (Completion* c = end_of[boost::source(e, g)]) deps.push_back(c);
+    // On chip: inputs still resident are read there; the op's other reads stream through; its output stays.
+    int64_t on_chip = 0;
+    if (on_chip_) {
+      int64_t device_reads = 0;  // what the engines read (a collective's bytes go over the fabric)
+      for (const auto& part : node.cost.parts)
+        if (part.engine != kernels::EngineClass::collective) device_reads += part.bytes_read;
+      for (auto e : boost::make_iterator_range(boost::in_edges(v, g)))
+        on_chip += on_chip_->read(tensor_key(step, boost::source(e, g)), std::min(g[e].bytes, device_reads - on_chip));
+      on_chip_->stream(node.cost.bytes_read() - on_chip);
+      on_chip_->write(tensor_key(step, v), node.cost.bytes_written());
+    }
+    for (const auto& part : node.cost.parts) {
+      if (part.engine == kernels::EngineClass::collective) {
+        deps = {queue(*engines_.at("fabric"), {op, 0, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards())},
+                      std::move(deps))};
+        continue;
+      }
+      const PartTime& t = times_(part);
+      const int64_t hits = std::min(on_chip, part.bytes_read);
+      on_chip -= hits;
+      Picoseconds compute = t.compute_ps;
+      if (hits > 0) compute = std::max(compute, bytes_to_ps(hits, on_chip_GBps_));
+      deps = {queue(engine_for(t.engine), {op, compute, part.bytes_read + part.bytes_written - hits, {}, nullptr, 0},
+                    std::move(deps))};
+    }
+    end_of[v] = deps.empty() ? nullptr : deps.front();
+  }
+  // The token back on the host after the last op (HF generate reads it for the stopping check).
+  std::vector<Completion*> all;
+  for (Completion* c : end_of)
+    if (c) all.push_back(c);
+  const int64_t op = add_op("next_token.to(host)", "memcpy_d2h", fmt::format("[{}] int64", pass.batch), step,
+                            pass.phase, nullptr);
+  Completion* back = queue(*engines_.at("pcie"), {op, 0, pass.batch * kTokenIdBytes, {}, nullptr, 0}, all);
+  back->wait();
+  for (Completion& c : completions_) c.wait();  // every task of the pass has ended (the last one may be any)
+}
+
+void Card::drive() {
+  for (std::size_t step = 0; step < passes_.size(); ++step) {
+    run_pass(passes_[step], static_cast<int64_t>(step));
+    pass_ends_.push_back(now_ps());
+    completions_.clear();
+    last_ = nullptr;
+  }
+}
+
+void Card::record_counters(const workloads::MemoryPlan& plan) const {
+  const auto c = [&](std::optional<int64_t> engine, const char* name, const char* unit, double value,
+                     const char* what) { rec_.counter(engine, name, unit, value, what); };
+  c(hbm_engine_id_, "memory.weights", "bytes", static_cast<double>(plan.weights), "this card's share of the weights");
+  c(hbm_engine_id_, "memory.kv_cache", "bytes", static_cast<double>(plan.kv_cache), "KV cache at the longest length");
+  c(hbm_engine_id_, "memory.activations", "bytes", static_cast<double>(plan.activations), "largest live activation");
+  c(hbm_engine_id_, "memory.workspace", "bytes", static_cast<double>(plan.reserve), "runtime and graph workspace");
+  c(hbm_engine_id_, "memory.total", "bytes", static_cast<double>(plan.total()), "held on this card");
+  c(hbm_engine_id_, "memory.capacity", "bytes", static_cast<double>(device_.hbm.capacity_bytes()), "HBM capacity");
+  c(hbm_engine_id_, "hbm.bytes_moved", "bytes", static_cast<double>(hbm_.bytes_moved()), "read and written");
+  c(hbm_engine_id_, "hbm.busy", "ps", static_cast<double>(hbm_.busy_ps()), "time with a transfer in flight");
+  if (on_chip_) {
+    c(on_chip_engine_id_, (on_chip_name_ + ".hit_bytes").c_str(), "bytes", static_cast<double>(on_chip_->hit_bytes()),
+      "op inputs read on chip");
+    c(on_chip_engine_id_, (on_chip_name_ + ".miss_bytes").c_str(), "bytes",
+      static_cast<double>(on_chip_->miss_bytes()), "op inputs read from HBM");
+  }
+  for (const auto& [name, engine] : engines_)
+    c(engine->trace_engine_id(), "tasks", "count", static_cast<double>(engine->tasks_done()), "tasks run");
+}
+
+}  // namespace hpusim::sim

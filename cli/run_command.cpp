@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // hpusim run --device D --model M [--cards N] [--batch B] [--prompt-len T] [--new-tokens N] [--dtype D]
 //            [--weights W] [--mode eager] [--set section.key=value ...] [--trace OUT.sqlite] [--json]
-// A generation simulated on the SystemC device models, recorded into a trace. Eager mode only for now: the host
-// model and the other execution modes come with issue 6, so this is the device-bound time.
+// A generation simulated on the host model and the SystemC device models in an execution mode, recorded into a trace.
 #include <iostream>
 
 #include <fmt/format.h>
@@ -10,8 +9,9 @@
 #include "cli/commands.h"
 #include "common/input_error.h"
 #include "models/model_loader.h"
+#include "models/runtime_profile.h"
 #include "sim/device/engine_timing.h"
-#include "sim/runtime/eager_generation.h"
+#include "sim/runtime/generation.h"
 #include "sim/runtime/scenario.h"
 #include "traces/output_path.h"
 #include "traces/sqlite_recorder.h"
@@ -40,9 +40,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--dtype", o->flags.dtype, "Activations: bf16, fp16 or fp32");
   cmd->add_option("--weights", o->flags.weights, "Weight format: bf16, fp16, int8, nf4, fp4, fp8");
   cmd->add_option("--mode", o->flags.mode,
-                  "Execution mode: eager (lazy, hpu-graph, cuda-graph, compile come with issue 6)");
+                  "Execution mode: eager, lazy, hpu-graph (Gaudi); eager, cuda-graph, compile (GPUs)");
   cmd->add_option("--set", o->sets,
-                  "key=value for any scenario key (batch=4) or hardware key (hbm.bandwidth_GBps=3200)")
+                  "key=value for any scenario key (batch=4, static_shapes=true, bucket_size=16, compile_mode=reduce-overhead), "
+                  "hardware key (hbm.bandwidth_GBps=3200) or runtime key (runtime.eager_dispatch_us=5)")
       ->take_all()
       ->allow_extra_args(false);
   cmd->add_option("--trace", o->trace, "Trace database to write (default hpusim-run.sqlite)");
@@ -72,26 +73,48 @@ void add_run_command(CLI::App& app) {
     spec.pass.cards = sc.cards;
     spec.pass.dtype = *kernels::dtype_from_name(sc.dtype);
     spec.pass.weights = *workloads::weight_format_from_name(sc.weights);
+    spec.pass.trim_logits = sc.trim_logits;
+    spec.static_shapes = sc.uses_static_shapes();
+    spec.bucket_size = sc.bucket_size;
+    spec.flash_attention = sc.attention == "flash";
+    spec.iterations = sc.iterations;
+    spec.requests = sc.requests;
+    auto& x = spec.execution;
+    x.compile_mode = sc.compile_mode;
+    x.dynamic = sc.dynamic;
+    x.fullgraph = sc.fullgraph;
+    x.graph_breaks = sc.graph_breaks;
+    x.kernels = sc.kernels;
+    x.runtime = models::load_runtime_profile(
+        sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime, sc.runtime_sets,
+        models::default_models_dir().string());
+    x.mode = sim::check_mode(sc.mode, device, x, spec.static_shapes, sc.cards, sc.dtype, spec.flash_attention);
     if (sc.cards > device.fabric.cards_per_server)
       throw InputError("--cards", "",
                        fmt::format("{} connects {} cards per server", device.name, device.fabric.cards_per_server));
     workloads::check_memory_fits(spec.model, sim::memory_request(spec), device.hbm.capacity_bytes(), device.name,
                                  device.fabric.cards_per_server);
-    // Validate a pass before anything is written: shapes, and formats the device's engines take (the timing of
+    // Validate the passes before anything is written: shapes, and formats the device's engines take (the timing of
     // every part is computed once here; an unsupported one is an InputError, not a failure mid-simulation).
-    {
-      const auto g = workloads::build_forward_graph(spec.model, spec.pass);
+    for (int64_t step : {int64_t{0}, sc.new_tokens - 1}) {
+      const auto g = workloads::build_forward_graph(spec.model, sim::pass_for_step(spec, step, sc.batch));
       for (auto v : boost::make_iterator_range(boost::vertices(g)))
         for (const auto& part : g[v].cost.parts)
           if (part.engine != kernels::EngineClass::collective) (void)sim::part_time(device, part);
     }
     traces::check_output_path(
         o->trace, o->scenario_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{o->scenario_file});
-    traces::SqliteRecorder rec(o->trace, {sc.mode, command_line(), sc.to_json().dump(), device.resolved.dump()});
+    nlohmann::json scenario_json = sc.to_json();
+    scenario_json["runtime_profile"] = models::to_json(x.runtime);
+    traces::SqliteRecorder rec(o->trace, {sc.mode, command_line(), scenario_json.dump(), device.resolved.dump()});
     const auto t = sim::simulate_generation(device, spec, rec);
-    rec.metric("latency_s", "s", t.latency_s, "whole generation, first op to last");
-    rec.metric("prefill_ms", "ms", t.prefill_ms, "the prompt's forward pass");
-    rec.metric("decode_ms_per_token", "ms", t.decode_ms_per_token, "each further token");
+    rec.metric("latency_s", "s", t.latency_s, "the last generate call (after warm-up)");
+    rec.metric("first_call_s", "s", t.first_call_s, "the first generate call (pays compilation)");
+    rec.metric("prefill_ms", "ms", t.prefill_ms, "the last call's prompt pass");
+    rec.metric("decode_ms_per_token", "ms", t.decode_ms_per_token, "each further token of the last call");
+    rec.metric("compile_s", "s", t.compile_s, "graph compiles and captures, card 0's host");
+    rec.metric("host_busy_fraction", "", t.host_busy_fraction, "card 0's host process over the last call");
+    rec.metric("device_busy_fraction", "", t.device_busy_fraction, "card 0 with any engine busy over the last call");
     rec.finish(traces::RunStatus::Complete, "simulated");
     if (o->json) {
       nlohmann::json busy = nlohmann::json::object();
@@ -104,6 +127,18 @@ void add_run_command(CLI::App& app) {
                   {"ops", t.ops},
                   {"trace", o->trace},
                   {"engine_busy_fraction", busy},
+                  {"first_call_s", t.first_call_s},
+                  {"calls_s", t.calls_s},
+                  {"run_s", t.run_s},
+                  {"graph_compiles", t.graph_compiles},
+                  {"compile_s", t.compile_s},
+                  {"eager_op_compiles", t.eager_op_compiles},
+                  {"host_busy_fraction", t.host_busy_fraction},
+                  {"device_busy_fraction", t.device_busy_fraction},
+                  {"host_launches", t.host_launches},
+                  {"replays", t.replays},
+                  {"device_kernels", t.device_kernels},
+                  {"distinct_passes", t.distinct_passes},
                   {"tasks", t.tasks},
                   {"distinct_part_timings", t.distinct_part_timings},
                   {"memory_per_card_bytes",
@@ -122,10 +157,19 @@ void add_run_command(CLI::App& app) {
                   {"scenario", sc.to_json()}});
     } else {
       std::cout << fmt::format(
-          "{} on {} x {} ({} weights, {} mode): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
+          "{} on {} x {} ({} weights, {} mode{}): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
           "{:.3f} ms per token\n",
-          spec.model.name, sc.cards, device.name, sc.weights, sc.mode, t.tokens, t.latency_s, t.prefill_ms,
-          t.decode_ms_per_token);
+          spec.model.name, sc.cards, device.name, sc.weights, sc.mode, spec.static_shapes ? ", static shapes" : "",
+          t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
+      if (t.calls_s.size() > 1)
+        std::cout << fmt::format("  {} generate calls: the first {:.4f} s (compilation), the last {:.4f} s\n",
+                                 t.calls_s.size(), t.first_call_s, t.latency_s);
+      std::cout << fmt::format(
+          "  host busy {:5.1f}%, device busy {:5.1f}% ({}); {} graph compiles ({:.3f} s), {} host launches, "
+          "{} replays, {} device kernels\n",
+          100 * t.host_busy_fraction, 100 * t.device_busy_fraction,
+          t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles,
+          t.compile_s, t.host_launches, t.replays, t.device_kernels);
       for (const auto& e : t.engines)
         std::cout << fmt::format("  {:7s} busy {:5.1f}%\n", e.name, 100 * e.busy_fraction);
       const auto gib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
@@ -134,8 +178,7 @@ void add_run_command(CLI::App& app) {
           "workspace {:.2f})\n",
           gib(t.memory.total()), gib(static_cast<int64_t>(device.hbm.capacity_bytes())), gib(t.memory.weights),
           gib(t.memory.kv_cache), gib(t.memory.activations), gib(t.memory.reserve));
-      std::cout << fmt::format("trace: {} ({} ops); no host time yet: eager dispatch comes with issue 6\n", o->trace,
-                               t.ops);
+      std::cout << fmt::format("trace: {} ({} device ops)\n", o->trace, t.ops);
     }
   });
 }

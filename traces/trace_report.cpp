@@ -213,6 +213,25 @@ Comparison compare(const TraceSummary& a, const TraceSummary& b) {
   std::stable_sort(c.op_kinds.begin(), c.op_kinds.end(), [](const ComparisonRow& x, const ComparisonRow& y) {
     return std::llabs(x.b_ps - x.a_ps) > std::llabs(y.b_ps - y.a_ps);
   });
+  // What fusion and graphs change: ops the cards ran, kernels, what the host launched, compiles.
+  const auto device_ops = [](const TraceSummary& t) {
+    int64_t n = 0;
+    for (const auto& k : t.op_kinds)
+      if (k.device_kind == "card") n += k.ops;
+    return n;
+  };
+  const auto counter = [](const TraceSummary& t, const std::string& name) {
+    for (const auto& x : t.counters)
+      if (!x.card && x.name == name) return static_cast<int64_t>(x.value);
+    return int64_t{-1};
+  };
+  c.counts.push_back({"device ops (all cards)", 0, 0, device_ops(a), device_ops(b)});
+  for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
+           {"device.kernels", "kernels run (card 0)"}, {"host.launches", "host launches (card 0)"}}) {
+    const int64_t x = counter(a, name), y = counter(b, name);
+    if (x >= 0 || y >= 0) c.counts.push_back({what, 0, 0, x, y});
+  }
+  c.counts.push_back({"compiles (cache misses)", 0, 0, a.compile_count, b.compile_count});
   return c;
 }
 
@@ -233,6 +252,15 @@ std::string render_comparison(const Comparison& c, std::size_t top) {
                format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps), ratio(r.a_ps, r.b_ps)});
   }
   out += k.render();
+  out += "\ncounts\n";
+  TextTable n({"", "A", "B", "B / A"}, {false, true, true, true});
+  const auto count = [](int64_t v) { return v < 0 ? std::string("-") : std::to_string(v); };
+  for (const auto& r : c.counts)
+    n.add_row({r.what, count(r.a_count), count(r.b_count),
+               r.a_count > 0 && r.b_count >= 0 ? fmt::format("{:.2f}x", static_cast<double>(r.b_count) /
+                                                                            static_cast<double>(r.a_count))
+                                               : "-"});
+  out += n.render();
   return out;
 }
 
@@ -248,7 +276,11 @@ nlohmann::json comparison_json(const Comparison& c) {
                      {"b_count", r.b_count}});
     return out;
   };
-  return {{"a", c.a_label}, {"b", c.b_label}, {"totals", rows(c.totals)}, {"op_kinds", rows(c.op_kinds)}};
+  return {{"a", c.a_label},
+          {"b", c.b_label},
+          {"totals", rows(c.totals)},
+          {"op_kinds", rows(c.op_kinds)},
+          {"counts", rows(c.counts)}};
 }
 
 }  // namespace hpusim::traces

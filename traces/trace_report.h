@@ -31,6 +31,7 @@ struct Comparison {
   std::string a_label, b_label;
   std::vector<ComparisonRow> totals;    // makespan, host busy, device busy, compile
   std::vector<ComparisonRow> op_kinds;  // largest |difference| first
+  std::vector<ComparisonRow> counts;    // device ops, kernels, host launches, compiles (counts only)
 };
 Comparison compare(const TraceSummary& a, const TraceSummary& b);
 // top: op-kind rows to show (0 = all).

@@ -138,7 +138,8 @@ OpGraph build_forward_graph(const BloomConfig& c, const PassSpec& s) {
     const Vertex attn =
         bld.add(p + "self_attention.attention", "attention",
                 fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b, heads, t, d, b, heads, len, d), l,
-                k::attention_cost(b, heads, t, len, d, true, s.dtype),
+                s.flash_attention ? k::flash_attention_cost(b, heads, t, len, d, k::AttentionOptions{}, s.dtype)
+                                  : k::attention_cost(b, heads, t, len, d, true, s.dtype),
                 {{qkv, rows * hc * act}, {kv, 2 * b * heads * len * d * act}, {alibi, b * heads * len * act}});
     Vertex dense = bld.add(p + "self_attention.dense", "linear", fmt::format("{}{}]x[{},{}]^T", bt, hc, h, hc), l,
                            projection_cost(s, rows, hc, h, s.cards == 1), {{attn, rows * hc * act}});
@@ -187,9 +188,10 @@ GraphTotals totals(const OpGraph& g) {
 }
 
 std::string graph_shape_key(const BloomConfig& c, const PassSpec& s) {
-  return fmt::format("bloom h{} L{} heads{} V{} | {} b{} t{} kv{} cards{} {} w{} trim{}", c.hidden_size, c.n_layer,
+  return fmt::format("bloom h{} L{} heads{} V{} | {} b{} t{} kv{} cards{} {} w{} trim{}{}", c.hidden_size, c.n_layer,
                      c.n_head, c.vocab_size, s.phase == Phase::prefill ? "prefill" : "decode", s.batch, s.tokens,
-                     s.attention_length(), s.cards, k::name(s.dtype), name(s.weights), s.trim_logits ? 1 : 0);
+                     s.attention_length(), s.cards, k::name(s.dtype), name(s.weights), s.trim_logits ? 1 : 0,
+                     s.flash_attention ? " flash" : "");
 }
 
 }  // namespace hpusim::workloads

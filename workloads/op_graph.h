@@ -33,6 +33,7 @@ struct PassSpec {
   int64_t cards = 1;        // tensor parallel degree
   kernels::DType dtype = kernels::DType::bf16;  // activations
   WeightFormat weights = WeightFormat::bf16;
+  bool flash_attention = false;  // FusedSDPA (Gaudi) / SDPA's flash kernel (GPU) instead of baddbmm + softmax
   double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
 
   // The key length attention runs over: kv_before + tokens (dynamic), or the static capacity (rounded to buckets).
@@ -45,6 +46,8 @@ struct OpNode {
   std::string shapes;  // "[1,7,4096]x[12288,4096]^T"
   int64_t layer = -1;  // -1 outside the blocks
   kernels::KernelCost cost;
+  int64_t fused_ops = 1;  // ops of the source graph this node stands for (a graph compiler fuses several)
+  int64_t slices = 1;     // >1: a matrix part and the vector parts after it run in this many pipelined slices
 };
 
 struct TensorEdge {

@@ -24,4 +24,21 @@ class Completion {
   sc_core::sc_event event_;
 };
 
+// Time during which at least one of several engines is busy (a card's device time, counted once however many of
+// its engines overlap).
+class ActivityUnion {
+ public:
+  void start(Picoseconds now) {
+    if (active_++ == 0) since_ = now;
+  }
+  void stop(Picoseconds now) {
+    if (--active_ == 0) total_ += now - since_;
+  }
+  Picoseconds busy_ps() const { return total_; }
+
+ private:
+  int active_ = 0;
+  Picoseconds since_ = 0, total_ = 0;
+};
+
 }  // namespace hpusim::sim

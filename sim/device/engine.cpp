@@ -51,8 +51,10 @@ void Engine::run() {
     queue_.pop_front();
     for (Completion* c : task.after) c->wait();
     const Picoseconds start = now_ps();
+    if (activity_) activity_->start(start);
     execute(task);
     const Picoseconds end = now_ps();
+    if (activity_) activity_->stop(end);
     busy_ps_ += end - start;
     ++tasks_done_;
     recorder_.span(trace_engine_id_, task.op_id, start, end);

@@ -39,6 +39,8 @@ class Engine : public sc_core::sc_module {
   Picoseconds busy_ps() const { return busy_ps_; }
   int64_t tasks_done() const { return tasks_done_; }
   int64_t trace_engine_id() const { return trace_engine_id_; }
+  // Counts this engine's busy time into `activity` too (a card's device-busy time).
+  void count_in(ActivityUnion* activity) { activity_ = activity; }
 
  protected:
   // The task's own work, from the engine's thread; returns when it is done.
@@ -57,6 +59,7 @@ class Engine : public sc_core::sc_module {
   int64_t memory_bytes_ = 0;
   Picoseconds busy_ps_ = 0;
   int64_t tasks_done_ = 0;
+  ActivityUnion* activity_ = nullptr;
 };
 
 }  // namespace hpusim::sim

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/graph/topological_sort.hpp>
+
 #include <boost/range/iterator_range.hpp>
 #include <fmt/format.h>
 
@@ -31,14 +33,18 @@ constexpr int64_t kTokenIdBytes = 8;  // int64 token ids, as PyTorch holds input
 
 }  // namespace
 
-Card::Card(sc_core::sc_module_name name, int index, const models::HardwareModel& device,
-           const std::vector<Pass>& passes, const CardOptions& options, Fabric& fabric, PartTimeMemo& times,
-           traces::Recorder& rec)
+Pass make_pass(workloads::OpGraph graph, std::string phase, int64_t batch, int64_t tokens) {
+  Pass p{std::move(graph), {}, std::move(phase), batch, tokens};
+  boost::topological_sort(p.graph, std::back_inserter(p.order));
+  std::reverse(p.order.begin(), p.order.end());
+  return p;
+}
+
+Card::Card(sc_core::sc_module_name name, int index, const models::HardwareModel& device, bool l2_reuse,
+           Fabric& fabric, PartTimeMemo& times, traces::Recorder& rec)
     : sc_core::sc_module(name),
       index_(index),
       device_(device),
-      passes_(passes),
-      options_(options),
       fabric_(fabric),
       times_(times),
       rec_(rec),
@@ -48,24 +54,27 @@ Card::Card(sc_core::sc_module_name name, int index, const models::HardwareModel&
   const int64_t dev = rec.add_device(index, device.name);
   const std::vector<std::string> names =
       device.is_gaudi() ? std::vector<std::string>{"mme", "tpc", "dma"} : std::vector<std::string>{"sm"};
-  for (const auto& n : names) engines_[n] = std::make_unique<Engine>(n.c_str(), hbm_, rec, rec.add_engine(dev, n, kind_of(n)));
+  for (const auto& n : names) {
+    engines_[n] = std::make_unique<Engine>(n.c_str(), hbm_, rec, rec.add_engine(dev, n, kind_of(n)));
+    engines_[n]->count_in(&activity_);
+  }
   engines_["pcie"] = std::make_unique<Engine>("pcie", pcie_, rec, rec.add_engine(dev, "pcie", kind_of("pcie")));
   engines_["fabric"] =
       std::make_unique<FabricPort>("fabric_port", fabric, rec, rec.add_engine(dev, "fabric", kind_of("fabric")));
+  engines_["fabric"]->count_in(&activity_);
   hbm_engine_id_ = rec.add_engine(dev, "hbm", traces::EngineKind::Memory);
   const auto mib = [](double m) { return static_cast<int64_t>(m * 1024 * 1024); };
-  if (device.l2 && options.l2_reuse) {
+  if (device.l2 && l2_reuse) {
     on_chip_.emplace(mib(device.l2->capacity_MiB));
     on_chip_GBps_ = device.l2->bandwidth_GBps;
     on_chip_name_ = "l2";
-  } else if (device.sram && options.sram_residency) {
+    on_chip_always_ = true;
+  } else if (device.sram) {
     on_chip_.emplace(mib(device.sram->capacity_MiB));
     on_chip_GBps_ = device.sram->bandwidth_GBps;
     on_chip_name_ = "sram";
   }
   if (on_chip_) on_chip_engine_id_ = rec.add_engine(dev, on_chip_name_, traces::EngineKind::Memory);
-  SC_HAS_PROCESS(Card);
-  SC_THREAD(drive);
 }
 
 Engine& Card::engine_for(const std::string& part_engine) {
@@ -74,7 +83,7 @@ Engine& Card::engine_for(const std::string& part_engine) {
 }
 
 Completion* Card::queue(Engine& engine, EngineTask task, std::vector<Completion*> deps) {
-  if (options_.in_order && last_ != nullptr) deps.push_back(last_);
+  if (launch_.in_order && last_ != nullptr) deps.push_back(last_);
   Completion* done = &completions_.emplace_back();
   task.after = std::move(deps);
   task.done = done;
@@ -84,14 +93,15 @@ Completion* Card::queue(Engine& engine, EngineTask task, std::vector<Completion*
   return done;
 }
 
-int64_t Card::add_op(const std::string& name, const std::string& kind, const std::string& shapes, int64_t step,
-                     const std::string& phase, const kernels::KernelCost* cost) {
+int64_t Card::add_op(const std::string& name, const std::string& kind, const std::string& shapes,
+                     const kernels::KernelCost* cost) {
   traces::OpRecord r;
   r.name = name;
   r.kind = kind;
   r.shapes = shapes;
-  r.step = step;
-  r.phase = phase;
+  r.step = step_;
+  r.phase = pass_->phase;
+  r.graph_id = launch_.graph_id;
   if (cost) {
     r.flops = static_cast<int64_t>(cost->flops());
     r.bytes_read = cost->bytes_read();
@@ -101,67 +111,91 @@ int64_t Card::add_op(const std::string& name, const std::string& kind, const std
   return rec_.add_op(r);
 }
 
-void Card::run_pass(const Pass& pass, int64_t step) {
-  const auto& g = pass.graph;
-  std::vector<Completion*> end_of(boost::num_vertices(g), nullptr);  // each op's last task
-  std::vector<Completion*> inputs_ready;
-  if (step == 0) {  // the prompt's ids, host to card
+void Card::begin_pass(const Pass& pass, int64_t step, const PassLaunch& launch) {
+  pass_ = &pass;
+  step_ = step;
+  launch_ = launch;
+  end_of_.assign(boost::num_vertices(pass.graph), nullptr);
+  inputs_ready_.clear();
+  on_chip_used_ = on_chip_ && (on_chip_always_ || launch.sram_residency);
+  if (launch.copy_inputs) {  // the prompt's ids, host to card
     const int64_t bytes = pass.batch * pass.tokens * kTokenIdBytes;
     const int64_t op = add_op("input_ids.to(device)", "memcpy_h2d", fmt::format("[{},{}] int64", pass.batch, pass.tokens),
-                              step, pass.phase, nullptr);
-    inputs_ready.push_back(queue(*engines_.at("pcie"), {op, 0, bytes, {}, nullptr, 0}, {}));
+                              nullptr);
+    inputs_ready_.push_back(queue(*engines_.at("pcie"), {op, 0, bytes, {}, nullptr, 0}, {}));
   }
-  for (auto v : pass.order) {
-    const auto& node = g[v];
-    const int64_t op = add_op(node.name, node.kind, node.shapes, step, pass.phase, &node.cost);
-    std::vector<Completion*> deps = inputs_ready;
-    for (auto e : boost::make_iterator_range(boost::in_edges(v, g)))
-      if (Completion* c = end_of[boost::source(e, g)]) deps.push_back(c);
-    // On chip: inputs still resident are read there; the op's other reads stream through; its output stays.
-    int64_t on_chip = 0;
-    if (on_chip_) {
-      int64_t device_reads = 0;  // what the engines read (a collective's bytes go over the fabric)
-      for (const auto& part : node.cost.parts)
-        if (part.engine != kernels::EngineClass::collective) device_reads += part.bytes_read;
-      for (auto e : boost::make_iterator_range(boost::in_edges(v, g)))
-        on_chip += on_chip_->read(tensor_key(step, boost::source(e, g)), std::min(g[e].bytes, device_reads - on_chip));
-      on_chip_->stream(node.cost.bytes_read() - on_chip);
-      on_chip_->write(tensor_key(step, v), node.cost.bytes_written());
-    }
-    for (const auto& part : node.cost.parts) {
-      if (part.engine == kernels::EngineClass::collective) {
-        deps = {queue(*engines_.at("fabric"), {op, 0, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards())},
-                      std::move(deps))};
-        continue;
-      }
-      const PartTime& t = times_(part);
-      const int64_t hits = std::min(on_chip, part.bytes_read);
-      on_chip -= hits;
-      Picoseconds compute = t.compute_ps;
-      if (hits > 0) compute = std::max(compute, bytes_to_ps(hits, on_chip_GBps_));
-      deps = {queue(engine_for(t.engine), {op, compute, part.bytes_read + part.bytes_written - hits, {}, nullptr, 0},
-                    std::move(deps))};
-    }
-    end_of[v] = deps.empty() ? nullptr : deps.front();
-  }
-  // The token back on the host after the last op (HF generate reads it for the stopping check).
-  std::vector<Completion*> all;
-  for (Completion* c : end_of)
-    if (c) all.push_back(c);
-  const int64_t op = add_op("next_token.to(host)", "memcpy_d2h", fmt::format("[{}] int64", pass.batch), step,
-                            pass.phase, nullptr);
-  Completion* back = queue(*engines_.at("pcie"), {op, 0, pass.batch * kTokenIdBytes, {}, nullptr, 0}, all);
-  back->wait();
-  for (Completion& c : completions_) c.wait();  // every task of the pass has ended (the last one may be any)
 }
 
-void Card::drive() {
-  for (std::size_t step = 0; step < passes_.size(); ++step) {
-    run_pass(passes_[step], static_cast<int64_t>(step));
-    pass_ends_.push_back(now_ps());
-    completions_.clear();
-    last_ = nullptr;
+void Card::enqueue_all() {
+  for (auto v : pass_->order) enqueue(v);
+}
+
+int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
+  const auto& g = pass_->graph;
+  const auto& node = g[v];
+  const int64_t op = add_op(node.name, node.kind, node.shapes, &node.cost);
+  const int64_t kernels = launch_.kernels ? (*launch_.kernels)[v] : 1;
+  kernels_ += kernels;
+  std::vector<Completion*> deps = inputs_ready_;
+  for (auto e : boost::make_iterator_range(boost::in_edges(v, g)))
+    if (Completion* c = end_of_[boost::source(e, g)]) deps.push_back(c);
+  // On chip: inputs still resident are read there; the op's other reads stream through; its output stays.
+  int64_t on_chip = 0;
+  if (on_chip_used_) {
+    int64_t device_reads = 0;  // what the engines read (a collective's bytes go over the fabric)
+    for (const auto& part : node.cost.parts)
+      if (part.engine != kernels::EngineClass::collective) device_reads += part.bytes_read;
+    for (auto e : boost::make_iterator_range(boost::in_edges(v, g)))
+      on_chip += on_chip_->read(tensor_key(step_, boost::source(e, g)), std::min(g[e].bytes, device_reads - on_chip));
+    on_chip_->stream(node.cost.bytes_read() - on_chip);
+    on_chip_->write(tensor_key(step_, v), node.cost.bytes_written());
   }
+  // Each part after the one before; a sliced op's part i+1 slice s after part i slice s (pipelining).
+  const int64_t slices = std::max<int64_t>(1, node.slices);
+  std::vector<std::vector<Completion*>> slice_deps(static_cast<std::size_t>(slices), deps);
+  Picoseconds gap = launch_.kernel_gap_ps * kernels;
+  for (const auto& part : node.cost.parts) {
+    if (part.engine == kernels::EngineClass::collective) {
+      Completion* c = queue(*engines_.at("fabric"), {op, gap, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards())},
+                            std::move(slice_deps.back()));
+      gap = 0;
+      for (auto& d : slice_deps) d = {c};
+      continue;
+    }
+    const PartTime& t = times_(part);
+    const int64_t hits = std::min(on_chip, part.bytes_read);
+    on_chip -= hits;
+    Picoseconds compute = t.compute_ps;
+    if (hits > 0) compute = std::max(compute, bytes_to_ps(hits, on_chip_GBps_));
+    const int64_t bytes = part.bytes_read + part.bytes_written - hits;
+    for (int64_t s = 0; s < slices; ++s) {
+      // Slice s gets an equal share (the remainder on the last), the launch gap on the first.
+      const Picoseconds c = compute / slices + (s == slices - 1 ? compute % slices : 0) + (s == 0 ? gap : 0);
+      const int64_t b = bytes / slices + (s == slices - 1 ? bytes % slices : 0);
+      auto& d = slice_deps[static_cast<std::size_t>(s)];
+      d = {queue(engine_for(t.engine), {op, c, b, {}, nullptr, 0}, std::move(d))};
+    }
+    gap = 0;
+  }
+  // The last slice of the last part ends last: the slices of a part run in order on one engine.
+  end_of_[v] = slice_deps.back().empty() ? nullptr : slice_deps.back().front();
+  return op;
+}
+
+Completion* Card::end_pass() {
+  // The token back on the host after every op (HF generate reads it for the stopping check).
+  std::vector<Completion*> all;
+  for (Completion* c : end_of_)
+    if (c) all.push_back(c);
+  const int64_t op = add_op("next_token.to(host)", "memcpy_d2h", fmt::format("[{}] int64", pass_->batch), nullptr);
+  return queue(*engines_.at("pcie"), {op, 0, pass_->batch * kTokenIdBytes, {}, nullptr, 0}, all);
+}
+
+void Card::finish_pass() {
+  for (Completion& c : completions_) c.wait();  // every task of the pass has ended (the last one may be any)
+  completions_.clear();
+  last_ = nullptr;
+  pass_ = nullptr;
 }
 
 void Card::record_counters(const workloads::MemoryPlan& plan) const {
@@ -175,7 +209,7 @@ void Card::record_counters(const workloads::MemoryPlan& plan) const {
   c(hbm_engine_id_, "memory.capacity", "bytes", static_cast<double>(device_.hbm.capacity_bytes()), "HBM capacity");
   c(hbm_engine_id_, "hbm.bytes_moved", "bytes", static_cast<double>(hbm_.bytes_moved()), "read and written");
   c(hbm_engine_id_, "hbm.busy", "ps", static_cast<double>(hbm_.busy_ps()), "time with a transfer in flight");
-  if (on_chip_) {
+  if (on_chip_ && (on_chip_->hit_bytes() + on_chip_->miss_bytes()) > 0) {
     c(on_chip_engine_id_, (on_chip_name_ + ".hit_bytes").c_str(), "bytes", static_cast<double>(on_chip_->hit_bytes()),
       "op inputs read on chip");
     c(on_chip_engine_id_, (on_chip_name_ + ".miss_bytes").c_str(), "bytes",

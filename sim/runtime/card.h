@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // One card of a generation, as SystemC: its HBM and PCIe host link (shared channels), its engines (MME, TPC and DMA
-// on Gaudi; the SMs on GPUs), its port to the fabric, its on-chip residency, and one driver thread that walks the
-// passes. Tensors an op reads while they are still on chip (a GPU's L2; Gaudi's SRAM in compiled graphs) come from
-// there instead of HBM. For each pass the driver queues every part of every op on its engine, with the tasks it must wait for:
-// in order (eager: one stream, each task after the one before) or by data dependency only (a compiled graph, where
-// an MME product and an unrelated TPC op overlap). The prompt's ids go to the card over PCIe before the prefill;
-// each pass ends when its token is back on the host. Spans, ops and counters go to the trace.
+// on Gaudi; the SMs on GPUs), its port to the fabric and its on-chip residency. The host (host_process.h) drives it:
+// it begins a pass, enqueues ops one at a time (eager dispatch) or all at once (a graph launch), and ends the pass by
+// asking for the token back. Each op's parts become engine tasks with the tasks they must wait for: in order (one
+// stream, eager) or by data dependency only (a compiled graph, where an MME product and an unrelated TPC op overlap,
+// and a fused GEMM + epilogue runs in pipelined slices). Tensors an op reads while still on chip (a GPU's L2; Gaudi's
+// SRAM in compiled graphs) come from there instead of HBM. Spans, ops and counters go to the trace.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/hardware_model.h"
+#include "sim/device/completion.h"
 #include "sim/device/engine.h"
 #include "sim/device/engine_timing.h"
 #include "sim/device/fabric.h"
@@ -34,54 +35,72 @@ struct Pass {
   int64_t batch = 1, tokens = 1;                             // for the host copies
 };
 
-struct CardOptions {
-  bool in_order = true;        // eager's single stream; false: data dependencies only (a compiled graph)
-  bool l2_reuse = true;        // GPUs: an op's output read from L2 by its consumer while it is still resident
-  bool sram_residency = false; // Gaudi: the graph compiler keeps tensors in SRAM while they fit (graph modes)
+// Sorts a graph's vertices topologically into a Pass.
+Pass make_pass(workloads::OpGraph graph, std::string phase, int64_t batch, int64_t tokens);
+
+// How the card runs one pass.
+struct PassLaunch {
+  bool in_order = true;                        // eager's single stream; false: data dependencies only
+  bool sram_residency = false;                 // Gaudi: compiled graphs keep tensors in SRAM while they fit
+  bool copy_inputs = false;                    // the prompt's ids go to the card first (first pass of a call)
+  Picoseconds kernel_gap_ps = 0;               // device time between two kernels of a stream
+  const std::vector<int64_t>* kernels = nullptr;  // kernels per vertex (default 1)
+  std::optional<int64_t> graph_id;             // the recipe, for the trace's op rows
 };
 
 class Card : public sc_core::sc_module {
  public:
-  Card(sc_core::sc_module_name name, int index, const models::HardwareModel& device, const std::vector<Pass>& passes,
-       const CardOptions& options, Fabric& fabric, PartTimeMemo& times, traces::Recorder& recorder);
+  Card(sc_core::sc_module_name name, int index, const models::HardwareModel& device, bool l2_reuse, Fabric& fabric,
+       PartTimeMemo& times, traces::Recorder& recorder);
 
-  // When each pass ended (its token on the host), in simulated picoseconds.
-  const std::vector<Picoseconds>& pass_ends() const { return pass_ends_; }
+  // From the host's thread.
+  void begin_pass(const Pass& pass, int64_t step, const PassLaunch& launch);
+  int64_t enqueue(workloads::OpGraph::vertex_descriptor v);  // one op; returns its trace row
+  void enqueue_all();                                      // every op of the pass, in order
+  Completion* end_pass();                                  // queues the token's copy to the host
+  void finish_pass();                                      // after end_pass()'s completion: forgets the pass
+
   const std::map<std::string, std::unique_ptr<Engine>>& engines() const { return engines_; }
   const SharedChannel& hbm() const { return hbm_; }
-  const std::optional<OnChipCache>& on_chip() const { return on_chip_; }
+  const OnChipCache* on_chip() const { return on_chip_used_ ? &*on_chip_ : nullptr; }
+  Picoseconds device_busy_ps() const { return activity_.busy_ps(); }
   int64_t ops() const { return ops_; }
   int64_t tasks() const { return tasks_; }
+  int64_t kernels_launched() const { return kernels_; }
 
-  // Per-card counters at the end of the run: memory held (from the plan), bytes moved, L2 hits, tasks per engine.
+  // Per-card counters at the end of the run: memory held (from the plan), bytes moved, on-chip hits, tasks.
   void record_counters(const workloads::MemoryPlan& plan) const;
 
  private:
-  void drive();
-  void run_pass(const Pass& pass, int64_t step);
-  // Queues a task on `engine` after `deps` (and, in order, after the previous task); returns its completion.
   Completion* queue(Engine& engine, EngineTask task, std::vector<Completion*> deps);
-  int64_t add_op(const std::string& name, const std::string& kind, const std::string& shapes, int64_t step,
-                 const std::string& phase, const kernels::KernelCost* cost);
   Engine& engine_for(const std::string& part_engine);
+  int64_t add_op(const std::string& name, const std::string& kind, const std::string& shapes,
+                 const kernels::KernelCost* cost);
 
   int index_;
   const models::HardwareModel& device_;
-  const std::vector<Pass>& passes_;
-  CardOptions options_;
   Fabric& fabric_;
   PartTimeMemo& times_;
   traces::Recorder& rec_;
   SharedChannel hbm_, pcie_;
   std::map<std::string, std::unique_ptr<Engine>> engines_;  // includes "pcie" and "fabric"
+  ActivityUnion activity_;
   std::optional<OnChipCache> on_chip_;
+  bool on_chip_always_ = false, on_chip_used_ = false;
   double on_chip_GBps_ = 0;
   std::string on_chip_name_;  // "l2" or "sram"
   int64_t hbm_engine_id_ = 0, on_chip_engine_id_ = -1;
-  std::deque<Completion> completions_;  // this pass's; cleared between passes
-  Completion* last_ = nullptr;          // the task queued last (in-order mode)
-  std::vector<Picoseconds> pass_ends_;
-  int64_t ops_ = 0, tasks_ = 0;
+
+  // The pass in flight.
+  const Pass* pass_ = nullptr;
+  int64_t step_ = 0;
+  PassLaunch launch_;
+  std::vector<Completion*> end_of_;  // each op's last task
+  std::vector<Completion*> inputs_ready_;
+  std::deque<Completion> completions_;
+  Completion* last_ = nullptr;  // the task queued last (in-order mode)
+
+  int64_t ops_ = 0, tasks_ = 0, kernels_ = 0;
 };
 
 }  // namespace hpusim::sim

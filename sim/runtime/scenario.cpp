@@ -16,7 +16,11 @@ namespace {
 
 const std::vector<std::string> kDtypes{"bf16", "fp16", "fp32"};
 const std::vector<std::string> kWeights{"bf16", "fp16", "int8", "nf4", "fp4", "fp8"};
-const std::vector<std::string> kModes{"eager"};
+const std::vector<std::string> kModes{"eager", "lazy", "hpu-graph", "cuda-graph", "compile"};
+const std::vector<std::string> kTriState{"auto", "true", "false"};
+const std::vector<std::string> kCompileModes{"default", "reduce-overhead", "max-autotune"};
+const std::vector<std::string> kKernelSets{"hf", "deepspeed"};
+const std::vector<std::string> kAttention{"plain", "flash"};
 
 void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, const std::string& where) {
   const std::string ptr = "/" + key;
@@ -27,6 +31,24 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
   auto integer = [&]() -> int64_t {
     if (!v.is_number_integer()) throw InputError(where, ptr, fmt::format("expected an integer, got {}", v.dump()));
     return v.get<int64_t>();
+  };
+  auto boolean = [&]() -> bool {
+    if (!v.is_boolean()) throw InputError(where, ptr, fmt::format("expected true or false, got {}", v.dump()));
+    return v.get<bool>();
+  };
+  auto tri_state = [&]() -> std::string { return v.is_boolean() ? (v.get<bool>() ? "true" : "false") : text(); };
+  auto overrides = [&](std::vector<std::string>& out, bool sections) {
+    if (!v.is_object())
+      throw InputError(where, ptr, sections ? "expected {\"section\": {\"key\": value}}" : "expected {\"key\": value}");
+    for (const auto& [name, x] : v.items()) {
+      if (!sections) {
+        out.push_back(name + "=" + (x.is_string() ? x.get<std::string>() : x.dump()));
+        continue;
+      }
+      if (!x.is_object()) throw InputError(where, ptr + "/" + name, "expected an object of hardware keys");
+      for (const auto& [k, y] : x.items())
+        out.push_back(name + "." + k + "=" + (y.is_string() ? y.get<std::string>() : y.dump()));
+    }
   };
   if (key == "device")
     s.device = text();
@@ -46,14 +68,35 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
     s.prompt_len = integer();
   else if (key == "new_tokens")
     s.new_tokens = integer();
-  else if (key == "hardware") {
-    if (!v.is_object()) throw InputError(where, ptr, "expected {\"section\": {\"key\": value}}");
-    for (const auto& [section, fields] : v.items()) {
-      if (!fields.is_object()) throw InputError(where, ptr + "/" + section, "expected an object of hardware keys");
-      for (const auto& [k, x] : fields.items())
-        s.hardware_sets.push_back(section + "." + k + "=" + (x.is_string() ? x.get<std::string>() : x.dump()));
-    }
-  } else {
+  else if (key == "static_shapes")
+    s.static_shapes = tri_state();
+  else if (key == "bucket_size")
+    s.bucket_size = integer();
+  else if (key == "compile_mode")
+    s.compile_mode = text();
+  else if (key == "dynamic")
+    s.dynamic = tri_state();
+  else if (key == "fullgraph")
+    s.fullgraph = boolean();
+  else if (key == "graph_breaks")
+    s.graph_breaks = integer();
+  else if (key == "kernels")
+    s.kernels = text();
+  else if (key == "attention")
+    s.attention = text();
+  else if (key == "trim_logits")
+    s.trim_logits = boolean();
+  else if (key == "iterations")
+    s.iterations = integer();
+  else if (key == "requests")
+    s.requests = integer();
+  else if (key == "runtime")
+    s.runtime = text();
+  else if (key == "runtime_overrides")
+    overrides(s.runtime_sets, false);
+  else if (key == "hardware")
+    overrides(s.hardware_sets, true);
+  else {
     std::string msg = fmt::format("unknown key '{}'", key);
     if (auto near = nearest(key, scenario_keys())) msg += fmt::format("; did you mean '{}'?", *near);
     throw InputError(where, ptr, msg + fmt::format(" (allowed: {})", join(scenario_keys())));
@@ -63,9 +106,7 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
 void one_of(const std::string& value, const std::vector<std::string>& allowed, const std::string& where,
             const std::string& key) {
   if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-    throw InputError(where, "/" + key,
-                     fmt::format("'{}' is not one of [{}]{}", value, join(allowed),
-                                 key == "mode" ? " (lazy and graph modes come with issue 6)" : ""));
+    throw InputError(where, "/" + key, fmt::format("'{}' is not one of [{}]", value, join(allowed)));
 }
 
 void in_range(int64_t value, int64_t lo, int64_t hi, const std::string& where, const std::string& key) {
@@ -76,8 +117,18 @@ void in_range(int64_t value, int64_t lo, int64_t hi, const std::string& where, c
 }  // namespace
 
 const std::vector<std::string>& scenario_keys() {
-  static const std::vector<std::string> keys{"device",     "model", "cards",   "batch", "prompt_len",
-                                             "new_tokens", "dtype", "weights", "mode",  "hardware"};
+  static const std::vector<std::string> keys{"device",       "model",
+                                             "cards",        "batch",
+                                             "prompt_len",   "new_tokens",
+                                             "dtype",        "weights",
+                                             "mode",         "static_shapes",
+                                             "bucket_size",  "compile_mode",
+                                             "dynamic",      "fullgraph",
+                                             "graph_breaks", "kernels",
+                                             "attention",    "trim_logits",
+                                             "iterations",   "requests",
+                                             "runtime",      "runtime_overrides",
+                                             "hardware"};
   return keys;
 }
 
@@ -91,7 +142,25 @@ nlohmann::json Scenario::to_json() const {
           {"dtype", dtype},
           {"weights", weights},
           {"mode", mode},
+          {"static_shapes", static_shapes},
+          {"bucket_size", bucket_size},
+          {"compile_mode", compile_mode},
+          {"dynamic", dynamic},
+          {"fullgraph", fullgraph},
+          {"graph_breaks", graph_breaks},
+          {"kernels", kernels},
+          {"attention", attention},
+          {"trim_logits", trim_logits},
+          {"iterations", iterations},
+          {"requests", requests},
+          {"runtime", runtime},
+          {"runtime_sets", runtime_sets},
           {"hardware_sets", hardware_sets}};
+}
+
+bool Scenario::uses_static_shapes() const {
+  if (static_shapes != "auto") return static_shapes == "true";
+  return mode == "lazy" || mode == "hpu-graph" || mode == "cuda-graph";
 }
 
 Scenario read_scenario(const std::string& path) {
@@ -110,6 +179,10 @@ void apply_set(Scenario& s, const std::string& assignment) {
     throw InputError(where, "", "expected key=value, e.g. batch=4 or hbm.bandwidth_GBps=3200");
   std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
+  if (key.rfind("runtime.", 0) == 0) {
+    s.runtime_sets.push_back(key.substr(8) + "=" + text);
+    return;
+  }
   for (const char* prefix : {"models.", "model.", "hardware.", "device."})
     if (key.rfind(prefix, 0) == 0 && key.find('.', std::string(prefix).size()) != std::string::npos) {
       s.hardware_sets.push_back(key.substr(std::string(prefix).size()) + "=" + text);
@@ -132,6 +205,15 @@ void validate(const Scenario& s, const std::string& where) {
   in_range(s.batch, 1, int64_t{1} << 16, where, "batch");
   in_range(s.prompt_len, 1, int64_t{1} << 20, where, "prompt_len");
   in_range(s.new_tokens, 1, int64_t{1} << 20, where, "new_tokens");
+  one_of(s.static_shapes, kTriState, where, "static_shapes");
+  one_of(s.dynamic, kTriState, where, "dynamic");
+  one_of(s.compile_mode, kCompileModes, where, "compile_mode");
+  one_of(s.kernels, kKernelSets, where, "kernels");
+  one_of(s.attention, kAttention, where, "attention");
+  in_range(s.bucket_size, 0, int64_t{1} << 20, where, "bucket_size");
+  in_range(s.graph_breaks, 0, 1000, where, "graph_breaks");
+  in_range(s.iterations, 1, 1000, where, "iterations");
+  in_range(s.requests, 0, int64_t{1} << 24, where, "requests");
   if (s.device.empty()) throw InputError(where, "/device", "expected a model name or file");
   if (s.model.empty()) throw InputError(where, "/model", "expected a model name or config.json");
 }

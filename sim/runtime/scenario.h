@@ -17,9 +17,25 @@ struct Scenario {
   std::string model = "bloomz-7b1";
   int64_t cards = 1, batch = 1, prompt_len = 7, new_tokens = 20;
   std::string dtype = "bf16", weights = "bf16", mode = "eager";
+  // Execution-mode options (execution-modes.md; optimum-habana's and torch.compile's switches).
+  std::string static_shapes = "auto";      // auto | true | false; auto: true in lazy, hpu-graph and cuda-graph
+  int64_t bucket_size = 0;                 // static shapes: the KV cache grows in buckets of this many positions
+  std::string compile_mode = "default";    // torch.compile: default | reduce-overhead | max-autotune
+  std::string dynamic = "auto";            // torch.compile: auto (None) | true | false
+  bool fullgraph = false;                  // torch.compile: a graph break is an error
+  int64_t graph_breaks = 0;                // torch.compile: breaks in the forward (regions = breaks + 1)
+  std::string kernels = "hf";              // GPU kernel set: hf (transformers) | deepspeed (fused inference kernels)
+  std::string attention = "plain";         // plain (baddbmm + softmax) | flash (FusedSDPA / SDPA flash)
+  bool trim_logits = false;                // LM head on the last position only (BLOOM's HF/Gaudi forward: all)
+  int64_t iterations = 1;                  // generate calls (the first pays compilation: warm-up)
+  int64_t requests = 0;                    // prompts in all, in batches of `batch` (0: one batch)
+  std::string runtime = "auto";            // host/runtime profile (models/runtime/), auto: by device family
+  std::vector<std::string> runtime_sets;   // "key=value" for the runtime profile
   std::vector<std::string> hardware_sets;  // "section.key=value", applied to the device model
 
   nlohmann::json to_json() const;
+  // static_shapes resolved for the mode.
+  bool uses_static_shapes() const;
 };
 
 // Every scenario key with its allowed values, for messages and docs.

@@ -33,8 +33,9 @@ TEST(RunCli, EagerGenerationOnGaudi2) {
   traces::TraceReader reader(dir.file("t.sqlite"));
   const auto s = reader.summary(1);
   EXPECT_EQ(s.run.status, "complete");
-  EXPECT_EQ(s.op_count, j["ops"].get<int64_t>());
+  EXPECT_EQ(s.op_count, j["ops"].get<int64_t>() + 5);  // and the host's generate-loop row per step
   EXPECT_NEAR(static_cast<double>(s.makespan_ps) * 1e-12, latency, 1e-9);
+  EXPECT_GT(j["host_busy_fraction"].get<double>(), 0.0);
 }
 
 TEST(RunCli, TheSameRunGivesTheSameTrace) {
@@ -59,21 +60,34 @@ TEST(RunCli, TheSameRunGivesTheSameTrace) {
 TEST(RunCli, TwiceTheHbmBandwidthHelpsAMemoryBoundDecode) {
   test::TempDir dir;
   auto decode_ms = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args{"run", "--device", "h100-sxm",           "--model", "bloom-7b1", "--new-tokens",
-                                  "3",   "--trace",  dir.file("t.sqlite"), "--json"};
+    // CUDA graphs: eager BLOOM-7B decode at batch 1 is host-bound on an H100 (30 layers x 30 kernels x 8 us).
+    std::vector<std::string> args{"run", "--device", "h100-sxm", "--model", "bloom-7b1", "--new-tokens", "3",
+                                  "--mode", "cuda-graph", "--set", "iterations=2", "--trace", dir.file("t.sqlite"),
+                                  "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = run_cli(args);
     EXPECT_EQ(r.status, 0) << r.err;
     return nlohmann::json::parse(r.out)["decode_ms_per_token"].get<double>();
   };
   const double base = decode_ms({}), fast = decode_ms({"--set", "hbm.bandwidth_GBps=6700"});
-  EXPECT_LT(fast, 0.6 * base);  // decode at batch 1 is bound by streaming the weights
+  // Decode at batch 1 streams the weights (4.7 ms at 3.0 TB/s); the kernels' launch gaps (≈900 x 1.2 us) do not
+  // shrink with bandwidth.
+  EXPECT_LT(fast, 0.7 * base);
+  EXPECT_GT(fast, 0.5 * base);
 }
 
 TEST(RunCli, RefusesWhatItCannotModel) {
   test::TempDir dir;
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"run", "--mode", "lazy", "--trace", dir.file("t.sqlite")},
+           {"run", "--mode", "cuda-graph", "--trace", dir.file("t.sqlite")},  // a GPU mode on Gaudi
+           {"run", "--device", "a100-80gb", "--mode", "lazy", "--trace", dir.file("t.sqlite")},
+           {"run", "--mode", "hpu-graph", "--set", "static_shapes=false", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "a100-80gb", "--mode", "cuda-graph", "--cards", "2", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "a100-80gb", "--dtype", "fp32", "--set", "attention=flash", "--trace",
+            dir.file("t.sqlite")},
+           {"run", "--device", "a100-80gb", "--mode", "compile", "--set", "fullgraph=true", "--set",
+            "graph_breaks=2", "--trace", dir.file("t.sqlite")},
+           {"run", "--set", "runtime.eager_dispatch_uss=3", "--trace", dir.file("t.sqlite")},
            {"run", "--device", "gaudi2", "--model", "bloomz-176b", "--trace", dir.file("t.sqlite")},  // memory
            {"run", "--device", "gaudi2", "--model", "bloom-7b1", "--cards", "16", "--trace", dir.file("t.sqlite")},
            {"run", "--device", "gaudi2", "--model", "bloom-7b1", "--weights", "int8", "--trace", dir.file("t.sqlite")},

@@ -42,7 +42,10 @@ TEST(Scenario, BadScenariosNameTheKey) {
       {R"({"bach": 2})", "/bach"},  // did you mean batch
       {R"({"batch": "two"})", "/batch"},
       {R"({"cards": 0})", "/cards"},
-      {R"({"mode": "hpu-graph"})", "/mode"},
+      {R"({"mode": "turbo"})", "/mode"},
+      {R"({"static_shapes": "sometimes"})", "/static_shapes"},
+      {R"({"compile_mode": "fast"})", "/compile_mode"},
+      {R"({"iterations": 0})", "/iterations"},
       {R"({"weights": "int3"})", "/weights"},
       {R"({"hardware": {"hbm": 3}})", "/hardware/hbm"},
       {R"([1, 2])", ""},

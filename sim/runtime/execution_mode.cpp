@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/runtime/execution_mode.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/input_error.h"
+
+namespace hpusim::sim {
+
+std::string_view name(Mode mode) {
+  switch (mode) {
+    case Mode::eager:
+      return "eager";
+    case Mode::lazy:
+      return "lazy";
+    case Mode::hpu_graph:
+      return "hpu-graph";
+    case Mode::cuda_graph:
+      return "cuda-graph";
+    case Mode::compile:
+      return "compile";
+  }
+  return "eager";
+}
+
+Mode check_mode(const std::string& mode, const models::HardwareModel& device, const ExecutionOptions& o,
+                bool static_shapes, int64_t cards, const std::string& dtype, bool flash_attention) {
+  const bool gaudi = device.is_gaudi();
+  const std::vector<std::string> allowed =
+      gaudi ? std::vector<std::string>{"eager", "lazy", "hpu-graph"} : std::vector<std::string>{"eager", "cuda-graph", "compile"};
+  if (std::find(allowed.begin(), allowed.end(), mode) == allowed.end())
+    throw InputError("mode", mode, fmt::format("{} runs {} (not {})", device.name, fmt::join(allowed, ", "), mode));
+  const Mode m = mode == "eager" ? Mode::eager
+                 : mode == "lazy" ? Mode::lazy
+                 : mode == "hpu-graph" ? Mode::hpu_graph
+                 : mode == "cuda-graph" ? Mode::cuda_graph
+                                        : Mode::compile;
+  if ((m == Mode::hpu_graph || m == Mode::cuda_graph) && !static_shapes)
+    throw InputError("static_shapes", "false",
+                     fmt::format("{} replays captured graphs and needs static shapes: set static_shapes=true (the "
+                                 "prompt padded and the KV cache allocated up front, optionally in buckets)",
+                                 mode));
+  if (m == Mode::cuda_graph && cards > 1)
+    throw InputError("mode", mode,
+                     "DeepSpeed-inference refuses CUDA graphs with tensor parallelism (tp_size > 1); use 1 card or "
+                     "eager");
+  if (m == Mode::compile && o.fullgraph && o.graph_breaks > 0)
+    throw InputError("fullgraph", "true",
+                     fmt::format("torch.compile(fullgraph=True) fails on the forward's {} graph break(s)", o.graph_breaks));
+  if (!gaudi && flash_attention && dtype == "fp32")
+    throw InputError("attention", "flash",
+                     "flash attention takes fp16/bf16 only; with fp32 PyTorch fails: \"No available kernel. Aborting "
+                     "execution.\"");
+  if (o.kernels == "deepspeed" && gaudi)
+    throw InputError("kernels", o.kernels, "the deepspeed kernel set is NVIDIA's; Gaudi runs hf");
+  return m;
+}
+
+int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t rows) {
+  const bool ds = set == "deepspeed";
+  const std::string& k = n.kind;
+  if (k == "linear") {
+    if (n.layer < 0) return 1;                   // the LM head: no bias
+    if (ds) return n.name.find("query_key_value") != std::string::npos ? 2 : 1;  // fused LN+QKV+bias: 3 with LN
+    return rows == 1 ? 2 : 1;                    // cuBLASLt's bias epilogue is off for M = 1: bias copy + GEMM
+  }
+  if (k == "layernorm") return ds && n.name.find("post_attention") != std::string::npos ? 0 : 1;  // DS: fused
+  if (k == "kv_append") return ds ? 5 : 2;       // 2 cat (+ 3 .contiguous() after DS's q/k/v split)
+  if (k == "attention") return ds ? 6 : 7;       // HF: baddbmm 2, mask 1, softmax 1 (+cast 1), cast back 1, bmm 1
+  if (k == "gelu") return ds ? 1 : 9;            // HF writes tanh-GELU as Python arithmetic: 9 element-wise ops
+  if (k == "alibi") return 6;                    // arange, pow, cumsum, mul, view-copy, mask (model level)
+  return 1;                                      // embedding, add, all_reduce, argmax
+}
+
+}  // namespace hpusim::sim

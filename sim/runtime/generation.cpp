@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/runtime/generation.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include <boost/range/iterator_range.hpp>
+#include <fmt/format.h>
+
+#include "sim/compiler/graph_compiler.h"
+#include "sim/device/fabric.h"
+#include "sim/runtime/host_process.h"
+
+namespace hpusim::sim {
+namespace {
+
+double seconds(Picoseconds ps) { return static_cast<double>(ps) * 1e-12; }
+
+// The batches the requests make: full ones, then the rest (a smaller last batch).
+std::vector<int64_t> batches(const GenerationSpec& spec) {
+  const int64_t b = spec.pass.batch;
+  if (spec.requests <= 0) return {b};
+  std::vector<int64_t> out(static_cast<std::size_t>(spec.requests / b), b);
+  if (spec.requests % b) out.push_back(spec.requests % b);
+  return out;
+}
+
+// Every distinct pass, prepared once: its op graph, its recipe (graph modes) and its torch ops.
+class PassLibrary {
+ public:
+  PassLibrary(const models::HardwareModel& device, const GenerationSpec& spec) : device_(device), spec_(spec) {}
+
+  const PreparedPass* get(const workloads::PassSpec& s) {
+    const std::string key = workloads::graph_shape_key(spec_.model, s);
+    auto& slot = passes_[key];
+    if (slot) return slot.get();
+    slot = std::make_unique<PreparedPass>();
+    PreparedPass& p = *slot;
+    p.key = key;
+    p.graph_id = static_cast<int64_t>(passes_.size());
+    const std::string phase = s.phase == workloads::Phase::prefill ? "prefill" : "decode";
+    p.source = make_pass(workloads::build_forward_graph(spec_.model, s), phase, s.batch, s.tokens);
+    p.kernels.assign(boost::num_vertices(p.source.graph), 1);
+    for (auto v : boost::make_iterator_range(boost::vertices(p.source.graph))) {
+      p.kernels[v] = torch_ops(p.source.graph[v], spec_.execution.kernels, s.batch * s.tokens);
+      p.torch_ops += p.kernels[v];
+    }
+    if (spec_.execution.compiles_graphs()) {
+      CompileOptions o;
+      o.pipeline_slices = device_.is_gaudi() ? 4 : 1;  // MME/TPC pipelining through SRAM on Gaudi
+      Recipe r = compile_graph(p.source.graph, o);
+      p.compiled_nodes = r.nodes;
+      p.compiled = make_pass(std::move(r.graph), phase, s.batch, s.tokens);
+    }
+    return slot.get();
+  }
+  int64_t size() const { return static_cast<int64_t>(passes_.size()); }
+
+ private:
+  const models::HardwareModel& device_;
+  const GenerationSpec& spec_;
+  std::map<std::string, std::unique_ptr<PreparedPass>> passes_;
+};
+
+}  // namespace
+
+workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
+  workloads::MemoryRequest mem;
+  mem.weights = spec.pass.weights;
+  mem.activations = spec.pass.dtype;
+  mem.cards = spec.pass.cards;
+  mem.batch = spec.pass.batch;
+  mem.max_tokens = spec.prompt_len + spec.new_tokens;
+  if (spec.static_shapes && spec.bucket_size > 0)  // the allocation grows to whole buckets
+    mem.max_tokens = (mem.max_tokens + spec.bucket_size - 1) / spec.bucket_size * spec.bucket_size;
+  return mem;
+}
+
+workloads::PassSpec pass_for_step(const GenerationSpec& spec, int64_t step, int64_t batch) {
+  workloads::PassSpec s = spec.pass;
+  s.batch = batch;
+  s.flash_attention = spec.flash_attention;
+  s.phase = step == 0 ? workloads::Phase::prefill : workloads::Phase::decode;
+  s.kv_before = step == 0 ? 0 : spec.prompt_len + step - 1;
+  s.tokens = step == 0 ? spec.prompt_len : 1;
+  s.kv_capacity = 0;
+  s.bucket = 0;
+  if (!spec.static_shapes) return s;  // dynamic: the KV cache grows by one position per step
+  if (spec.bucket_size > 0) {
+    // optimum-habana's --bucket_size: the first allocation is the prompt rounded up to a bucket (one more when it
+    // is an exact multiple), padded by another bucket whenever the position reaches it (workloads-detailed.md §2.3).
+    const int64_t n = spec.bucket_size;
+    s.bucket = n;
+    if (step == 0) s.tokens = (spec.prompt_len / n + 1) * n;
+    return s;
+  }
+  // Static shapes: the prompt padded with the new tokens' places, the KV cache at its final length from the start.
+  s.kv_capacity = spec.prompt_len + spec.new_tokens;
+  if (step == 0) s.tokens = s.kv_capacity;
+  return s;
+}
+
+GenerationTiming simulate_generation(const models::HardwareModel& device, const GenerationSpec& spec,
+                                     traces::Recorder& recorder) {
+  init_systemc();
+  PassLibrary library(device, spec);
+  std::vector<ScheduledPass> schedule;
+  const int64_t tokens = std::max<int64_t>(spec.new_tokens, 1);
+  int64_t call = 0;
+  for (int64_t it = 0; it < spec.iterations; ++it)
+    for (int64_t b : batches(spec)) {
+      for (int64_t step = 0; step < tokens; ++step)
+        schedule.push_back({library.get(pass_for_step(spec, step, b)), step == 0, call});
+      ++call;
+    }
+
+  Fabric fabric("fabric", device.fabric, spec.pass.cards);
+  PartTimeMemo times(device);
+  const int64_t host_device = recorder.add_device(-1, "host");
+  std::vector<std::unique_ptr<Card>> cards;
+  std::vector<std::unique_ptr<HostProcess>> hosts;
+  for (int64_t c = 0; c < spec.pass.cards; ++c) {
+    cards.push_back(std::make_unique<Card>(fmt::format("card{}", c).c_str(), static_cast<int>(c), device,
+                                           spec.l2_reuse, fabric, times, recorder));
+    hosts.push_back(std::make_unique<HostProcess>(fmt::format("host{}", c).c_str(), static_cast<int>(c), *cards.back(),
+                                                  schedule, spec.execution, recorder, host_device));
+  }
+  run_simulation();
+
+  GenerationTiming t;
+  const HostStats& h = hosts.front()->stats();
+  const auto& ends = h.pass_ends;
+  t.tokens = tokens;
+  // Calls: their ends and durations.
+  Picoseconds start = 0;
+  Picoseconds last_start = 0;
+  for (std::size_t i = 0; i < schedule.size(); ++i)
+    if (i + 1 == schedule.size() || schedule[i + 1].first_of_call) {
+      t.calls_s.push_back(seconds(ends[i] - start));
+      last_start = start;
+      start = ends[i];
+    }
+  const Picoseconds end = ends.empty() ? 0 : ends.back();
+  t.latency_s = t.calls_s.empty() ? 0 : t.calls_s.back();
+  t.first_call_s = t.calls_s.empty() ? 0 : t.calls_s.front();
+  t.run_s = seconds(end);
+  const std::size_t last_call_first = schedule.size() - static_cast<std::size_t>(tokens);
+  t.prefill_ms = seconds(ends[last_call_first] - last_start) * 1e3;
+  t.decode_ms_per_token = tokens > 1 ? seconds(end - ends[last_call_first]) * 1e3 / static_cast<double>(tokens - 1) : 0;
+  t.memory = workloads::plan_memory(spec.model, memory_request(spec));
+  for (const auto& card : cards) {
+    t.ops += card->ops();
+    t.tasks += card->tasks();
+    card->record_counters(t.memory);
+  }
+  t.distinct_part_timings = times.computed();
+  t.distinct_passes = library.size();
+  t.graph_compiles = h.compiles;
+  t.compile_s = seconds(h.compile_ps);
+  t.eager_op_compiles = h.eager_op_compiles;
+  t.host_launches = h.launches;
+  t.replays = h.replays;
+  const Card& card0 = *cards.front();
+  t.device_kernels = card0.kernels_launched();
+  const auto fraction = [end](Picoseconds busy) {
+    return end > 0 ? static_cast<double>(busy) / static_cast<double>(end) : 0.0;
+  };
+  // Host- or device-bound: over the last call, the steady state (the first pays compilation and capture).
+  const std::size_t last = schedule.size() - 1, before = last_call_first == 0 ? 0 : last_call_first - 1;
+  const Picoseconds span = end - last_start;
+  const auto share = [&](const std::vector<Picoseconds>& cumulative) {
+    const Picoseconds b = last_call_first == 0 ? 0 : cumulative[before];
+    return span > 0 ? static_cast<double>(cumulative[last] - b) / static_cast<double>(span) : 0.0;
+  };
+  t.host_busy_fraction = share(h.busy_at_end);
+  t.device_busy_fraction = share(h.device_busy_at_end);
+  for (const auto& [name, engine] : card0.engines()) t.engines.push_back({name, fraction(engine->busy_ps())});
+  t.engines.push_back({"hbm", fraction(card0.hbm().busy_ps())});
+  t.hbm_bytes_per_card = card0.hbm().bytes_moved();
+  if (card0.on_chip()) t.on_chip_hit_bytes = card0.on_chip()->hit_bytes();
+  recorder.counter(std::nullopt, "host.busy", "ps", static_cast<double>(h.busy_ps), "card 0's host process");
+  recorder.counter(std::nullopt, "host.launches", "count", static_cast<double>(h.launches),
+                   "kernels, recipes and replays card 0's host launched");
+  recorder.counter(std::nullopt, "graph_compiles", "count", static_cast<double>(h.compiles),
+                   "card 0's host: recipe-cache misses, captures, torch.compile (re)compiles");
+  recorder.counter(std::nullopt, "device.kernels", "count", static_cast<double>(t.device_kernels),
+                   "kernels (or fused nodes) card 0 ran");
+  return t;
+}
+
+}  // namespace hpusim::sim

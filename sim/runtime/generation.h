@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// sim/runtime: a whole generation workload on N cards, as SystemC: the generate calls (iterations, and the batches
+// the requests make, the last one possibly smaller), each a prefill and one decode step per further token; the passes
+// prepared once per distinct shape (op graph, graph-compiler recipe, torch ops per op); one host process and one card
+// per card (host_process.h, card.h), the fabric between them. The figures a user asks for come back, and the trace
+// holds every host and device span, compile and replay.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/hardware_model.h"
+#include "sim/runtime/card.h"
+#include "sim/runtime/execution_mode.h"
+#include "traces/recorder.h"
+#include "workloads/memory_plan.h"
+#include "workloads/op_graph.h"
+
+namespace hpusim::sim {
+
+struct GenerationSpec {
+  workloads::BloomConfig model;
+  workloads::PassSpec pass;  // batch, cards, dtype, weights, trim_logits; tokens and KV set per step
+  int64_t prompt_len = 7;
+  int64_t new_tokens = 20;
+  bool static_shapes = false;  // prompt padded to prompt + new tokens, KV cache allocated up front
+  int64_t bucket_size = 0;     // with static shapes: the allocation grows in buckets instead
+  bool flash_attention = false;
+  int64_t iterations = 1;      // generate calls over the same requests
+  int64_t requests = 0;        // prompts in all (0: one batch)
+  bool l2_reuse = true;
+  ExecutionOptions execution;
+};
+
+// What each card must hold for this generation (workloads/memory_plan.h).
+workloads::MemoryRequest memory_request(const GenerationSpec& spec);
+
+// The pass of a generate call's step `step` (0 = the prompt) for `batch` sequences, as the mode shapes it.
+workloads::PassSpec pass_for_step(const GenerationSpec& spec, int64_t step, int64_t batch);
+
+struct EngineUse {
+  std::string name;
+  double busy_fraction = 0;
+};
+
+struct GenerationTiming {
+  double latency_s = 0;            // the last generate call (after warm-up), first op to its last token
+  double first_call_s = 0;         // the first generate call (pays compilation)
+  std::vector<double> calls_s;     // every generate call
+  double prefill_ms = 0;           // the last call's prompt pass
+  double decode_ms_per_token = 0;  // the last call's further tokens
+  int64_t tokens = 0;              // per call
+  int64_t ops = 0;                 // device op rows, all cards
+  int64_t tasks = 0;               // engine tasks, all cards
+  int64_t distinct_part_timings = 0;
+  int64_t distinct_passes = 0;
+  int64_t graph_compiles = 0;      // card 0's host: recipe-cache misses, captures, torch.compile (re)compiles
+  double compile_s = 0;
+  int64_t eager_op_compiles = 0;
+  int64_t host_launches = 0;       // card 0's host
+  int64_t replays = 0;
+  int64_t device_kernels = 0;      // card 0: kernels (or fused nodes) run
+  double host_busy_fraction = 0;   // card 0's host process over the last call
+  double device_busy_fraction = 0; // card 0: time with any engine busy over the last call
+  double run_s = 0;                // the whole run, every call
+  std::vector<EngineUse> engines;  // card 0
+  workloads::MemoryPlan memory;    // per card
+  int64_t hbm_bytes_per_card = 0;  // card 0, moved
+  int64_t on_chip_hit_bytes = 0;   // card 0: op inputs read from L2 (GPUs) or SRAM (Gaudi graphs)
+};
+
+// Runs the SystemC simulation (once per process). InputError for shapes the model cannot take.
+GenerationTiming simulate_generation(const models::HardwareModel& device, const GenerationSpec& spec,
+                                     traces::Recorder& recorder);
+
+}  // namespace hpusim::sim

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/runtime/host_process.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace hpusim::sim {
+namespace {
+
+Picoseconds us(double microseconds) { return static_cast<Picoseconds>(std::llround(microseconds * 1e6)); }
+
+constexpr int64_t kRecompileLimit = 8;  // torch._dynamo.config.recompile_limit (workloads-detailed.md §3.4)
+
+}  // namespace
+
+HostProcess::HostProcess(sc_core::sc_module_name name, int index, Card& card, const std::vector<ScheduledPass>& schedule,
+                         const ExecutionOptions& options, traces::Recorder& rec, int64_t host_device_id)
+    : sc_core::sc_module(name),
+      index_(index),
+      card_(card),
+      schedule_(schedule),
+      options_(options),
+      rec_(rec),
+      engine_id_(rec.add_engine(host_device_id, fmt::format("proc{}", index), traces::EngineKind::Host)) {
+  SC_HAS_PROCESS(HostProcess);
+  SC_THREAD(run);
+}
+
+void HostProcess::run() {
+  for (std::size_t i = 0; i < schedule_.size(); ++i) step(schedule_[i], static_cast<int64_t>(i));
+}
+
+void HostProcess::busy(Picoseconds ps, const std::string& label, const std::string& kind, int64_t step, int64_t op) {
+  if (ps <= 0) return;
+  if (op < 0) {
+    traces::OpRecord r;
+    r.name = label;
+    r.kind = kind;
+    r.step = step;
+    r.phase = "host";
+    op = rec_.add_op(r);
+  }
+  const Picoseconds start = now_ps();
+  sc_core::wait(to_sc_time(ps));
+  rec_.span(engine_id_, op, start, now_ps());
+  stats_.busy_ps += ps;
+}
+
+void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step,
+                                 bool first_sight_compiles) {
+  const auto& rt = options_.runtime;
+  card_.begin_pass(p.source, step, launch);
+  for (auto v : p.source.order) {
+    const auto& node = p.source.graph[v];
+    Picoseconds t = us(rt.eager_dispatch_us * static_cast<double>(p.kernels[v]));
+    if (first_sight_compiles && eager_ops_seen_.insert(node.kind + " " + node.shapes).second) {
+      t += us(rt.eager_op_compile_ms * 1e3);  // eager still compiles an op it has not seen with these shapes
+      ++stats_.eager_op_compiles;
+    }
+    const Picoseconds start = now_ps();
+    if (t > 0) sc_core::wait(to_sc_time(t));
+    const int64_t op = card_.enqueue(v);  // the device may start it now: the host runs ahead
+    if (t > 0) rec_.span(engine_id_, op, start, now_ps());
+    stats_.busy_ps += t;
+    stats_.launches += p.kernels[v];
+  }
+}
+
+void HostProcess::compile(const PreparedPass& p, int64_t nodes, double factor, int64_t step) {
+  const Picoseconds start = now_ps();
+  const Picoseconds t = us(options_.runtime.compile_ms(nodes) * 1e3 * factor);
+  busy(t, fmt::format("compile {} ({} nodes)", p.source.phase, nodes), "compile", step);
+  rec_.compile({p.graph_id, p.key, nodes, false, start, now_ps()});
+  ++stats_.compiles;
+  stats_.compile_ps += t;
+}
+
+void HostProcess::launch_graph(const Pass& pass, const PassLaunch& launch, int64_t step) {
+  card_.begin_pass(pass, step, launch);
+  card_.enqueue_all();
+  ++stats_.launches;
+}
+
+void HostProcess::step(const ScheduledPass& s, int64_t index) {
+  const PreparedPass& p = *s.pass;
+  const auto& rt = options_.runtime;
+  PassLaunch launch;
+  launch.copy_inputs = s.first_of_call;
+  launch.kernel_gap_ps = us(rt.kernel_gap_us);
+  launch.graph_id = p.graph_id;
+  PassLaunch graph = launch;  // a compiled recipe: dataflow, SRAM residency, fused kernels
+  graph.in_order = false;
+  graph.sram_residency = true;
+  graph.kernel_gap_ps = 0;
+  PassLaunch eager = launch;
+  eager.kernels = &p.kernels;
+
+  switch (options_.mode) {
+    case Mode::eager:
+      dispatch_eager(p, eager, index, rt.eager_op_compile_ms > 0);
+      break;
+    case Mode::lazy:
+    case Mode::hpu_graph: {
+      const bool replay = options_.mode == Mode::hpu_graph && captured_.contains(p.key);
+      if (replay) {
+        busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.compiled_nodes)), "replay",
+             "replay", index);
+        ++stats_.replays;
+        rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
+      } else {
+        busy(us(rt.lazy_record_us * static_cast<double>(p.torch_ops)), "record ops", "host_record", index);
+        busy(us(rt.graph_lookup_us_per_node * static_cast<double>(p.torch_ops)), "mark_step: graph lookup",
+             "graph_lookup", index);
+        if (recipes_.insert(p.key).second)
+          compile(p, p.torch_ops, 1.0, index);
+        else
+          rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
+        if (options_.mode == Mode::hpu_graph) {
+          const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.torch_ops));
+          busy(t, "capture HPU graph", "capture", index);
+          stats_.compile_ps += t;
+          captured_.insert(p.key);
+        }
+        busy(us(rt.launch_us), "launch recipe", "launch", index);
+      }
+      launch_graph(p.compiled, graph, index);
+      break;
+    }
+    case Mode::cuda_graph:
+      if (!captured_.contains(p.key)) {  // the capture run: kernels dispatched eagerly and recorded
+        dispatch_eager(p, eager, index, false);
+        const Picoseconds start = now_ps();
+        const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.torch_ops));
+        busy(t, "capture CUDA graph", "capture", index);
+        captured_.insert(p.key);
+        ++stats_.compiles;
+        stats_.compile_ps += t;
+        rec_.compile({p.graph_id, p.key, p.torch_ops, false, start, now_ps()});
+      } else {
+        busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.torch_ops)), "replay", "replay",
+             index);
+        ++stats_.replays;
+        launch_graph(p.source, eager, index);
+      }
+      break;
+    case Mode::compile: {
+      const int64_t regions = options_.graph_breaks + 1;
+      busy(us(rt.guard_check_us * static_cast<double>(regions)), "dynamo guards", "guard_check", index);
+      const bool new_shape = recipes_.insert(p.key).second;
+      bool compile_now = false, fallback = fallback_shapes_.contains(p.key);
+      if (new_shape) {
+        if (options_.dynamic == "true") {
+          compile_now = torch_compile_shapes_ == 0;  // one dynamic graph serves every shape
+        } else if (options_.dynamic == "auto") {
+          compile_now = !torch_compile_dynamic_;  // static first; the first shape change recompiles dynamic
+          if (torch_compile_shapes_ >= 1) torch_compile_dynamic_ = true;
+        } else {
+          compile_now = torch_compile_shapes_ < kRecompileLimit;
+          fallback = !compile_now;  // past the recompile limit Dynamo runs the frame eagerly
+          if (fallback) fallback_shapes_.insert(p.key);
+        }
+        ++torch_compile_shapes_;
+      }
+      if (fallback) {
+        dispatch_eager(p, eager, index, false);
+        break;
+      }
+      const double factor = options_.compile_mode == "max-autotune" ? rt.autotune_compile_factor : 1.0;
+      if (compile_now) compile(p, p.torch_ops, factor, index);
+      else
+        rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
+      PassLaunch fused = launch;  // Inductor's kernels on one stream; L2 as in eager
+      if (options_.compile_mode == "reduce-overhead") {
+        if (captured_.insert(p.key).second) {
+          const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.compiled_nodes));
+          busy(t, "capture CUDA graph", "capture", index);
+          stats_.compile_ps += t;
+        }
+        busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.compiled_nodes)), "replay",
+             "replay", index);
+        ++stats_.replays;
+        launch_graph(p.compiled, fused, index);
+      } else {
+        card_.begin_pass(p.compiled, index, fused);
+        for (auto v : p.compiled.order) {
+          const Picoseconds start = now_ps();
+          sc_core::wait(to_sc_time(us(rt.launch_us)));
+          const int64_t op = card_.enqueue(v);
+          rec_.span(engine_id_, op, start, now_ps());
+          stats_.busy_ps += us(rt.launch_us);
+          ++stats_.launches;
+        }
+      }
+      break;
+    }
+  }
+  // The generate loop's own ops (argmax bookkeeping, stopping check), then the token back: the host waits.
+  busy(us(rt.step_host_ops * rt.eager_dispatch_us), "generate loop", "host_step", index);
+  Completion* token = card_.end_pass();
+  token->wait();
+  card_.finish_pass();
+  stats_.pass_ends.push_back(now_ps());
+  stats_.busy_at_end.push_back(stats_.busy_ps);
+  stats_.device_busy_at_end.push_back(card_.device_busy_ps());
+}
+
+}  // namespace hpusim::sim

@@ -85,6 +85,9 @@ void add_run_command(CLI::App& app) {
     x.fullgraph = sc.fullgraph;
     x.graph_breaks = sc.graph_breaks;
     x.kernels = sc.kernels;
+    x.limit_hpu_graphs = sc.limit_hpu_graphs;
+    spec.pass.kv_update_bmm = sc.kv_update == "onehot_bmm" ||
+                              (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes);
     x.runtime = models::load_runtime_profile(
         sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime, sc.runtime_sets,
         models::default_models_dir().string());
@@ -165,13 +168,14 @@ void add_run_command(CLI::App& app) {
         std::cout << fmt::format("  {} generate calls: the first {:.4f} s (compilation), the last {:.4f} s\n",
                                  t.calls_s.size(), t.first_call_s, t.latency_s);
       std::cout << fmt::format(
-          "  host busy {:5.1f}%, device busy {:5.1f}% ({}); {} graph compiles ({:.3f} s), {} host launches, "
+          "  last call: host busy {:.1f}%, device busy {:.1f}% ({}); {} graph compiles ({:.3f} s), {} host launches, "
           "{} replays, {} device kernels\n",
           100 * t.host_busy_fraction, 100 * t.device_busy_fraction,
           t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles,
           t.compile_s, t.host_launches, t.replays, t.device_kernels);
-      for (const auto& e : t.engines)
-        std::cout << fmt::format("  {:7s} busy {:5.1f}%\n", e.name, 100 * e.busy_fraction);
+      std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call)" : "");
+      for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
+      std::cout << "\n";
       const auto gib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
       std::cout << fmt::format(
           "memory per card: {:.2f} GiB of {:.0f} (weights {:.2f}, KV cache {:.2f}, activations {:.2f}, "

@@ -131,10 +131,15 @@ OpGraph build_forward_graph(const BloomConfig& c, const PassSpec& s) {
     const Vertex qkv =
         bld.add(p + "self_attention.query_key_value", "linear", fmt::format("{}{}]x[{},{}]^T", bt, h, 3 * hc, h), l,
                 projection_cost(s, rows, h, 3 * hc, true), {{ln1, x_bytes}});
+    const bool onehot = s.kv_update_bmm && (s.kv_capacity || s.bucket) && s.phase == Phase::decode;
     const Vertex kv = bld.add(
         p + "self_attention.kv_cache", "kv_append",
-        fmt::format("[{},{},{}+{},{}]{}", b, heads, s.kv_before, t, d, s.kv_capacity || s.bucket ? " static" : ""), l,
-        k::kv_cache_append_cost(b, heads, s.kv_before, t, d, s.dtype), {{qkv, 2 * rows * hc * act}});
+        fmt::format("[{},{},{}+{},{}]{}", b, heads, s.kv_before, t, d,
+                    onehot ? " one-hot bmm" : (s.kv_capacity || s.bucket ? " static" : "")),
+        l,
+        onehot ? k::gemm_cost(2 * b * heads, d, len, len + 1, s.dtype)
+               : k::kv_cache_append_cost(b, heads, s.kv_before, t, d, s.dtype),
+        {{qkv, 2 * rows * hc * act}});
     const Vertex attn =
         bld.add(p + "self_attention.attention", "attention",
                 fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b, heads, t, d, b, heads, len, d), l,
@@ -188,10 +193,10 @@ GraphTotals totals(const OpGraph& g) {
 }
 
 std::string graph_shape_key(const BloomConfig& c, const PassSpec& s) {
-  return fmt::format("bloom h{} L{} heads{} V{} | {} b{} t{} kv{} cards{} {} w{} trim{}{}", c.hidden_size, c.n_layer,
+  return fmt::format("bloom h{} L{} heads{} V{} | {} b{} t{} kv{} cards{} {} w{} trim{}{}{}", c.hidden_size, c.n_layer,
                      c.n_head, c.vocab_size, s.phase == Phase::prefill ? "prefill" : "decode", s.batch, s.tokens,
                      s.attention_length(), s.cards, k::name(s.dtype), name(s.weights), s.trim_logits ? 1 : 0,
-                     s.flash_attention ? " flash" : "");
+                     s.flash_attention ? " flash" : "", s.kv_update_bmm ? " onehot" : "");
 }
 
 }  // namespace hpusim::workloads

@@ -33,7 +33,10 @@ struct PassSpec {
   int64_t cards = 1;        // tensor parallel degree
   kernels::DType dtype = kernels::DType::bf16;  // activations
   WeightFormat weights = WeightFormat::bf16;
-  bool flash_attention = false;  // FusedSDPA (Gaudi) / SDPA's flash kernel (GPU) instead of baddbmm + softmax
+  bool flash_attention = false;
+  // Static shapes on Gaudi: optimum-habana writes the new K/V at token_idx by a batched matmul with one-hot selector
+  // matrices (WA_INDEX_COPY=1, its default) instead of an index copy: [B*H, d, S+1] x [B*H, S+1, S], K and V.
+  bool kv_update_bmm = false;  // FusedSDPA (Gaudi) / SDPA's flash kernel (GPU) instead of baddbmm + softmax
   double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
 
   // The key length attention runs over: kv_before + tokens (dynamic), or the static capacity (rounded to buckets).

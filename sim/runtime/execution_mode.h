@@ -30,6 +30,7 @@ struct ExecutionOptions {
   bool fullgraph = false;
   int64_t graph_breaks = 0;
   std::string kernels = "hf";            // hf | deepspeed
+  bool limit_hpu_graphs = false;         // hpu-graph: the prompt's forward is not captured (runs lazily)
   models::RuntimeProfile runtime;
 
   bool is_graph_replay() const { return mode == Mode::hpu_graph || mode == Mode::cuda_graph; }

@@ -102,7 +102,8 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
       break;
     case Mode::lazy:
     case Mode::hpu_graph: {
-      const bool replay = options_.mode == Mode::hpu_graph && captured_.contains(p.key);
+      const bool graphed = options_.mode == Mode::hpu_graph && !(options_.limit_hpu_graphs && p.source.phase == "prefill");
+      const bool replay = graphed && captured_.contains(p.key);
       if (replay) {
         busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.compiled_nodes)), "replay",
              "replay", index);
@@ -116,7 +117,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
           compile(p, p.torch_ops, 1.0, index);
         else
           rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
-        if (options_.mode == Mode::hpu_graph) {
+        if (graphed) {
           const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.torch_ops));
           busy(t, "capture HPU graph", "capture", index);
           stats_.compile_ps += t;

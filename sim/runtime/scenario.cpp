@@ -86,6 +86,10 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
     s.attention = text();
   else if (key == "trim_logits")
     s.trim_logits = boolean();
+  else if (key == "kv_update")
+    s.kv_update = text();
+  else if (key == "limit_hpu_graphs")
+    s.limit_hpu_graphs = boolean();
   else if (key == "iterations")
     s.iterations = integer();
   else if (key == "requests")
@@ -125,7 +129,7 @@ const std::vector<std::string>& scenario_keys() {
                                              "bucket_size",  "compile_mode",
                                              "dynamic",      "fullgraph",
                                              "graph_breaks", "kernels",
-                                             "attention",    "trim_logits",
+                                             "attention",    "kv_update", "limit_hpu_graphs", "trim_logits",
                                              "iterations",   "requests",
                                              "runtime",      "runtime_overrides",
                                              "hardware"};
@@ -151,6 +155,8 @@ nlohmann::json Scenario::to_json() const {
           {"kernels", kernels},
           {"attention", attention},
           {"trim_logits", trim_logits},
+          {"kv_update", kv_update},
+          {"limit_hpu_graphs", limit_hpu_graphs},
           {"iterations", iterations},
           {"requests", requests},
           {"runtime", runtime},
@@ -210,6 +216,7 @@ void validate(const Scenario& s, const std::string& where) {
   one_of(s.compile_mode, kCompileModes, where, "compile_mode");
   one_of(s.kernels, kKernelSets, where, "kernels");
   one_of(s.attention, kAttention, where, "attention");
+  one_of(s.kv_update, {"auto", "index_copy", "onehot_bmm"}, where, "kv_update");
   in_range(s.bucket_size, 0, int64_t{1} << 20, where, "bucket_size");
   in_range(s.graph_breaks, 0, 1000, where, "graph_breaks");
   in_range(s.iterations, 1, 1000, where, "iterations");

@@ -26,6 +26,8 @@ struct Scenario {
   int64_t graph_breaks = 0;                // torch.compile: breaks in the forward (regions = breaks + 1)
   std::string kernels = "hf";              // GPU kernel set: hf (transformers) | deepspeed (fused inference kernels)
   std::string attention = "plain";         // plain (baddbmm + softmax) | flash (FusedSDPA / SDPA flash)
+  std::string kv_update = "auto";  // auto | index_copy | onehot_bmm (auto: onehot_bmm on Gaudi with static shapes)
+  bool limit_hpu_graphs = false;   // hpu-graph: the prompt's forward runs lazily, outside the graph
   bool trim_logits = false;                // LM head on the last position only (BLOOM's HF/Gaudi forward: all)
   int64_t iterations = 1;                  // generate calls (the first pays compilation: warm-up)
   int64_t requests = 0;                    // prompts in all, in batches of `batch` (0: one batch)

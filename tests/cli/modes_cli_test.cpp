@@ -44,6 +44,11 @@ TEST(Modes, FusionCutsKernelsAndReplayIsOneLaunchPerGraph) {
   const auto graphs = run(with(kSmallGaudi, {"--mode", "hpu-graph"}));
   EXPECT_EQ(graphs["replays"], 4);
   EXPECT_EQ(graphs["host_launches"], 6);
+  // limit_hpu_graphs: the prompt's forward stays lazy, so over two calls only decode steps replay (4 + 5).
+  const auto limited = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "limit_hpu_graphs=true", "--set",
+                                              "iterations=2"}));
+  EXPECT_EQ(limited["replays"], 9);
+  EXPECT_EQ(run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "iterations=2"}))["replays"], 10);
 }
 
 TEST(Modes, AGrowingKvCacheRecompilesEveryStepStaticShapesOnceBucketsPerBucket) {

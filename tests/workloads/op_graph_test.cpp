@@ -115,3 +115,36 @@ TEST(OpGraph, DynamicKvChangesTheShapeKeyEveryStepStaticAndBucketsDoNot) {
 
 }  // namespace
 }  // namespace hpusim::workloads
+
+namespace hpusim::workloads {
+namespace {
+
+// optimum-habana's one-hot KV update (static shapes on Gaudi): a batched matmul [B*H, d, S+1] x [S+1, S] for K and
+// for V instead of writing one row: 2 * (2 B H) * d * S * (S + 1) FLOPs on the matrix engine.
+TEST(OpGraph, OneHotKvUpdateIsABatchedMatmulOverTheWholeCache) {
+  PassSpec s;
+  s.phase = Phase::decode;
+  s.tokens = 1;
+  s.kv_before = 20;
+  s.kv_capacity = 107;
+  s.kv_update_bmm = true;
+  const auto g = build_forward_graph(bloom_preset("bloom-560m"), s);
+  int found = 0;
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    if (g[v].kind == "kv_append") {
+      ++found;
+      EXPECT_EQ(g[v].cost.main_engine(), kernels::EngineClass::matrix);
+      EXPECT_DOUBLE_EQ(g[v].cost.flops(), 2.0 * (2 * 16) * 64 * 107 * 108);
+    }
+  EXPECT_EQ(found, 24);
+  s.kv_capacity = 0;  // dynamic shapes: an index copy, whatever the option says
+  const auto d = build_forward_graph(bloom_preset("bloom-560m"), s);
+  for (auto v : boost::make_iterator_range(boost::vertices(d))) {
+    if (d[v].kind == "kv_append") {
+      EXPECT_EQ(d[v].cost.main_engine(), kernels::EngineClass::data_movement);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hpusim::workloads

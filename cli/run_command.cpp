@@ -90,8 +90,17 @@ void add_run_command(CLI::App& app) {
                               (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes);
     x.runtime = models::load_runtime_profile(
         sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime, sc.runtime_sets,
-        models::default_models_dir().string());
+        models::default_models_dir().string(),
+        o->scenario_file.empty() ? "--set" : o->scenario_file + " runtime_overrides / --set");
     x.mode = sim::check_mode(sc.mode, device, x, spec.static_shapes, sc.cards, sc.dtype, spec.flash_attention);
+    if (sc.bucket_size > 0 && !spec.static_shapes)
+      throw InputError("bucket_size", std::to_string(sc.bucket_size),
+                       "buckets shape a static KV cache: set static_shapes=true (or leave bucket_size at 0)");
+    if (sc.kv_update == "onehot_bmm" && !(device.is_gaudi() && spec.static_shapes))
+      throw InputError("kv_update", sc.kv_update,
+                       "the one-hot KV update is optimum-habana's, with static shapes on Gaudi; use index_copy or auto");
+    if (sc.limit_hpu_graphs && x.mode != sim::Mode::hpu_graph)
+      throw InputError("limit_hpu_graphs", "true", "applies to mode hpu-graph only");
     if (sc.cards > device.fabric.cards_per_server)
       throw InputError("--cards", "",
                        fmt::format("{} connects {} cards per server", device.name, device.fabric.cards_per_server));
@@ -115,7 +124,8 @@ void add_run_command(CLI::App& app) {
     rec.metric("first_call_s", "s", t.first_call_s, "the first generate call (pays compilation)");
     rec.metric("prefill_ms", "ms", t.prefill_ms, "the last call's prompt pass");
     rec.metric("decode_ms_per_token", "ms", t.decode_ms_per_token, "each further token of the last call");
-    rec.metric("compile_s", "s", t.compile_s, "graph compiles and captures, card 0's host");
+    rec.metric("compile_s", "s", t.compile_s, "graph compiles, card 0's host");
+    rec.metric("capture_s", "s", t.capture_s, "HPU/CUDA graph captures, card 0's host");
     rec.metric("host_busy_fraction", "", t.host_busy_fraction, "card 0's host process over the last call");
     rec.metric("device_busy_fraction", "", t.device_busy_fraction, "card 0 with any engine busy over the last call");
     rec.finish(traces::RunStatus::Complete, "simulated");
@@ -135,6 +145,8 @@ void add_run_command(CLI::App& app) {
                   {"run_s", t.run_s},
                   {"graph_compiles", t.graph_compiles},
                   {"compile_s", t.compile_s},
+                  {"captures", t.captures},
+                  {"capture_s", t.capture_s},
                   {"eager_op_compiles", t.eager_op_compiles},
                   {"host_busy_fraction", t.host_busy_fraction},
                   {"device_busy_fraction", t.device_busy_fraction},
@@ -165,14 +177,14 @@ void add_run_command(CLI::App& app) {
           spec.model.name, sc.cards, device.name, sc.weights, sc.mode, spec.static_shapes ? ", static shapes" : "",
           t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
       if (t.calls_s.size() > 1)
-        std::cout << fmt::format("  {} generate calls: the first {:.4f} s (compilation), the last {:.4f} s\n",
-                                 t.calls_s.size(), t.first_call_s, t.latency_s);
+        std::cout << fmt::format("  {} generate calls: the first {:.4f} s, the last {:.4f} s\n", t.calls_s.size(),
+                                 t.first_call_s, t.latency_s);
       std::cout << fmt::format(
-          "  last call: host busy {:.1f}%, device busy {:.1f}% ({}); {} graph compiles ({:.3f} s), {} host launches, "
-          "{} replays, {} device kernels\n",
+          "  last call: host busy {:.1f}%, device busy {:.1f}% ({}); {} graph compiles ({:.3f} s), {} captures "
+          "({:.3f} s), {} host launches, {} replays, {} device kernels\n",
           100 * t.host_busy_fraction, 100 * t.device_busy_fraction,
           t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles,
-          t.compile_s, t.host_launches, t.replays, t.device_kernels);
+          t.compile_s, t.captures, t.capture_s, t.host_launches, t.replays, t.device_kernels);
       std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call)" : "");
       for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
       std::cout << "\n";

@@ -22,20 +22,21 @@ struct Field {
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> f{
-      {"eager_dispatch_us", &RuntimeProfile::eager_dispatch_us, 1e6},
-      {"lazy_record_us", &RuntimeProfile::lazy_record_us, 1e6},
-      {"graph_lookup_us_per_node", &RuntimeProfile::graph_lookup_us_per_node, 1e6},
-      {"launch_us", &RuntimeProfile::launch_us, 1e6},
-      {"compile_base_ms", &RuntimeProfile::compile_base_ms, 1e9},
-      {"compile_per_node_ms", &RuntimeProfile::compile_per_node_ms, 1e9},
-      {"eager_op_compile_ms", &RuntimeProfile::eager_op_compile_ms, 1e9},
-      {"capture_per_node_us", &RuntimeProfile::capture_per_node_us, 1e9},
-      {"replay_graph_us", &RuntimeProfile::replay_graph_us, 1e6},
-      {"replay_per_node_us", &RuntimeProfile::replay_per_node_us, 1e6},
-      {"guard_check_us", &RuntimeProfile::guard_check_us, 1e6},
-      {"autotune_compile_factor", &RuntimeProfile::autotune_compile_factor, 1e3},
-      {"kernel_gap_us", &RuntimeProfile::kernel_gap_us, 1e6},
-      {"step_host_ops", &RuntimeProfile::step_host_ops, 1e6},
+      // Maxima keep a run's simulated time far inside SystemC's 64-bit picoseconds (about 100 days).
+      {"eager_dispatch_us", &RuntimeProfile::eager_dispatch_us, 1e4},
+      {"lazy_record_us", &RuntimeProfile::lazy_record_us, 1e4},
+      {"graph_lookup_us_per_node", &RuntimeProfile::graph_lookup_us_per_node, 1e4},
+      {"launch_us", &RuntimeProfile::launch_us, 1e4},
+      {"compile_base_ms", &RuntimeProfile::compile_base_ms, 1e6},
+      {"compile_per_node_ms", &RuntimeProfile::compile_per_node_ms, 1e3},
+      {"eager_op_compile_ms", &RuntimeProfile::eager_op_compile_ms, 1e4},
+      {"capture_per_node_us", &RuntimeProfile::capture_per_node_us, 1e5},
+      {"replay_graph_us", &RuntimeProfile::replay_graph_us, 1e5},
+      {"replay_per_node_us", &RuntimeProfile::replay_per_node_us, 1e4},
+      {"guard_check_us", &RuntimeProfile::guard_check_us, 1e5},
+      {"autotune_compile_factor", &RuntimeProfile::autotune_compile_factor, 100},
+      {"kernel_gap_us", &RuntimeProfile::kernel_gap_us, 1e4},
+      {"step_host_ops", &RuntimeProfile::step_host_ops, 1e4},
   };
   return f;
 }
@@ -47,7 +48,8 @@ const Field* find(const std::string& key) {
 }
 
 [[noreturn]] void unknown(const std::string& where, const std::string& key) {
-  const auto near = nearest(key, runtime_profile_keys());
+  const std::string bare = key.substr(key.find_last_of("./") + 1);  // "runtime.x", "/x", "/sources/x" -> "x"
+  const auto near = nearest(bare, runtime_profile_keys());
   throw InputError(where, key,
                    near ? fmt::format("unknown key; did you mean '{}'?", *near)
                         : fmt::format("unknown key; known: name, description, sources, {}", join(runtime_profile_keys())));
@@ -75,7 +77,7 @@ std::string default_runtime_profile(const std::string& family) {
 }
 
 RuntimeProfile load_runtime_profile(const std::string& name_or_path, const std::vector<std::string>& sets,
-                                    const std::string& models_dir) {
+                                    const std::string& models_dir, const std::string& where) {
   const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
   const std::string path = is_path ? name_or_path : models_dir + "/runtime/" + name_or_path + ".json";
   if (!is_path && !std::filesystem::exists(path)) {
@@ -116,20 +118,20 @@ RuntimeProfile load_runtime_profile(const std::string& name_or_path, const std::
   if (p.name.empty()) throw InputError(path, "/name", "missing");
   for (const auto& assignment : sets) {
     const auto eq = assignment.find('=');
-    if (eq == std::string::npos) throw InputError("--set", assignment, "expected runtime.KEY=VALUE");
+    if (eq == std::string::npos) throw InputError(where, assignment, "expected runtime.KEY=VALUE");
     const std::string key = assignment.substr(0, eq);
     const Field* f = find(key);
-    if (!f) unknown("--set", "runtime." + key);
+    if (!f) unknown(where, "runtime." + key);
     double v = 0;
     try {
       std::size_t used = 0;
       v = std::stod(assignment.substr(eq + 1), &used);
       if (used != assignment.size() - eq - 1) throw std::invalid_argument("trailing");
     } catch (const std::exception&) {
-      throw InputError("--set", "runtime." + key, "expected a number");
+      throw InputError(where, "runtime." + key, "expected a number");
     }
-    set(p, *f, v, "--set");
-    p.sources[key] = "--set on the command line";
+    set(p, *f, v, where);
+    p.sources[key] = where;
   }
   return p;
 }

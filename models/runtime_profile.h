@@ -40,8 +40,9 @@ const std::vector<std::string>& runtime_profile_keys();
 
 // A profile by name (models/runtime/NAME.json in `models_dir`) or by path, with "key=value" overrides applied.
 // InputError naming the file and key for anything malformed, missing or out of range.
+// `where` names the overrides' source in messages ("--set", or the scenario file's runtime_overrides).
 RuntimeProfile load_runtime_profile(const std::string& name_or_path, const std::vector<std::string>& sets,
-                                    const std::string& models_dir);
+                                    const std::string& models_dir, const std::string& where = "--set");
 // The profile a device family runs under by default: habana-pytorch for Gaudi, cuda-pytorch for NVIDIA GPUs.
 std::string default_runtime_profile(const std::string& family);
 

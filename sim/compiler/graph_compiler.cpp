@@ -18,7 +18,7 @@ using Vertex = OpGraph::vertex_descriptor;
 bool is_elementwise(const std::string& kind) { return kind == "add" || kind == "gelu" || kind == "layernorm"; }
 
 bool only_vector(const kernels::KernelCost& c) {
-  return std::all_of(c.parts.begin(), c.parts.end(),
+  return !c.parts.empty() && std::all_of(c.parts.begin(), c.parts.end(),
                      [](const kernels::CostPart& p) { return p.engine == kernels::EngineClass::vector; });
 }
 

@@ -50,6 +50,8 @@ void Engine::run() {
     const EngineTask task = std::move(queue_.front());
     queue_.pop_front();
     for (Completion* c : task.after) c->wait();
+    if (task.delay_ps > 0) sc_core::wait(to_sc_time(task.delay_ps));
+    before_start(task);
     const Picoseconds start = now_ps();
     if (activity_) activity_->start(start);
     execute(task);

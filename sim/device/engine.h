@@ -24,6 +24,7 @@ struct EngineTask {
   std::vector<Completion*> after;         // tasks that must end first
   Completion* done = nullptr;             // signalled when the task ends (may be null)
   int64_t collective_bytes = 0;           // a fabric port's all-reduce: the tensor's bytes per card
+  Picoseconds delay_ps = 0;               // idle before the task starts (a kernel's launch gap): not busy time
 };
 
 class Engine : public sc_core::sc_module {
@@ -43,6 +44,8 @@ class Engine : public sc_core::sc_module {
   void count_in(ActivityUnion* activity) { activity_ = activity; }
 
  protected:
+  // Waiting that is not work, after the dependencies and before the task starts (a fabric port's barrier).
+  virtual void before_start(const EngineTask&) {}
   // The task's own work, from the engine's thread; returns when it is done.
   virtual void execute(const EngineTask& task);
 

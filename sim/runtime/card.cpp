@@ -59,8 +59,8 @@ Card::Card(sc_core::sc_module_name name, int index, const models::HardwareModel&
     engines_[n]->count_in(&activity_);
   }
   engines_["pcie"] = std::make_unique<Engine>("pcie", pcie_, rec, rec.add_engine(dev, "pcie", kind_of("pcie")));
-  engines_["fabric"] =
-      std::make_unique<FabricPort>("fabric_port", fabric, rec, rec.add_engine(dev, "fabric", kind_of("fabric")));
+  engines_["fabric"] = std::make_unique<FabricPort>("fabric_port", fabric, rec,
+                                                    rec.add_engine(dev, "fabric", kind_of("fabric")), index == 0);
   engines_["fabric"]->count_in(&activity_);
   hbm_engine_id_ = rec.add_engine(dev, "hbm", traces::EngineKind::Memory);
   const auto mib = [](double m) { return static_cast<int64_t>(m * 1024 * 1024); };
@@ -101,7 +101,7 @@ int64_t Card::add_op(const std::string& name, const std::string& kind, const std
   r.shapes = shapes;
   r.step = step_;
   r.phase = pass_->phase;
-  r.graph_id = launch_.graph_id;
+  r.graph_id = launch_.graph_id;  // set by the host for graph launches only
   if (cost) {
     r.flops = static_cast<int64_t>(cost->flops());
     r.bytes_read = cost->bytes_read();
@@ -153,11 +153,18 @@ int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
   // Each part after the one before; a sliced op's part i+1 slice s after part i slice s (pipelining).
   const int64_t slices = std::max<int64_t>(1, node.slices);
   std::vector<std::vector<Completion*>> slice_deps(static_cast<std::size_t>(slices), deps);
+  // A GPU kernel's launch gap: idle time before its first task, not busy time.
   Picoseconds gap = launch_.kernel_gap_ps * kernels;
+  if (node.cost.parts.empty()) {  // nothing to do, but its consumers still wait for all its inputs
+    end_of_[v] = queue(*engines_.begin()->second, {op, 0, 0, {}, nullptr, 0, gap}, std::move(deps));
+    return op;
+  }
   for (const auto& part : node.cost.parts) {
     if (part.engine == kernels::EngineClass::collective) {
-      Completion* c = queue(*engines_.at("fabric"), {op, gap, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards())},
-                            std::move(slice_deps.back()));
+      std::vector<Completion*> all;  // every slice of what came before
+      for (auto& d : slice_deps) all.insert(all.end(), d.begin(), d.end());
+      Completion* c = queue(*engines_.at("fabric"),
+                            {op, 0, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards()), gap}, std::move(all));
       gap = 0;
       for (auto& d : slice_deps) d = {c};
       continue;
@@ -169,11 +176,11 @@ int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
     if (hits > 0) compute = std::max(compute, bytes_to_ps(hits, on_chip_GBps_));
     const int64_t bytes = part.bytes_read + part.bytes_written - hits;
     for (int64_t s = 0; s < slices; ++s) {
-      // Slice s gets an equal share (the remainder on the last), the launch gap on the first.
-      const Picoseconds c = compute / slices + (s == slices - 1 ? compute % slices : 0) + (s == 0 ? gap : 0);
+      // Slice s gets an equal share (the remainder on the last); the launch gap goes before the first.
+      const Picoseconds c = compute / slices + (s == slices - 1 ? compute % slices : 0);
       const int64_t b = bytes / slices + (s == slices - 1 ? bytes % slices : 0);
       auto& d = slice_deps[static_cast<std::size_t>(s)];
-      d = {queue(engine_for(t.engine), {op, c, b, {}, nullptr, 0}, std::move(d))};
+      d = {queue(engine_for(t.engine), {op, c, b, {}, nullptr, 0, s == 0 ? gap : 0}, std::move(d))};
     }
     gap = 0;
   }

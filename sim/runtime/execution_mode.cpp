@@ -43,10 +43,10 @@ Mode check_mode(const std::string& mode, const models::HardwareModel& device, co
                      fmt::format("{} replays captured graphs and needs static shapes: set static_shapes=true (the "
                                  "prompt padded and the KV cache allocated up front, optionally in buckets)",
                                  mode));
-  if (m == Mode::cuda_graph && cards > 1)
-    throw InputError("mode", mode,
-                     "DeepSpeed-inference refuses CUDA graphs with tensor parallelism (tp_size > 1); use 1 card or "
-                     "eager");
+  if ((m == Mode::cuda_graph || (m == Mode::compile && o.compile_mode == "reduce-overhead")) && cards > 1)
+    throw InputError("mode", m == Mode::compile ? "compile, compile_mode=reduce-overhead" : mode,
+                     "CUDA graphs with tensor parallelism: DeepSpeed-inference refuses them (tp_size > 1); use 1 card, "
+                     "eager or compile_mode=default");
   if (m == Mode::compile && o.fullgraph && o.graph_breaks > 0)
     throw InputError("fullgraph", "true",
                      fmt::format("torch.compile(fullgraph=True) fails on the forward's {} graph break(s)", o.graph_breaks));

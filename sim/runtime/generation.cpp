@@ -72,8 +72,8 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   mem.cards = spec.pass.cards;
   mem.batch = spec.pass.batch;
   mem.max_tokens = spec.prompt_len + spec.new_tokens;
-  if (spec.static_shapes && spec.bucket_size > 0)  // the allocation grows to whole buckets
-    mem.max_tokens = (mem.max_tokens + spec.bucket_size - 1) / spec.bucket_size * spec.bucket_size;
+  if (spec.static_shapes && spec.bucket_size > 0)  // the last pass's allocation (pass_for_step)
+    mem.max_tokens = ((spec.prompt_len + spec.new_tokens - 1) / spec.bucket_size + 1) * spec.bucket_size;
   return mem;
 }
 
@@ -89,10 +89,11 @@ workloads::PassSpec pass_for_step(const GenerationSpec& spec, int64_t step, int6
   if (!spec.static_shapes) return s;  // dynamic: the KV cache grows by one position per step
   if (spec.bucket_size > 0) {
     // optimum-habana's --bucket_size: the first allocation is the prompt rounded up to a bucket (one more when it
-    // is an exact multiple), padded by another bucket whenever the position reaches it (workloads-detailed.md §2.3).
+    // is an exact multiple); token_idx is P + k at pass k, and the cache grows by a bucket whenever token_idx
+    // reaches the allocation (workloads-detailed.md §2.3): pass k attends over (floor((P + k) / N) + 1) N.
     const int64_t n = spec.bucket_size;
-    s.bucket = n;
-    if (step == 0) s.tokens = (spec.prompt_len / n + 1) * n;
+    s.kv_capacity = ((spec.prompt_len + step) / n + 1) * n;
+    if (step == 0) s.tokens = s.kv_capacity;
     return s;
   }
   // Static shapes: the prompt padded with the new tokens' places, the KV cache at its final length from the start.
@@ -158,6 +159,8 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   t.distinct_passes = library.size();
   t.graph_compiles = h.compiles;
   t.compile_s = seconds(h.compile_ps);
+  t.captures = h.captures;
+  t.capture_s = seconds(h.capture_ps);
   t.eager_op_compiles = h.eager_op_compiles;
   t.host_launches = h.launches;
   t.replays = h.replays;
@@ -183,7 +186,9 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   recorder.counter(std::nullopt, "host.launches", "count", static_cast<double>(h.launches),
                    "kernels, recipes and replays card 0's host launched");
   recorder.counter(std::nullopt, "graph_compiles", "count", static_cast<double>(h.compiles),
-                   "card 0's host: recipe-cache misses, captures, torch.compile (re)compiles");
+                   "card 0's host: recipe-cache misses, torch.compile compiles and recompiles");
+  recorder.counter(std::nullopt, "graph_captures", "count", static_cast<double>(h.captures),
+                   "card 0's host: HPU/CUDA graph captures");
   recorder.counter(std::nullopt, "device.kernels", "count", static_cast<double>(t.device_kernels),
                    "kernels (or fused nodes) card 0 ran");
   return t;

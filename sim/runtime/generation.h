@@ -54,8 +54,10 @@ struct GenerationTiming {
   int64_t tasks = 0;               // engine tasks, all cards
   int64_t distinct_part_timings = 0;
   int64_t distinct_passes = 0;
-  int64_t graph_compiles = 0;      // card 0's host: recipe-cache misses, captures, torch.compile (re)compiles
+  int64_t graph_compiles = 0;      // card 0's host: recipe-cache misses, torch.compile compiles and recompiles
   double compile_s = 0;
+  int64_t captures = 0;            // card 0's host: HPU/CUDA graph captures
+  double capture_s = 0;
   int64_t eager_op_compiles = 0;
   int64_t host_launches = 0;       // card 0's host
   int64_t replays = 0;

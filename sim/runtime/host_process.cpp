@@ -67,11 +67,22 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
   }
 }
 
+void HostProcess::record_compile(const traces::CompileRecord& r) {
+  if (index_ == 0) rec_.compile(r);  // every process compiles the same graphs: the trace keeps card 0's
+}
+
+void HostProcess::capture(int64_t nodes, const std::string& what, int64_t step) {
+  const Picoseconds t = us(options_.runtime.capture_per_node_us * static_cast<double>(nodes));
+  busy(t, "capture " + what, "capture", step);
+  ++stats_.captures;
+  stats_.capture_ps += t;
+}
+
 void HostProcess::compile(const PreparedPass& p, int64_t nodes, double factor, int64_t step) {
   const Picoseconds start = now_ps();
   const Picoseconds t = us(options_.runtime.compile_ms(nodes) * 1e3 * factor);
   busy(t, fmt::format("compile {} ({} nodes)", p.source.phase, nodes), "compile", step);
-  rec_.compile({p.graph_id, p.key, nodes, false, start, now_ps()});
+  record_compile({p.graph_id, p.key, nodes, false, start, now_ps()});
   ++stats_.compiles;
   stats_.compile_ps += t;
 }
@@ -88,8 +99,8 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
   PassLaunch launch;
   launch.copy_inputs = s.first_of_call;
   launch.kernel_gap_ps = us(rt.kernel_gap_us);
-  launch.graph_id = p.graph_id;
   PassLaunch graph = launch;  // a compiled recipe: dataflow, SRAM residency, fused kernels
+  graph.graph_id = p.graph_id;
   graph.in_order = false;
   graph.sram_residency = true;
   graph.kernel_gap_ps = 0;
@@ -108,7 +119,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
         busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.compiled_nodes)), "replay",
              "replay", index);
         ++stats_.replays;
-        rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
+        record_compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
       } else {
         busy(us(rt.lazy_record_us * static_cast<double>(p.torch_ops)), "record ops", "host_record", index);
         busy(us(rt.graph_lookup_us_per_node * static_cast<double>(p.torch_ops)), "mark_step: graph lookup",
@@ -116,11 +127,9 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
         if (recipes_.insert(p.key).second)
           compile(p, p.torch_ops, 1.0, index);
         else
-          rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
+          record_compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
         if (graphed) {
-          const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.torch_ops));
-          busy(t, "capture HPU graph", "capture", index);
-          stats_.compile_ps += t;
+          capture(p.torch_ops, "HPU graph", index);
           captured_.insert(p.key);
         }
         busy(us(rt.launch_us), "launch recipe", "launch", index);
@@ -131,18 +140,15 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
     case Mode::cuda_graph:
       if (!captured_.contains(p.key)) {  // the capture run: kernels dispatched eagerly and recorded
         dispatch_eager(p, eager, index, false);
-        const Picoseconds start = now_ps();
-        const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.torch_ops));
-        busy(t, "capture CUDA graph", "capture", index);
+        capture(p.torch_ops, "CUDA graph", index);
         captured_.insert(p.key);
-        ++stats_.compiles;
-        stats_.compile_ps += t;
-        rec_.compile({p.graph_id, p.key, p.torch_ops, false, start, now_ps()});
       } else {
         busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.torch_ops)), "replay", "replay",
              index);
         ++stats_.replays;
-        launch_graph(p.source, eager, index);
+        PassLaunch replayed = eager;
+        replayed.graph_id = p.graph_id;
+        launch_graph(p.source, replayed, index);
       }
       break;
     case Mode::compile: {
@@ -151,11 +157,17 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
       const bool new_shape = recipes_.insert(p.key).second;
       bool compile_now = false, fallback = fallback_shapes_.contains(p.key);
       if (new_shape) {
+        // Prefill (no cache yet) and decode (a cache) never share a graph: Dynamo guards on the inputs' kinds and
+        // specialises sizes 0 and 1, so each phase compiles at least once.
+        const std::string& phase = p.source.phase;
         if (options_.dynamic == "true") {
-          compile_now = torch_compile_shapes_ == 0;  // one dynamic graph serves every shape
+          compile_now = !dynamic_phases_.contains(phase);  // one dynamic graph per phase serves every shape
+          dynamic_phases_.insert(phase);
         } else if (options_.dynamic == "auto") {
-          compile_now = !torch_compile_dynamic_;  // static first; the first shape change recompiles dynamic
-          if (torch_compile_shapes_ >= 1) torch_compile_dynamic_ = true;
+          // Static first; a phase's first shape change recompiles it dynamic (automatic dynamic shapes); then none.
+          compile_now = !dynamic_phases_.contains(phase);
+          if (static_phases_.contains(phase)) dynamic_phases_.insert(phase);
+          static_phases_.insert(phase);
         } else {
           compile_now = torch_compile_shapes_ < kRecompileLimit;
           fallback = !compile_now;  // past the recompile limit Dynamo runs the frame eagerly
@@ -170,14 +182,11 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
       const double factor = options_.compile_mode == "max-autotune" ? rt.autotune_compile_factor : 1.0;
       if (compile_now) compile(p, p.torch_ops, factor, index);
       else
-        rec_.compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
+        record_compile({p.graph_id, p.key, p.compiled_nodes, true, now_ps(), now_ps()});
       PassLaunch fused = launch;  // Inductor's kernels on one stream; L2 as in eager
+      fused.graph_id = p.graph_id;
       if (options_.compile_mode == "reduce-overhead") {
-        if (captured_.insert(p.key).second) {
-          const Picoseconds t = us(rt.capture_per_node_us * static_cast<double>(p.compiled_nodes));
-          busy(t, "capture CUDA graph", "capture", index);
-          stats_.compile_ps += t;
-        }
+        if (captured_.insert(p.key).second) capture(p.compiled_nodes, "CUDA graph", index);
         busy(us(rt.replay_graph_us + rt.replay_per_node_us * static_cast<double>(p.compiled_nodes)), "replay",
              "replay", index);
         ++stats_.replays;

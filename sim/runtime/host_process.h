@@ -38,8 +38,10 @@ struct ScheduledPass {
 
 struct HostStats {
   Picoseconds busy_ps = 0;
-  int64_t compiles = 0;       // recipe-cache misses (graph compiles, torch.compile compiles and recompiles) and captures
+  int64_t compiles = 0;       // recipe-cache misses: graph compiles, torch.compile compiles and recompiles
   Picoseconds compile_ps = 0; // their host time
+  int64_t captures = 0;       // HPU/CUDA graph captures
+  Picoseconds capture_ps = 0;
   int64_t eager_op_compiles = 0;  // Gaudi eager: ops seen with new shapes
   int64_t launches = 0;       // launches the host issued (kernels, recipes, replays)
   int64_t replays = 0;
@@ -60,6 +62,8 @@ class HostProcess : public sc_core::sc_module {
   void busy(Picoseconds ps, const std::string& label, const std::string& kind, int64_t step, int64_t op = -1);
   void dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step, bool first_sight_compiles);
   void compile(const PreparedPass& p, int64_t nodes, double factor, int64_t step);
+  void capture(int64_t nodes, const std::string& what, int64_t step);
+  void record_compile(const traces::CompileRecord& record);
   void launch_graph(const Pass& pass, const PassLaunch& launch, int64_t step);
 
   int index_;
@@ -70,8 +74,8 @@ class HostProcess : public sc_core::sc_module {
   int64_t engine_id_;
   HostStats stats_;
   std::set<std::string> recipes_, captured_, eager_ops_seen_, fallback_shapes_;
-  int64_t torch_compile_shapes_ = 0;  // distinct shapes torch.compile has compiled for
-  bool torch_compile_dynamic_ = false;
+  int64_t torch_compile_shapes_ = 0;  // distinct shapes torch.compile has seen
+  std::set<std::string> static_phases_, dynamic_phases_;
 };
 
 }  // namespace hpusim::sim

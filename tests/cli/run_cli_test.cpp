@@ -88,6 +88,11 @@ TEST(RunCli, RefusesWhatItCannotModel) {
            {"run", "--device", "a100-80gb", "--mode", "compile", "--set", "fullgraph=true", "--set",
             "graph_breaks=2", "--trace", dir.file("t.sqlite")},
            {"run", "--set", "runtime.eager_dispatch_uss=3", "--trace", dir.file("t.sqlite")},
+           {"run", "--set", "runtime.compile_per_node_ms=1e9", "--trace", dir.file("t.sqlite")},
+           {"run", "--mode", "eager", "--set", "bucket_size=4", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "a100-80gb", "--set", "kv_update=onehot_bmm", "--trace", dir.file("t.sqlite")},
+           {"run", "--device", "a100-80gb", "--mode", "compile", "--set", "compile_mode=reduce-overhead", "--cards",
+            "2", "--trace", dir.file("t.sqlite")},
            {"run", "--device", "gaudi2", "--model", "bloomz-176b", "--trace", dir.file("t.sqlite")},  // memory
            {"run", "--device", "gaudi2", "--model", "bloom-7b1", "--cards", "16", "--trace", dir.file("t.sqlite")},
            {"run", "--device", "gaudi2", "--model", "bloom-7b1", "--weights", "int8", "--trace", dir.file("t.sqlite")},

@@ -158,7 +158,7 @@ TEST(Fabric, PortsWaitForTheLastCardThenTheCollectiveTime) {
   Fabric fabric("fabric", spec, 2);
   SharedChannel hbm("hbm", 100.0);
   Engine late("late", hbm, rec, 1);
-  FabricPort p0("p0", fabric, rec, 2), p1("p1", fabric, rec, 3);
+  FabricPort p0("p0", fabric, rec, 2, true), p1("p1", fabric, rec, 3, false);
   Completion ready, done0, done1;
   late.submit({1, 7000, 0, {}, &ready});
   p0.submit({2, 0, 0, {}, &done0, 1 << 20});
@@ -168,6 +168,8 @@ TEST(Fabric, PortsWaitForTheLastCardThenTheCollectiveTime) {
   EXPECT_EQ(sc_core::sc_time_stamp(), to_sc_time(7000 + t));
   EXPECT_EQ(fabric.collectives(), 1);
   EXPECT_EQ(fabric.busy_ps(), t);
+  EXPECT_EQ(p0.busy_ps(), t);  // the wait for the late card is not busy time
+  EXPECT_EQ(p1.busy_ps(), t);
 }
 
 }  // namespace

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// hpusim sweep SWEEP.json [--jobs N] [--out DIR] [--shard I/N] [--quiet] [--json]
+// hpusim sweep merge SWEEP.json [--out DIR]
+// A grid (and zipped lists) over any scenario, hardware or runtime key, each point an `hpusim run` in its own
+// process; results in DIR/sweep.sqlite and DIR/results.csv, one trace per point in DIR/traces. Resumable. Across
+// machines: Slurm array tasks with --shard I/N then `sweep merge`, or `mpirun -n N hpusim sweep ...`, where each rank
+// takes its share (Open MPI's OMPI_COMM_WORLD_RANK/SIZE, or PMI_RANK/SIZE) and rank 0 merges when every share is in.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/input_error.h"
+#include "sweep/sweep_db.h"
+#include "sweep/sweep_run.h"
+#include "traces/interrupt.h"
+#include "traces/sqlite_db.h"
+
+namespace hpusim::cli {
+namespace {
+
+std::string self_executable() {
+  std::error_code ec;
+  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot find this executable (/proc/self/exe)");
+  return p.string();
+}
+
+// The MPI rank and size when started by mpirun (Open MPI, or PMI-based launchers), else nothing.
+std::optional<std::pair<int64_t, int64_t>> mpi_rank() {
+  for (const auto& [rank, size] : {std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                                   std::pair{"PMI_RANK", "PMI_SIZE"}}) {
+    const char* r = std::getenv(rank);
+    const char* s = std::getenv(size);
+    if (r && s) return std::pair{std::stoll(r), std::stoll(s)};
+  }
+  return std::nullopt;
+}
+
+bool shard_complete(const std::string& file) {
+  if (!std::filesystem::exists(file)) return false;
+  try {
+    traces::Database db(file, traces::Database::Mode::ReadOnly, false);
+    auto q = db.prepare("SELECT value FROM sweep WHERE name = 'complete'");
+    return q.step() && q.column_text(0) == "1";
+  } catch (const std::exception&) {
+    return false;  // being written
+  }
+}
+
+nlohmann::json summary_json(const sweep::RunSummary& s) {
+  return {{"points", s.points}, {"ran", s.ran},        {"skipped", s.skipped}, {"failed", s.failed},
+          {"seconds", s.seconds}, {"database", s.database}, {"csv", s.csv}};
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+  struct Options {
+    std::string file, out = "hpusim-sweep", shard;
+    int64_t jobs = 1;
+    bool quiet = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("sweep", "Run a grid of scenarios in parallel processes into one results database");
+  cmd->add_option("sweep", o->file, "Sweep file (JSON): base, grid, zip");
+  cmd->add_option("--jobs,-j", o->jobs, "Points run at once (processes)")->check(CLI::Range(1, 4096));
+  cmd->add_option("--out", o->out, "Output folder: sweep.sqlite, results.csv, traces/ (default hpusim-sweep)");
+  cmd->add_option("--shard", o->shard, "I/N: run only the points with id % N == I (Slurm array tasks)");
+  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  auto* merge = cmd->add_subcommand("merge", "Merge the shards in --out into one database and CSV");
+  merge->add_option("sweep", o->file, "The sweep file the shards ran")->required();
+  merge->add_option("--out", o->out, "The output folder holding shards/");
+  merge->add_flag("--json", o->json, "Print one JSON object on stdout");
+  merge->callback([o] {
+    const auto spec = sweep::read_sweep(o->file);
+    const auto s = sweep::merge_shards(spec, o->out);
+    if (o->json)
+      print_json(summary_json(s));
+    else
+      std::cout << fmt::format("merged {} points ({} failed) into {}; CSV {}\n", s.points, s.failed, s.database, s.csv);
+  });
+  cmd->callback([o, cmd, merge] {
+    if (merge->parsed()) return;
+    if (o->file.empty()) throw InputError("sweep", "", "expected a sweep file (or `sweep merge SWEEP.json`)");
+    const auto spec = sweep::read_sweep(o->file);
+    sweep::RunOptions ro;
+    ro.out_dir = o->out;
+    ro.jobs = o->jobs;
+    ro.executable = self_executable();
+    ro.progress = !o->quiet;
+    const auto mpi = mpi_rank();
+    if (!o->shard.empty()) {
+      const auto slash = o->shard.find('/');
+      try {
+        ro.shard_index = std::stoll(o->shard.substr(0, slash));
+        ro.shard_count = std::stoll(o->shard.substr(slash + 1));
+      } catch (const std::exception&) {
+        throw InputError("--shard", o->shard, "expected I/N with 0 <= I < N");
+      }
+      if (slash == std::string::npos || ro.shard_count < 1 || ro.shard_index < 0 || ro.shard_index >= ro.shard_count)
+        throw InputError("--shard", o->shard, "expected I/N with 0 <= I < N");
+    } else if (mpi && mpi->second > 1) {
+      ro.shard_index = mpi->first;
+      ro.shard_count = mpi->second;
+      ro.progress = ro.progress && mpi->first == 0;
+    }
+    auto s = sweep::run_sweep(spec, ro);
+    if (s.interrupted_by) throw traces::Interrupted(s.interrupted_by);
+    if (mpi && mpi->second > 1 && o->shard.empty()) {
+      if (mpi->first != 0) return;  // rank 0 merges once every rank's share is in
+      for (;;) {
+        bool all = true;
+        for (int64_t r = 0; r < mpi->second && all; ++r) all = shard_complete(sweep::shard_file(o->out, r, mpi->second));
+        if (all) break;
+        traces::throw_if_interrupted();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      const double seconds = s.seconds;
+      s = sweep::merge_shards(spec, o->out);
+      s.seconds = seconds;
+    }
+    if (o->json) {
+      print_json(summary_json(s));
+      return;
+    }
+    std::cout << fmt::format("{} points: {} run, {} already done, {} failed, in {:.1f} s\n", s.points, s.ran,
+                             s.skipped, s.failed, s.seconds);
+    std::cout << fmt::format("results: {}{}\n", s.database, s.csv.empty() ? "" : "; CSV " + s.csv);
+  });
+}
+
+}  // namespace hpusim::cli

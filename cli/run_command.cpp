@@ -78,6 +78,22 @@ void add_run_command(CLI::App& app) {
     spec.bucket_size = sc.bucket_size;
     spec.flash_attention = sc.attention == "flash";
     spec.iterations = sc.iterations;
+    if (!sc.draft_model.empty()) {
+      const bool file = sc.draft_model.find(".json") != std::string::npos || sc.draft_model.find('/') != std::string::npos;
+      spec.draft = file ? workloads::read_bloom_config(sc.draft_model) : workloads::bloom_preset(sc.draft_model);
+      spec.acceptance = sc.acceptance;
+      if (spec.draft->vocab_size != spec.model.vocab_size)
+        throw InputError("draft_model", sc.draft_model,
+                         fmt::format("its vocabulary ({}) differs from the target's ({})", spec.draft->vocab_size,
+                                     spec.model.vocab_size));
+      if (spec.static_shapes)
+        throw InputError("static_shapes", "true",
+                         "assisted generation runs with dynamic shapes (optimum-habana disables static shapes with an "
+                         "assistant model)");
+      if (spec.draft->n_head % sc.cards != 0)
+        throw InputError("draft_model", sc.draft_model,
+                         fmt::format("{} cards cannot split its {} heads", sc.cards, spec.draft->n_head));
+    }
     spec.requests = sc.requests;
     auto& x = spec.execution;
     x.compile_mode = sc.compile_mode;

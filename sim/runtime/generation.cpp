@@ -11,6 +11,7 @@
 #include "sim/compiler/graph_compiler.h"
 #include "sim/device/fabric.h"
 #include "sim/runtime/host_process.h"
+#include "workloads/assisted.h"
 
 namespace hpusim::sim {
 namespace {
@@ -31,8 +32,9 @@ class PassLibrary {
  public:
   PassLibrary(const models::HardwareModel& device, const GenerationSpec& spec) : device_(device), spec_(spec) {}
 
-  const PreparedPass* get(const workloads::PassSpec& s) {
-    const std::string key = workloads::graph_shape_key(spec_.model, s);
+  const PreparedPass* get(const workloads::PassSpec& s) { return get(spec_.model, s); }
+  const PreparedPass* get(const workloads::BloomConfig& model, const workloads::PassSpec& s) {
+    const std::string key = workloads::graph_shape_key(model, s);
     auto& slot = passes_[key];
     if (slot) return slot.get();
     slot = std::make_unique<PreparedPass>();
@@ -40,7 +42,7 @@ class PassLibrary {
     p.key = key;
     p.graph_id = static_cast<int64_t>(passes_.size());
     const std::string phase = s.phase == workloads::Phase::prefill ? "prefill" : "decode";
-    p.source = make_pass(workloads::build_forward_graph(spec_.model, s), phase, s.batch, s.tokens);
+    p.source = make_pass(workloads::build_forward_graph(model, s), phase, s.batch, s.tokens);
     p.kernels.assign(boost::num_vertices(p.source.graph), 1);
     for (auto v : boost::make_iterator_range(boost::vertices(p.source.graph))) {
       p.kernels[v] = torch_ops(p.source.graph[v], spec_.execution.kernels, s.batch * s.tokens);
@@ -62,6 +64,45 @@ class PassLibrary {
   const GenerationSpec& spec_;
   std::map<std::string, std::unique_ptr<PreparedPass>> passes_;
 };
+
+// A dynamic-shape pass of `model` over `tokens` new positions after `kv_before` cached ones.
+workloads::PassSpec plain_pass(const GenerationSpec& spec, int64_t batch, int64_t tokens, int64_t kv_before) {
+  workloads::PassSpec s = spec.pass;
+  s.batch = batch;
+  s.phase = kv_before == 0 ? workloads::Phase::prefill : workloads::Phase::decode;
+  s.tokens = tokens;
+  s.kv_before = kv_before;
+  s.kv_capacity = 0;
+  s.bucket = 0;
+  s.trim_logits = false;  // verification keeps the logits of every candidate position
+  return s;
+}
+
+// HF assisted generation, round by round (workloads-detailed.md §4.1): the draft proposes gamma tokens (its first
+// pass over the prompt, or over the tokens the target accepted last round), then the target runs one pass over the
+// candidates (the prompt too in the first round) and keeps accepted + 1 tokens; both caches are cropped.
+void schedule_assisted(const GenerationSpec& spec, PassLibrary& library, int64_t batch, int64_t call,
+                       std::vector<ScheduledPass>& out) {
+  const auto rounds = workloads::assisted_rounds_from_rate(spec.acceptance, spec.new_tokens, {}, 0);
+  int64_t length = spec.prompt_len;  // positions both models hold (after cropping)
+  int64_t fresh = spec.prompt_len;   // positions the draft has not seen yet
+  bool first = true;
+  for (const auto& r : rounds) {
+    for (int64_t g = 0; g < r.gamma; ++g) {
+      const int64_t t = g == 0 ? fresh : 1;
+      const int64_t before = g == 0 ? length - fresh : length + g - 1;
+      auto s = plain_pass(spec, batch, t, before);
+      s.trim_logits = true;
+      out.push_back({library.get(*spec.draft, s), first && g == 0, call, 0});
+    }
+    const int64_t verify = first ? spec.prompt_len + r.gamma : r.gamma + 1;
+    const int64_t before = first ? 0 : length - 1;
+    out.push_back({library.get(plain_pass(spec, batch, verify, before)), first, call, r.accepted + 1});
+    length += r.accepted + 1;
+    fresh = r.accepted + 1;
+    first = false;
+  }
+}
 
 }  // namespace
 
@@ -111,8 +152,11 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   int64_t call = 0;
   for (int64_t it = 0; it < spec.iterations; ++it)
     for (int64_t b : batches(spec)) {
-      for (int64_t step = 0; step < tokens; ++step)
-        schedule.push_back({library.get(pass_for_step(spec, step, b)), step == 0, call});
+      if (spec.draft)
+        schedule_assisted(spec, library, b, call, schedule);
+      else
+        for (int64_t step = 0; step < tokens; ++step)
+          schedule.push_back({library.get(pass_for_step(spec, step, b)), step == 0, call, 1});
       ++call;
     }
 
@@ -137,7 +181,7 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   Picoseconds start = 0;
   Picoseconds last_start = 0;
   for (std::size_t i = 0; i < schedule.size(); ++i)
-    if (i + 1 == schedule.size() || schedule[i + 1].first_of_call) {
+    if (i + 1 == schedule.size() || schedule[i + 1].call != schedule[i].call) {
       t.calls_s.push_back(seconds(ends[i] - start));
       last_start = start;
       start = ends[i];
@@ -146,9 +190,15 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   t.latency_s = t.calls_s.empty() ? 0 : t.calls_s.back();
   t.first_call_s = t.calls_s.empty() ? 0 : t.calls_s.front();
   t.run_s = seconds(end);
-  const std::size_t last_call_first = schedule.size() - static_cast<std::size_t>(tokens);
-  t.prefill_ms = seconds(ends[last_call_first] - last_start) * 1e3;
-  t.decode_ms_per_token = tokens > 1 ? seconds(end - ends[last_call_first]) * 1e3 / static_cast<double>(tokens - 1) : 0;
+  // The last call: its first token (the prefill, or the first assisted round), then the rest per token.
+  std::size_t last_call_first = 0;
+  while (schedule[last_call_first].call != schedule.back().call) ++last_call_first;
+  std::size_t first_token = last_call_first;
+  while (schedule[first_token].tokens_out == 0) ++first_token;
+  const int64_t later_tokens = tokens - schedule[first_token].tokens_out;
+  t.prefill_ms = seconds(ends[first_token] - last_start) * 1e3;
+  t.decode_ms_per_token =
+      later_tokens > 0 ? seconds(end - ends[first_token]) * 1e3 / static_cast<double>(later_tokens) : 0;
   t.memory = workloads::plan_memory(spec.model, memory_request(spec));
   for (const auto& card : cards) {
     t.ops += card->ops();

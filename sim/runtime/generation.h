@@ -6,6 +6,7 @@
 // holds every host and device span, compile and replay.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct GenerationSpec {
   int64_t requests = 0;        // prompts in all (0: one batch)
   bool l2_reuse = true;
   ExecutionOptions execution;
+  // Assisted generation (timing only): a draft model proposes tokens, the target verifies them in one pass; rounds
+  // come from the acceptance rate (workloads/assisted.h, HF's heuristic schedule from 5 drafts).
+  std::optional<workloads::BloomConfig> draft;
+  double acceptance = 0.7;
 };
 
 // What each card must hold for this generation (workloads/memory_plan.h).

@@ -32,8 +32,9 @@ struct PreparedPass {
 // One pass of the schedule: which prepared pass, and whether it starts a generate call.
 struct ScheduledPass {
   const PreparedPass* pass = nullptr;
-  bool first_of_call = false;
+  bool first_of_call = false;  // its model's first pass of a call: the prompt's ids go to the card first
   int64_t call = 0;
+  int64_t tokens_out = 0;      // new tokens this pass completes (a draft's passes: 0)
 };
 
 struct HostStats {

@@ -94,6 +94,12 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
     s.iterations = integer();
   else if (key == "requests")
     s.requests = integer();
+  else if (key == "draft_model")
+    s.draft_model = text();
+  else if (key == "acceptance") {
+    if (!v.is_number()) throw InputError(where, ptr, fmt::format("expected a number in [0, 1), got {}", v.dump()));
+    s.acceptance = v.get<double>();
+  }
   else if (key == "runtime")
     s.runtime = text();
   else if (key == "runtime_overrides")
@@ -130,7 +136,7 @@ const std::vector<std::string>& scenario_keys() {
                                              "dynamic",      "fullgraph",
                                              "graph_breaks", "kernels",
                                              "attention",    "kv_update", "limit_hpu_graphs", "trim_logits",
-                                             "iterations",   "requests",
+                                             "iterations",   "requests", "draft_model", "acceptance",
                                              "runtime",      "runtime_overrides",
                                              "hardware"};
   return keys;
@@ -159,6 +165,8 @@ nlohmann::json Scenario::to_json() const {
           {"limit_hpu_graphs", limit_hpu_graphs},
           {"iterations", iterations},
           {"requests", requests},
+          {"draft_model", draft_model},
+          {"acceptance", acceptance},
           {"runtime", runtime},
           {"runtime_sets", runtime_sets},
           {"hardware_sets", hardware_sets}};
@@ -166,6 +174,7 @@ nlohmann::json Scenario::to_json() const {
 
 bool Scenario::uses_static_shapes() const {
   if (static_shapes != "auto") return static_shapes == "true";
+  if (!draft_model.empty()) return false;  // optimum-habana disables static shapes with an assistant model
   return mode == "lazy" || mode == "hpu-graph" || mode == "cuda-graph";
 }
 
@@ -221,6 +230,8 @@ void validate(const Scenario& s, const std::string& where) {
   in_range(s.graph_breaks, 0, 1000, where, "graph_breaks");
   in_range(s.iterations, 1, 1000, where, "iterations");
   in_range(s.requests, 0, int64_t{1} << 24, where, "requests");
+  if (!(s.acceptance >= 0 && s.acceptance < 1))
+    throw InputError(where, "/acceptance", fmt::format("{} is out of range; allowed [0, 1)", s.acceptance));
   if (s.device.empty()) throw InputError(where, "/device", "expected a model name or file");
   if (s.model.empty()) throw InputError(where, "/model", "expected a model name or config.json");
 }

@@ -30,6 +30,8 @@ struct Scenario {
   bool limit_hpu_graphs = false;   // hpu-graph: the prompt's forward runs lazily, outside the graph
   bool trim_logits = false;                // LM head on the last position only (BLOOM's HF/Gaudi forward: all)
   int64_t iterations = 1;                  // generate calls (the first pays compilation: warm-up)
+  std::string draft_model;                 // assisted generation: the draft (a preset or config.json), "" for none
+  double acceptance = 0.7;                 // assisted generation: each draft token accepted with this probability
   int64_t requests = 0;                    // prompts in all, in batches of `batch` (0: one batch)
   std::string runtime = "auto";            // host/runtime profile (models/runtime/), auto: by device family
   std::vector<std::string> runtime_sets;   // "key=value" for the runtime profile

@@ -8,6 +8,7 @@
 
 #include "tests/test_support.h"
 #include "traces/trace_reader.h"
+#include "workloads/assisted.h"
 
 namespace hpusim {
 namespace {
@@ -140,6 +141,38 @@ TEST(Modes, TheTraceHoldsHostSpansCompilesAndReplays) {
   bool replay = false;
   for (const auto& k : s.op_kinds) replay |= k.op_kind == "replay";
   EXPECT_TRUE(replay);
+}
+
+}  // namespace
+}  // namespace hpusim
+
+namespace hpusim {
+namespace {
+
+// Assisted generation: one target pass per round (the rounds HF's heuristic schedule gives at this acceptance),
+// gamma draft passes per round, and the same number of new tokens.
+TEST(Modes, AssistedGenerationRunsOneTargetPassPerRound) {
+  test::TempDir dir;
+  const auto j = run({"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "40", "--set",
+                      "draft_model=bloom-560m", "--set", "acceptance=0.8"},
+                     dir.file("a.sqlite"));
+  EXPECT_EQ(j["tokens"], 40);
+  const auto rounds = workloads::assisted_rounds_from_rate(0.8, 40, {}, 0);
+  int64_t drafts = 0, tokens = 0;
+  for (const auto& r : rounds) drafts += r.gamma, tokens += r.accepted + 1;
+  EXPECT_EQ(tokens, 40);
+  traces::TraceReader reader(dir.file("a.sqlite"));
+  traces::OpFilter f;
+  f.kind = "linear";
+  f.engine = "sm";  // one span per op on the device (the host's dispatch span is another)
+  f.limit = 0;
+  int64_t target = 0, draft = 0;
+  for (const auto& op : reader.ops(1, f))
+    if (op.name == "lm_head") (op.shapes.find("x[250880,2048]") != std::string::npos ? target : draft) += 1;
+  EXPECT_EQ(target, static_cast<int64_t>(rounds.size()));
+  EXPECT_EQ(draft, drafts);
+  // The draft's passes produce no token of their own: fewer target passes than tokens.
+  EXPECT_LT(target, 40);
 }
 
 }  // namespace

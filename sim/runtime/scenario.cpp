@@ -50,7 +50,9 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
         out.push_back(name + "." + k + "=" + (y.is_string() ? y.get<std::string>() : y.dump()));
     }
   };
-  if (key == "device")
+  if (key == "description")
+    s.description = text();
+  else if (key == "device")
     s.device = text();
   else if (key == "model")
     s.model = text();
@@ -99,8 +101,7 @@ void set_field(Scenario& s, const std::string& key, const nlohmann::json& v, con
   else if (key == "acceptance") {
     if (!v.is_number()) throw InputError(where, ptr, fmt::format("expected a number in [0, 1), got {}", v.dump()));
     s.acceptance = v.get<double>();
-  }
-  else if (key == "runtime")
+  } else if (key == "runtime")
     s.runtime = text();
   else if (key == "runtime_overrides")
     overrides(s.runtime_sets, false);
@@ -127,18 +128,11 @@ void in_range(int64_t value, int64_t lo, int64_t hi, const std::string& where, c
 }  // namespace
 
 const std::vector<std::string>& scenario_keys() {
-  static const std::vector<std::string> keys{"device",       "model",
-                                             "cards",        "batch",
-                                             "prompt_len",   "new_tokens",
-                                             "dtype",        "weights",
-                                             "mode",         "static_shapes",
-                                             "bucket_size",  "compile_mode",
-                                             "dynamic",      "fullgraph",
-                                             "graph_breaks", "kernels",
-                                             "attention",    "kv_update", "limit_hpu_graphs", "trim_logits",
-                                             "iterations",   "requests", "draft_model", "acceptance",
-                                             "runtime",      "runtime_overrides",
-                                             "hardware"};
+  static const std::vector<std::string> keys{
+      "description", "device",       "model",       "cards",         "batch",       "prompt_len",        "new_tokens",
+      "dtype",       "weights",      "mode",        "static_shapes", "bucket_size", "compile_mode",      "dynamic",
+      "fullgraph",   "graph_breaks", "kernels",     "attention",     "kv_update",   "limit_hpu_graphs",  "trim_logits",
+      "iterations",  "requests",     "draft_model", "acceptance",    "runtime",     "runtime_overrides", "hardware"};
   return keys;
 }
 

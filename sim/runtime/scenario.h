@@ -13,6 +13,7 @@
 namespace hpusim::sim {
 
 struct Scenario {
+  std::string description;  // free text, for people
   std::string device = "gaudi2";
   std::string model = "bloomz-7b1";
   int64_t cards = 1, batch = 1, prompt_len = 7, new_tokens = 20;

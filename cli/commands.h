@@ -18,6 +18,7 @@ void add_workload_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 // `hpusim validate` found a kernel outside its tolerance: exit status 1 after the table is printed.
 struct ValidationFailed {};

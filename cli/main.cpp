@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   hpusim::cli::add_run_command(app);
   hpusim::cli::add_calibrate_command(app);
   hpusim::cli::add_sweep_command(app);
+  hpusim::cli::add_report_command(app);
 
   try {
     app.parse(argc, argv);

@@ -131,6 +131,10 @@ void add_sweep_command(CLI::App& app) {
       print_json(summary_json(s));
       return;
     }
+    {
+      sweep::SweepDb db(s.database, spec);
+      std::cout << db.render_table(spec, 50);
+    }
     std::cout << fmt::format("{} points: {} run, {} already done, {} failed, in {:.1f} s\n", s.points, s.ran,
                              s.skipped, s.failed, s.seconds);
     std::cout << fmt::format("results: {}{}\n", s.database, s.csv.empty() ? "" : "; CSV " + s.csv);

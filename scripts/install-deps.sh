@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libsystemc-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
   libgtest-dev libbenchmark-dev sqlite3 libopenblas-dev python3 openmpi-bin
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "common/text_table.h"
 
 namespace hpusim::sweep {
 namespace {
@@ -125,6 +126,39 @@ void SweepDb::write_csv(const std::string& path, const SweepSpec& spec) {
     }
   }
   std::filesystem::rename(tmp, path);
+}
+
+std::string SweepDb::render_table(const SweepSpec& spec, std::size_t max_rows) {
+  std::vector<std::string> header{"id"};
+  header.insert(header.end(), spec.keys.begin(), spec.keys.end());
+  for (const char* c : {"latency s", "prefill ms", "decode ms/token", "compiles", "host busy", "device busy"})
+    header.emplace_back(c);
+  std::vector<bool> right(header.size(), true);
+  for (std::size_t i = 1; i <= spec.keys.size(); ++i) right[i] = false;
+  TextTable t(header, right);
+  auto q = db_.prepare("SELECT id, vals, status, result, error FROM points ORDER BY id");
+  std::size_t n = 0;
+  while (q.step() && n++ < max_rows) {
+    std::vector<std::string> row{std::to_string(q.column_int(0))};
+    for (const auto& v : nlohmann::json::parse(q.column_text(1))) row.push_back(v.get<std::string>());
+    const auto r = nlohmann::json::parse(q.column_text(3));
+    if (q.column_text(2) != "done") {
+      row.push_back("failed: " + q.column_text(4).substr(0, 60));
+      row.resize(header.size());
+    } else {
+      const auto f = [&](const char* k, const char* format) {
+        return r.contains(k) && r[k].is_number() ? fmt::format(fmt::runtime(format), r[k].get<double>()) : "";
+      };
+      row.push_back(f("latency_s", "{:.4f}"));
+      row.push_back(f("prefill_ms", "{:.3f}"));
+      row.push_back(f("decode_ms_per_token", "{:.3f}"));
+      row.push_back(f("graph_compiles", "{:.0f}"));
+      row.push_back(r.contains("host_busy_fraction") ? fmt::format("{:.0f}%", 100 * r["host_busy_fraction"].get<double>()) : "");
+      row.push_back(r.contains("device_busy_fraction") ? fmt::format("{:.0f}%", 100 * r["device_busy_fraction"].get<double>()) : "");
+    }
+    t.add_row(row);
+  }
+  return t.render();
 }
 
 void SweepDb::merge(const std::vector<std::string>& shards, const SweepSpec& spec) {

@@ -33,6 +33,8 @@ class SweepDb {
   int64_t count(const std::string& status);
   // results.csv: id, the swept keys, status, the result columns, error, trace. Written to a temporary file first.
   void write_csv(const std::string& path, const SweepSpec& spec);
+  // The points as a text table (swept values, the main figures), at most `max_rows`.
+  std::string render_table(const SweepSpec& spec, std::size_t max_rows);
 
   // Copies every point row of `shards` into this file. InputError when a shard holds another sweep, is not
   // complete, or two shards hold the same point.

@@ -2,6 +2,7 @@
 #include "traces/trace_report.h"
 
 #include <optional>
+#include <tuple>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -195,6 +196,19 @@ Comparison compare(const TraceSummary& a, const TraceSummary& b) {
               {"host busy", a.host_busy_ps, b.host_busy_ps, 0, 0},
               {"device busy", a.device_busy_ps, b.device_busy_ps, 0, 0},
               {"graph compiles", a.compile_ps, b.compile_ps, a.compile_count, b.compile_count}};
+  // The simulator's own figures, when both runs recorded them: the last generate call, after warm-up.
+  const auto metric = [](const TraceSummary& t, const std::string& name) -> std::optional<double> {
+    for (const auto& m : t.metrics)
+      if (m.name == name) return m.value;
+    return std::nullopt;
+  };
+  for (const auto& [name, what, scale] : std::vector<std::tuple<std::string, std::string, double>>{
+           {"decode_ms_per_token", "decode per token", 1e9}, {"latency_s", "latency (last call)", 1e12}}) {
+    const auto x = metric(a, name), y = metric(b, name);
+    if (x && y)
+      c.totals.insert(c.totals.begin() + 1, ComparisonRow{what, static_cast<int64_t>(*x * scale),
+                                                          static_cast<int64_t>(*y * scale), 0, 0});
+  }
   std::map<std::string, ComparisonRow> rows;
   for (const auto& k : a.op_kinds) {
     auto& r = rows[k.device_kind + " " + k.op_kind];

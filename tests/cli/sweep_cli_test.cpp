@@ -180,3 +180,30 @@ TEST(SweepCli, UnderMpirunEachRankTakesItsShareAndRankZeroMerges) {
 
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+
+// Every shipped scenario runs (shortened to 2 new tokens, one call), and every shipped sweep file reads.
+TEST(ShippedFiles, EveryScenarioRunsAndEverySweepReads) {
+  test::TempDir dir;
+  int scenarios = 0, sweeps = 0;
+  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/scenarios")) {
+    if (e.is_directory()) continue;
+    const auto r = test::run_cli({"run", e.path().string(), "--new-tokens", "2", "--set", "iterations=1", "--set",
+                                  "requests=0", "--json", "--trace", dir.file(std::to_string(scenarios) + ".sqlite")});
+    EXPECT_EQ(r.status, 0) << e.path() << ": " << r.err;
+    ++scenarios;
+  }
+  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/scenarios/sweeps")) {
+    const auto r = test::run_cli({"sweep", e.path().string(), "--shard", "0/1000000", "--out", dir.file("sw"),
+                                  "--quiet", "--json"});  // reads and expands the file; runs at most one point
+    EXPECT_EQ(r.status, 0) << e.path() << ": " << r.err;
+    ++sweeps;
+  }
+  EXPECT_GE(scenarios, 20);
+  EXPECT_GE(sweeps, 1);
+}
+
+}  // namespace
+}  // namespace hpusim

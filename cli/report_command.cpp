@@ -24,8 +24,12 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("--title", o->title, "Page title");
   cmd->add_option("--metric", o->metric, "What sweep plots show (default decode_ms_per_token; any `run --json` number)");
   cmd->callback([o, out] {
+    // The files actually read (a sweep folder is read through its sweep.sqlite): the output must be none of them.
+    std::vector<std::string> read = o->inputs;
+    for (const auto& in : o->inputs)
+      if (std::filesystem::is_directory(in)) read.push_back((std::filesystem::path(in) / "sweep.sqlite").string());
+    traces::check_output_path(*out, read);
     const std::string html = report::render_report(*o);  // reads everything before writing anything
-    traces::check_output_path(*out, o->inputs);
     const std::string tmp = *out + ".tmp";
     {
       std::ofstream f(tmp, std::ios::binary);

@@ -12,6 +12,7 @@
 #include "models/runtime_profile.h"
 #include "sim/device/engine_timing.h"
 #include "sim/runtime/generation.h"
+#include "sim/runtime/generation_setup.h"
 #include "sim/runtime/scenario.h"
 #include "traces/output_path.h"
 #include "traces/sqlite_recorder.h"
@@ -64,72 +65,9 @@ void add_run_command(CLI::App& app) {
     sim::validate(sc, o->scenario_file.empty() ? "the command line" : o->scenario_file);
 
     const auto device = models::load_model(sc.device, sc.hardware_sets);
-    const bool is_file = sc.model.find(".json") != std::string::npos || sc.model.find('/') != std::string::npos;
-    sim::GenerationSpec spec;
-    spec.model = is_file ? workloads::read_bloom_config(sc.model) : workloads::bloom_preset(sc.model);
-    spec.prompt_len = sc.prompt_len;
-    spec.new_tokens = sc.new_tokens;
-    spec.pass.batch = sc.batch;
-    spec.pass.cards = sc.cards;
-    spec.pass.dtype = *kernels::dtype_from_name(sc.dtype);
-    spec.pass.weights = *workloads::weight_format_from_name(sc.weights);
-    spec.pass.trim_logits = sc.trim_logits;
-    spec.static_shapes = sc.uses_static_shapes();
-    spec.bucket_size = sc.bucket_size;
-    spec.flash_attention = sc.attention == "flash";
-    spec.iterations = sc.iterations;
-    if (!sc.draft_model.empty()) {
-      const bool file = sc.draft_model.find(".json") != std::string::npos || sc.draft_model.find('/') != std::string::npos;
-      spec.draft = file ? workloads::read_bloom_config(sc.draft_model) : workloads::bloom_preset(sc.draft_model);
-      spec.acceptance = sc.acceptance;
-      if (spec.draft->vocab_size != spec.model.vocab_size)
-        throw InputError("draft_model", sc.draft_model,
-                         fmt::format("its vocabulary ({}) differs from the target's ({})", spec.draft->vocab_size,
-                                     spec.model.vocab_size));
-      if (spec.static_shapes)
-        throw InputError("static_shapes", "true",
-                         "assisted generation runs with dynamic shapes (optimum-habana disables static shapes with an "
-                         "assistant model)");
-      if (spec.draft->n_head % sc.cards != 0)
-        throw InputError("draft_model", sc.draft_model,
-                         fmt::format("{} cards cannot split its {} heads", sc.cards, spec.draft->n_head));
-    }
-    spec.requests = sc.requests;
-    auto& x = spec.execution;
-    x.compile_mode = sc.compile_mode;
-    x.dynamic = sc.dynamic;
-    x.fullgraph = sc.fullgraph;
-    x.graph_breaks = sc.graph_breaks;
-    x.kernels = sc.kernels;
-    x.limit_hpu_graphs = sc.limit_hpu_graphs;
-    spec.pass.kv_update_bmm = sc.kv_update == "onehot_bmm" ||
-                              (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes);
-    x.runtime = models::load_runtime_profile(
-        sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime, sc.runtime_sets,
-        models::default_models_dir().string(),
-        o->scenario_file.empty() ? "--set" : o->scenario_file + " runtime_overrides / --set");
-    x.mode = sim::check_mode(sc.mode, device, x, spec.static_shapes, sc.cards, sc.dtype, spec.flash_attention);
-    if (sc.bucket_size > 0 && !spec.static_shapes)
-      throw InputError("bucket_size", std::to_string(sc.bucket_size),
-                       "buckets shape a static KV cache: set static_shapes=true (or leave bucket_size at 0)");
-    if (sc.kv_update == "onehot_bmm" && !(device.is_gaudi() && spec.static_shapes))
-      throw InputError("kv_update", sc.kv_update,
-                       "the one-hot KV update is optimum-habana's, with static shapes on Gaudi; use index_copy or auto");
-    if (sc.limit_hpu_graphs && x.mode != sim::Mode::hpu_graph)
-      throw InputError("limit_hpu_graphs", "true", "applies to mode hpu-graph only");
-    if (sc.cards > device.fabric.cards_per_server)
-      throw InputError("--cards", "",
-                       fmt::format("{} connects {} cards per server", device.name, device.fabric.cards_per_server));
-    workloads::check_memory_fits(spec.model, sim::memory_request(spec), device.hbm.capacity_bytes(), device.name,
-                                 device.fabric.cards_per_server);
-    // Validate the passes before anything is written: shapes, and formats the device's engines take (the timing of
-    // every part is computed once here; an unsupported one is an InputError, not a failure mid-simulation).
-    for (int64_t step : {int64_t{0}, sc.new_tokens - 1}) {
-      const auto g = workloads::build_forward_graph(spec.model, sim::pass_for_step(spec, step, sc.batch));
-      for (auto v : boost::make_iterator_range(boost::vertices(g)))
-        for (const auto& part : g[v].cost.parts)
-          if (part.engine != kernels::EngineClass::collective) (void)sim::part_time(device, part);
-    }
+    const sim::GenerationSpec spec = sim::prepare_generation(
+        sc, device, o->scenario_file.empty() ? "--set" : o->scenario_file + " runtime_overrides / --set");
+    const auto& x = spec.execution;
     traces::check_output_path(
         o->trace, o->scenario_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{o->scenario_file});
     nlohmann::json scenario_json = sc.to_json();

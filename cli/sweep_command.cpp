@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,6 +22,9 @@
 #include "sweep/sweep_run.h"
 #include "traces/interrupt.h"
 #include "traces/sqlite_db.h"
+#include "models/model_loader.h"
+#include "models/runtime_profile.h"
+#include "sim/runtime/scenario.h"
 
 namespace hpusim::cli {
 namespace {
@@ -43,15 +47,44 @@ std::optional<std::pair<int64_t, int64_t>> mpi_rank() {
   return std::nullopt;
 }
 
-bool shard_complete(const std::string& file) {
-  if (!std::filesystem::exists(file)) return false;
+// A shard's state: not there or running (nullopt), ended complete (true) or ended with points missing (false).
+std::optional<bool> shard_state(const std::string& file) {
+  if (!std::filesystem::exists(file)) return std::nullopt;
   try {
     traces::Database db(file, traces::Database::Mode::ReadOnly, false);
-    auto q = db.prepare("SELECT value FROM sweep WHERE name = 'complete'");
-    return q.step() && q.column_text(0) == "1";
-  } catch (const std::exception&) {
-    return false;  // being written
+    auto q = db.prepare("SELECT name, value FROM sweep WHERE name IN ('complete', 'ended')");
+    bool complete = false, ended = false;
+    while (q.step()) (q.column_text(0) == "complete" ? complete : ended) = q.column_text(1) == "1";
+    if (complete) return true;
+    if (ended) return false;
+  } catch (const std::exception&) {  // being written
   }
+  return std::nullopt;
+}
+
+// Every point's scenario must be valid before anything runs: each swept value applied to the base on its own, and
+// each distinct device with its hardware values loaded. Errors name the sweep file and the key.
+void check_points(const sweep::SweepSpec& spec) {
+  const sim::Scenario base = spec.base_file.empty() ? sim::scenario_from_json(spec.base_inline, spec.path + " base")
+                                                    : sim::read_scenario(spec.base_file);
+  std::set<std::string> seen;
+  for (const auto& p : spec.points)
+    for (const auto& a : p.assignments) {
+      if (!seen.insert(a).second) continue;
+      try {
+        sim::Scenario s = base;
+        sim::apply_set(s, a);
+        sim::validate(s, "--set " + a);
+        (void)models::load_model(s.device, s.hardware_sets);
+        if (!s.runtime_sets.empty())
+          (void)models::load_runtime_profile(
+              s.runtime == "auto" ? models::default_runtime_profile(models::load_model(s.device, {}).family)
+                                  : s.runtime,
+              s.runtime_sets, models::default_models_dir().string());
+      } catch (const InputError& e) {
+        throw InputError(spec.path, a.substr(0, a.find('=')), e.what());
+      }
+    }
 }
 
 nlohmann::json summary_json(const sweep::RunSummary& s) {
@@ -91,6 +124,7 @@ void add_sweep_command(CLI::App& app) {
     if (merge->parsed()) return;
     if (o->file.empty()) throw InputError("sweep", "", "expected a sweep file (or `sweep merge SWEEP.json`)");
     const auto spec = sweep::read_sweep(o->file);
+    check_points(spec);
     sweep::RunOptions ro;
     ro.out_dir = o->out;
     ro.jobs = o->jobs;
@@ -100,8 +134,10 @@ void add_sweep_command(CLI::App& app) {
     if (!o->shard.empty()) {
       const auto slash = o->shard.find('/');
       try {
-        ro.shard_index = std::stoll(o->shard.substr(0, slash));
-        ro.shard_count = std::stoll(o->shard.substr(slash + 1));
+        std::size_t used_i = 0, used_n = 0;
+        ro.shard_index = std::stoll(o->shard.substr(0, slash), &used_i);
+        ro.shard_count = std::stoll(o->shard.substr(slash + 1), &used_n);
+        if (used_i != slash || used_n != o->shard.size() - slash - 1) throw std::invalid_argument("trailing");
       } catch (const std::exception&) {
         throw InputError("--shard", o->shard, "expected I/N with 0 <= I < N");
       }
@@ -114,18 +150,28 @@ void add_sweep_command(CLI::App& app) {
     }
     auto s = sweep::run_sweep(spec, ro);
     if (s.interrupted_by) throw traces::Interrupted(s.interrupted_by);
+    if (s.lost > 0)
+      throw std::runtime_error(fmt::format("{} point(s) ended by a signal and have no result; run the same command "
+                                           "again to run them (the others are kept)",
+                                           s.lost));
     if (mpi && mpi->second > 1 && o->shard.empty()) {
       if (mpi->first != 0) return;  // rank 0 merges once every rank's share is in
       for (;;) {
         bool all = true;
-        for (int64_t r = 0; r < mpi->second && all; ++r) all = shard_complete(sweep::shard_file(o->out, r, mpi->second));
+        for (int64_t r = 0; r < mpi->second && all; ++r) {
+          const auto state = shard_state(sweep::shard_file(o->out, r, mpi->second));
+          if (state && !*state)
+            throw std::runtime_error(fmt::format("rank {}'s share ended with points missing; run again", r));
+          all = state.has_value();
+        }
         if (all) break;
         traces::throw_if_interrupted();
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
-      const double seconds = s.seconds;
+      const auto mine = s;
       s = sweep::merge_shards(spec, o->out);
-      s.seconds = seconds;
+      s.seconds = mine.seconds;
+      s.ran = s.points;  // across the ranks
     }
     if (o->json) {
       print_json(summary_json(s));

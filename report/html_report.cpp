@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
@@ -49,8 +50,8 @@ void timeline_of(Database& db, RunData& r) {
   }
   auto q = db.prepare(
       "SELECT sd.device_kind, sd.card, sd.engine, COALESCE(sd.op_kind, ''), COALESCE(sd.op, ''), sd.start_ps, sd.end_ps "
-      "FROM span_detail sd WHERE sd.run_id = ? AND sd.step = ? AND (sd.card = 0 OR sd.engine = 'proc0' OR "
-      "sd.device_kind = 'host') ORDER BY sd.engine_id, sd.start_ps LIMIT 20000");
+      "FROM span_detail sd WHERE sd.run_id = ? AND sd.step = ? AND (sd.card = 0 OR (sd.device_kind = 'host' AND "
+      "sd.engine = 'proc0')) ORDER BY sd.engine_id, sd.start_ps LIMIT 20000");
   q.bind(1, r.id);
   q.bind(2, r.step);
   std::map<std::string, std::size_t> lane_of;
@@ -170,6 +171,7 @@ std::string sweep_section(const SweepData& s, const std::string& metric) {
       series.push_back(std::move(sorted));
       if (series.size() == 10) break;
     }
+    if (series.empty()) continue;  // no point of this key ran
     h += line_chart(fmt::format("{} against {}", metric, s.keys[k]), s.keys[k], metric, series);
     charted = true;
   }
@@ -183,7 +185,7 @@ std::string sweep_section(const SweepData& s, const std::string& metric) {
       labels.push_back(label);
       bars.values.push_back(value(r));
     }
-    h += bar_chart(fmt::format("{} per point", metric), labels, {bars}, "");
+    if (!labels.empty()) h += bar_chart(fmt::format("{} per point", metric), labels, {bars}, "");
   }
   // The table (first 200 points).
   h += "<table><tr><th>id</th>";
@@ -274,7 +276,20 @@ std::string render_report(const ReportOptions& o) {
     if (!r.lanes.empty())
       h += timeline_chart(fmt::format("Timeline of step {} (card 0 and its host)", r.step), r.lanes, r.t0, r.t1, "us");
   }
-  for (const auto& s : sweeps) h += sweep_section(s, o.metric);
+  for (const auto& s : sweeps) {
+    // The metric must be a number some point reported (any `hpusim run --json` figure).
+    std::set<std::string> numbers;
+    bool found = s.rows.empty();
+    for (const auto& r : s.rows)
+      for (const auto& [k, v] : r.result.items())
+        if (v.is_number()) {
+          numbers.insert(k);
+          found = found || k == o.metric;
+        }
+    if (!found && !numbers.empty())
+      throw InputError("--metric", o.metric, fmt::format("not a figure of {}; known: {}", s.file, fmt::join(numbers, ", ")));
+    h += sweep_section(s, o.metric);
+  }
   h += "<p>Made by hpusim; self-contained (no network).</p>\n";
   h += kCheck;
   return h + "</body></html>\n";

@@ -149,6 +149,7 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
       x1 = std::max(x1, se.x[i]);
       y1 = std::max(y1, se.y[i]);
     }
+  if (x0 > x1) x0 = 0, x1 = 1;  // no points at all
   if (!(x1 > x0)) x1 = x0 + 1;
   if (!(y1 > 0)) y1 = 1;
   const double ystep = nice_step(y1, 6);

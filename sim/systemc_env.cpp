@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/systemc_env.h"
 
+#include "traces/interrupt.h"
+
 #include <iostream>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -52,14 +54,28 @@ void reannounce_main_stack() {}
 
 }  // namespace
 
-void run_simulation() {
-  sc_core::sc_start();
+namespace {
+// SystemC turns an exception thrown in a process into its own report (E549); a SIGINT or SIGTERM that stopped the
+// trace recorder must still end the command as an interruption (exit 128 + N), not as an internal failure.
+template <class Start>
+void start_checked(Start start) {
+  try {
+    start();
+  } catch (...) {
+    reannounce_main_stack();
+    if (const int signal = traces::pending_interrupt()) throw traces::Interrupted(signal);
+    throw;
+  }
   reannounce_main_stack();
+}
+}  // namespace
+
+void run_simulation() {
+  start_checked([] { sc_core::sc_start(); });
 }
 
 void run_simulation(Picoseconds duration_ps) {
-  sc_core::sc_start(to_sc_time(duration_ps));
-  reannounce_main_stack();
+  start_checked([duration_ps] { sc_core::sc_start(to_sc_time(duration_ps)); });
 }
 
 void init_systemc() {

@@ -59,7 +59,8 @@ SweepDb::SweepDb(const std::string& file, const SweepSpec& spec)
     if (q.column_text(0) != spec.canonical)
       throw InputError(file, "", "holds the results of a different sweep; choose another --out or delete it");
   } else {
-    auto ins = db_.prepare("INSERT INTO sweep (name, value) VALUES ('definition', ?), ('complete', '0')");
+    auto ins = db_.prepare(
+        "INSERT INTO sweep (name, value) VALUES ('definition', ?), ('complete', '0'), ('ended', '0')");
     ins.bind(1, std::string_view(spec.canonical));
     ins.step();
   }
@@ -87,9 +88,10 @@ void SweepDb::record(const Point& p, bool ok, const std::string& error, const nl
 }
 
 void SweepDb::set_complete(bool complete) {
-  auto u = db_.prepare("UPDATE sweep SET value = ? WHERE name = 'complete'");
+  auto u = db_.prepare("UPDATE sweep SET value = ? WHERE name IN ('complete', 'ended')");
   u.bind(1, std::string_view(complete ? "1" : "0"));
   u.step();
+  if (!complete) db_.exec("INSERT OR REPLACE INTO sweep (name, value) VALUES ('ended', '1')");
 }
 
 bool SweepDb::complete() {

@@ -28,7 +28,8 @@ class SweepDb {
   std::set<int64_t> finished();  // points with a row (done or failed)
   void record(const Point& point, bool ok, const std::string& error, const nlohmann::json& result,
               const std::string& trace);
-  void set_complete(bool complete);  // every point of this file's share has a row
+  // The run of this file's share has ended: complete when every point of it has a row.
+  void set_complete(bool complete);
   bool complete();
   int64_t count(const std::string& status);
   // results.csv: id, the swept keys, status, the result columns, error, trace. Written to a temporary file first.

@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/input_error.h"
 #include "sweep/sweep_db.h"
@@ -151,8 +153,12 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& o) {
     if (it == running.end()) continue;
     const Running r = it->second;
     running.erase(it);
-    if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) >= 128)) continue;  // interrupted: no row
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    // Interrupted or killed (or ended while this sweep was being interrupted): no row, so a resumed sweep runs it.
+    if (code >= 128 || (code != 0 && traces::pending_interrupt())) {
+      ++sum.lost;
+      continue;
+    }
     if (code == 0) {
       db.record(*r.point, true, "", nlohmann::json::parse(read_all(r.out)), r.trace);
     } else {
@@ -186,6 +192,16 @@ RunSummary merge_shards(const SweepSpec& spec, const std::string& out_dir) {
       if (e.path().extension() == ".sqlite") shards.push_back(e.path().string());
   std::sort(shards.begin(), shards.end());
   if (shards.empty()) throw InputError(dir.string(), "", "holds no shard files (shard-I-of-N.sqlite)");
+  std::set<std::string> counts;  // "-of-N": shards of one split only
+  for (const auto& f : shards) {
+    const auto stem = fs::path(f).stem().string();
+    const auto of = stem.rfind("-of-");
+    counts.insert(of == std::string::npos ? stem : stem.substr(of + 4));
+  }
+  if (counts.size() > 1)
+    throw InputError(dir.string(), "",
+                     fmt::format("holds shards of {} different splits (of {}); remove the old ones", counts.size(),
+                                 fmt::join(counts, ", ")));
   RunSummary sum;
   sum.database = (fs::path(out_dir) / "sweep.sqlite").string();
   SweepDb db(sum.database, spec);

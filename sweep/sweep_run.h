@@ -24,6 +24,7 @@ struct RunOptions {
 struct RunSummary {
   int64_t points = 0;       // this shard's share
   int64_t ran = 0, skipped = 0, failed = 0;
+  int64_t lost = 0;         // points whose process was interrupted or killed: no row, run again on resume
   int interrupted_by = 0;   // a signal number, or 0
   double seconds = 0;
   std::string database, csv;

@@ -103,6 +103,7 @@ SweepSpec read_sweep(const std::string& path) {
   }
   nlohmann::json canon = j;
   canon.erase("description");
+  if (!s.base_file.empty()) canon["base_content"] = read_json_file(s.base_file);  // an edited base is another sweep
   s.canonical = canon.dump();
   return s;
 }

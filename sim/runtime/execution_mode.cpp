@@ -59,13 +59,13 @@ Mode check_mode(const std::string& mode, const models::HardwareModel& device, co
   return m;
 }
 
-int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t rows) {
+int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t rows, bool gpu) {
   const bool ds = set == "deepspeed";
   const std::string& k = n.kind;
   if (k == "linear") {
     if (n.layer < 0) return 1;                   // the LM head: no bias
     if (ds) return n.name.find("query_key_value") != std::string::npos ? 2 : 1;  // fused LN+QKV+bias: 3 with LN
-    return rows == 1 ? 2 : 1;                    // cuBLASLt's bias epilogue is off for M = 1: bias copy + GEMM
+    return gpu && rows == 1 ? 2 : 1;             // cuBLASLt's bias epilogue is off for M = 1: bias copy + GEMM
   }
   if (k == "layernorm") return ds && n.name.find("post_attention") != std::string::npos ? 0 : 1;  // DS: fused
   if (k == "kv_append") return ds ? 5 : 2;       // 2 cat (+ 3 .contiguous() after DS's q/k/v split)

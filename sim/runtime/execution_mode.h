@@ -46,6 +46,7 @@ Mode check_mode(const std::string& mode, const models::HardwareModel& device, co
 // Torch ops (and so kernel launches on a GPU) an op of the graph costs in a kernel set, counted from the sources in
 // calibration.md "Kernels per decoder layer at decode": Hugging Face's BloomBlock ≈30 per layer at batch 1,
 // DeepSpeed-inference's injected layer 20 (+ 2 all-reduces).
-int64_t torch_ops(const workloads::OpNode& node, const std::string& kernel_set, int64_t rows);
+// `gpu`: cuBLASLt's bias epilogue is off for one-row products, so a biased linear takes two kernels there.
+int64_t torch_ops(const workloads::OpNode& node, const std::string& kernel_set, int64_t rows, bool gpu);
 
 }  // namespace hpusim::sim

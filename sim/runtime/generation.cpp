@@ -45,7 +45,7 @@ class PassLibrary {
     p.source = make_pass(workloads::build_forward_graph(model, s), phase, s.batch, s.tokens);
     p.kernels.assign(boost::num_vertices(p.source.graph), 1);
     for (auto v : boost::make_iterator_range(boost::vertices(p.source.graph))) {
-      p.kernels[v] = torch_ops(p.source.graph[v], spec_.execution.kernels, s.batch * s.tokens);
+      p.kernels[v] = torch_ops(p.source.graph[v], spec_.execution.kernels, s.batch * s.tokens, !device_.is_gaudi());
       p.torch_ops += p.kernels[v];
     }
     if (spec_.execution.compiles_graphs()) {
@@ -69,6 +69,7 @@ class PassLibrary {
 workloads::PassSpec plain_pass(const GenerationSpec& spec, int64_t batch, int64_t tokens, int64_t kv_before) {
   workloads::PassSpec s = spec.pass;
   s.batch = batch;
+  s.flash_attention = spec.flash_attention;
   s.phase = kv_before == 0 ? workloads::Phase::prefill : workloads::Phase::decode;
   s.tokens = tokens;
   s.kv_before = kv_before;

@@ -172,14 +172,15 @@ bool Scenario::uses_static_shapes() const {
   return mode == "lazy" || mode == "hpu-graph" || mode == "cuda-graph";
 }
 
-Scenario read_scenario(const std::string& path) {
-  const nlohmann::json j = read_json_file(path);
-  if (!j.is_object()) throw InputError(path, "", "a scenario is one JSON object");
+Scenario scenario_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw InputError(where, "", "a scenario is one JSON object");
   Scenario s;
-  for (const auto& [key, value] : j.items()) set_field(s, key, value, path);
-  validate(s, path);
+  for (const auto& [key, value] : j.items()) set_field(s, key, value, where);
+  validate(s, where);
   return s;
 }
+
+Scenario read_scenario(const std::string& path) { return scenario_from_json(read_json_file(path), path); }
 
 void apply_set(Scenario& s, const std::string& assignment) {
   const std::string where = "--set " + assignment;

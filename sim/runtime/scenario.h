@@ -48,6 +48,8 @@ const std::vector<std::string>& scenario_keys();
 
 // InputError naming the file and key for malformed JSON, unknown keys, wrong types or values out of range.
 Scenario read_scenario(const std::string& path);
+// The same from a JSON object (an inline scenario); `where` names it in messages.
+Scenario scenario_from_json(const nlohmann::json& json, const std::string& where);
 // "key=value": a scenario key, or a hardware key ("hbm.bandwidth_GBps=3200", "models.hbm...", "hardware.hbm...").
 void apply_set(Scenario& scenario, const std::string& assignment);
 // Checks every field's range (after flags and --set); InputError naming the key.

@@ -2,7 +2,14 @@
 // Execution modes through `hpusim run`: kernel and launch counts, recompilation under dynamic and static shapes and
 // buckets, a smaller last batch, warm-up, host- vs device-bound decode, and the qualitative claims of the published
 // BLOOMZ-7B comparisons (execution-modes.md) as held-out checks. Counts are derived by hand from the op graph.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -31,12 +38,13 @@ std::vector<std::string> with(std::vector<std::string> base, const std::vector<s
 }
 
 TEST(Modes, FusionCutsKernelsAndReplayIsOneLaunchPerGraph) {
-  // bloom-560m, batch 1: 270 ops per pass; HF's torch ops per decode layer 30 (its four biased linears take 2 each at
-  // one row), 26 in the 7-row prefill; model level: embedding 1, its LayerNorm 1, ALiBi 6, ln_f 1, LM head 1, argmax
-  // 1 = 11. Prefill 24 x 26 + 11 = 635, decode 24 x 30 + 11 = 731.
+  // bloom-560m, batch 1: 270 ops per pass; HF's torch ops per layer 26 (GELU as 9 element-wise ops, attention 7);
+  // model level: embedding 1, its LayerNorm 1, ALiBi 6, ln_f 1, LM head 1, argmax 1 = 11: 24 x 26 + 11 = 635. On a
+  // GPU the four biased linears of a one-row decode step take 2 kernels each (cuBLASLt): 24 x 30 + 11 = 731.
   const auto eager = run(with(kSmallGaudi, {"--mode", "eager"}));
-  EXPECT_EQ(eager["host_launches"], 635 + 5 * 731);
-  EXPECT_EQ(eager["device_kernels"], 635 + 5 * 731);
+  EXPECT_EQ(eager["host_launches"], 6 * 635);
+  EXPECT_EQ(eager["device_kernels"], 6 * 635);
+  EXPECT_EQ(run(with(kSmallGpu, {"--mode", "eager"}))["device_kernels"], 635 + 5 * 731);
   // Lazy: one recipe launch per step; the recipe has 270 - 73 = 197 fused nodes.
   const auto lazy = run(with(kSmallGaudi, {"--mode", "lazy"}));
   EXPECT_EQ(lazy["host_launches"], 6);
@@ -173,6 +181,58 @@ TEST(Modes, AssistedGenerationRunsOneTargetPassPerRound) {
   EXPECT_EQ(draft, drafts);
   // The draft's passes produce no token of their own: fewer target passes than tokens.
   EXPECT_LT(target, 40);
+}
+
+}  // namespace
+}  // namespace hpusim
+
+namespace hpusim {
+namespace {
+
+TEST(Modes, AssistedGenerationRefusesWhatHuggingFaceRefuses) {
+  test::TempDir dir;
+  for (const auto& extra : std::vector<std::vector<std::string>>{
+           {"--batch", "2"},                                  // HF: batch 1 only
+           {"--mode", "hpu-graph"},                           // dynamic shapes
+           {"--set", "draft_model=bloomz-176b"},              // the draft does not fit beside the target
+           {"--set", "draft_model=bloom-9b"}}) {              // no such model
+    std::vector<std::string> args{"run", "--model", "bloomz-7b1", "--set", "draft_model=bloom-560m",
+                                  "--trace", dir.file("t.sqlite")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = test::run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(extra) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  // Flash attention reaches the draft's and the verification passes too.
+  const auto plain = run({"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "10", "--set",
+                          "draft_model=bloom-560m"});
+  const auto flash = run({"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "10", "--set",
+                          "draft_model=bloom-560m", "--set", "attention=flash"});
+  EXPECT_NE(plain["hbm_bytes_moved_per_card"], flash["hbm_bytes_moved_per_card"]);
+}
+
+// SIGINT during a simulation ends `hpusim run` as an interruption (130) with the trace kept and marked incomplete.
+TEST(Modes, AnInterruptedRunExits130) {
+  test::TempDir dir;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    const std::string trace = dir.file("t.sqlite");
+    ::execl(HPUSIM_CLI_PATH, HPUSIM_CLI_PATH, "run", "--device", "gaudi2", "--model", "bloomz-176b", "--cards", "8",
+            "--new-tokens", "100", "--mode", "hpu-graph", "--set", "iterations=3", "--trace", trace.c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  traces::TraceReader reader(dir.file("t.sqlite"));
+  EXPECT_EQ(reader.runs()[0].status, "incomplete");
 }
 
 }  // namespace

@@ -207,3 +207,56 @@ TEST(ShippedFiles, EveryScenarioRunsAndEverySweepReads) {
 
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+
+TEST(SweepCli, BadPointsAreRefusedBeforeAnythingRuns) {
+  test::TempDir dir;
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"base": {"model": "bloom-560m"}, "grid": {"bacth": [1, 2]}})", "bacth"},
+           {R"({"base": {"model": "bloom-560m"}, "grid": {"batch": ["x"]}})", "batch"},
+           {R"({"base": {"model": "bloom-560m"}, "grid": {"hbm.bandwith_GBps": [1000]}})", "hbm.bandwith_GBps"},
+           {R"({"base": {"modle": "bloom-560m"}, "grid": {"batch": [1]}})", ""}}) {
+    test::write_file(dir.file("s.json"), text);
+    const auto r = test::run_cli({"sweep", dir.file("s.json"), "--out", dir.file("out")});
+    EXPECT_EQ(r.status, 2) << text;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(dir.file("s.json")), std::string::npos) << r.err;
+    if (!key.empty()) {
+      EXPECT_NE(r.err.find(key), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir.file("out/sweep.sqlite"))) << text;
+  }
+  test::write_file(dir.file("s.json"), kSweep);
+  EXPECT_EQ(test::run_cli({"sweep", dir.file("s.json"), "--shard", "1/2x"}).status, 2);
+}
+
+TEST(SweepCli, AnEditedBaseFileIsAnotherSweep) {
+  test::TempDir dir;
+  test::write_file(dir.file("base.json"), R"({"model": "bloom-560m", "new_tokens": 2})");
+  test::write_file(dir.file("s.json"), R"({"base": "base.json", "grid": {"batch": [1, 2]}})");
+  ASSERT_EQ(test::run_cli({"sweep", dir.file("s.json"), "--out", dir.file("out"), "--quiet"}).status, 0);
+  test::write_file(dir.file("base.json"), R"({"model": "bloom-560m", "new_tokens": 3})");
+  const auto r = test::run_cli({"sweep", dir.file("s.json"), "--out", dir.file("out"), "--quiet"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("different sweep"), std::string::npos) << r.err;
+}
+
+TEST(ReportOnSweeps, NoPointRanAndUnknownMetricsAndTheOutputMustNotBeAnInput) {
+  test::TempDir dir;
+  test::write_file(dir.file("s.json"), R"({"base": {"model": "bloomz-176b", "new_tokens": 2}, "grid": {"batch": [1, 2]}})");
+  ASSERT_EQ(test::run_cli({"sweep", dir.file("s.json"), "--out", dir.file("out"), "--quiet"}).status, 0);
+  EXPECT_EQ(test::run_cli({"report", dir.file("out"), "-o", dir.file("r.html")}).status, 0);  // every point failed
+  test::write_file(dir.file("t.json"), R"({"base": {"model": "bloom-560m", "new_tokens": 2}, "grid": {"batch": [1, 2]}})");
+  ASSERT_EQ(test::run_cli({"sweep", dir.file("t.json"), "--out", dir.file("t"), "--quiet"}).status, 0);
+  const auto metric = test::run_cli({"report", dir.file("t"), "--metric", "nonsense", "-o", dir.file("m.html")});
+  EXPECT_EQ(metric.status, 2);
+  EXPECT_NE(metric.err.find("decode_ms_per_token"), std::string::npos) << metric.err;
+  const auto db_before = test::read_file(dir.file("t/sweep.sqlite"));
+  EXPECT_EQ(test::run_cli({"report", dir.file("t"), "-o", dir.file("t/sweep.sqlite")}).status, 2);
+  EXPECT_EQ(test::read_file(dir.file("t/sweep.sqlite")), db_before);
+}
+
+}  // namespace
+}  // namespace hpusim

@@ -160,7 +160,12 @@ std::string SweepDb::render_table(const SweepSpec& spec, std::size_t max_rows) {
     }
     t.add_row(row);
   }
-  return t.render();
+  const int64_t total = count("done") + count("failed");
+  std::string out = t.render();
+  if (static_cast<int64_t>(max_rows) < total)
+    out += fmt::format("... and {} more points (all of them in the CSV and the database)\n",
+                       total - static_cast<int64_t>(max_rows));
+  return out;
 }
 
 void SweepDb::merge(const std::vector<std::string>& shards, const SweepSpec& spec) {

@@ -14,6 +14,7 @@
 #include "common/input_error.h"
 #include "common/text_table.h"
 #include "models/model_loader.h"
+#include "workloads/model_catalog.h"
 #include "workloads/assisted.h"
 #include "workloads/memory_plan.h"
 #include "workloads/op_graph.h"
@@ -63,8 +64,8 @@ void add_workload_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
     const bool is_file = o->model.find(".json") != std::string::npos || o->model.find('/') != std::string::npos;
-    const workloads::BloomConfig c =
-        is_file ? workloads::read_bloom_config(o->model) : workloads::bloom_preset(o->model);
+    const workloads::DecoderConfig c =
+        is_file ? workloads::read_model_config(o->model) : workloads::model_preset(o->model);
     workloads::PassSpec s;
     s.phase = o->phase == "prefill" ? workloads::Phase::prefill : workloads::Phase::decode;
     s.batch = o->batch;
@@ -107,8 +108,8 @@ void add_workload_command(CLI::App& app) {
     if (!o->draft_model.empty()) {
       const bool draft_file =
           o->draft_model.find(".json") != std::string::npos || o->draft_model.find('/') != std::string::npos;
-      const workloads::BloomConfig dc =
-          draft_file ? workloads::read_bloom_config(o->draft_model) : workloads::bloom_preset(o->draft_model);
+      const workloads::DecoderConfig dc =
+          draft_file ? workloads::read_model_config(o->draft_model) : workloads::model_preset(o->draft_model);
       if (dc.vocab_size != c.vocab_size)
         throw InputError(
             "--draft-model", "",

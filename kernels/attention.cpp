@@ -221,7 +221,8 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   return Tensor::from_floats({d.b, d.h, d.sq, d.d}, out_dtype, out);
 }
 
-KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype) {
+KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype,
+                          int64_t kv_heads) {
   (void)causal;  // plain attention computes every score and masks afterwards
   const DType act = gemm_output_dtype(dtype);
   const int64_t scores = b * h * sq * sk;
@@ -240,11 +241,17 @@ KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t 
   pv.dtype = act;
   pv.bytes_read = bytes(scores, act) + bytes(b * h * sk * d, dtype);
   pv.bytes_written = bytes(b * h * sq * d, act);
-  return {{qk, softmax, pv}};
+  if (kv_heads <= 0 || kv_heads >= h) return {{qk, softmax, pv}};
+  CostPart repeat{EngineClass::data_movement};  // K and V expanded to every query head
+  repeat.bytes_read = bytes(2 * b * kv_heads * sk * d, dtype);
+  repeat.bytes_written = bytes(2 * b * h * sk * d, dtype);
+  repeat.dtype = dtype;
+  return {{repeat, qk, softmax, pv}};
 }
 
 KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, const AttentionOptions& o,
-                                DType dtype) {
+                                DType dtype, int64_t kv_heads) {
+  const int64_t kvh = kv_heads <= 0 || kv_heads >= h ? h : kv_heads;
   // Count the key positions actually visited, block by block, as the kernel does.
   int64_t visited = 0;
   for (int64_t q0 = 0; q0 < sq; q0 += o.block_q) {
@@ -260,7 +267,7 @@ KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, in
   // Two products per visited tile (q k^T and p v): as 2 b h products of [sq, d] x [d, keys per query row].
   mm.matrix = {2 * b * h, sq, std::max<int64_t>(1, visited / std::max<int64_t>(1, sq)), d};
   mm.dtype = dtype;
-  mm.bytes_read = bytes(b * h * (sq + 2 * sk) * d, dtype);  // Q once, K and V once per query block at best
+  mm.bytes_read = bytes(b * (h * sq + 2 * kvh * sk) * d, dtype);  // Q once, K and V once per query block at best
   mm.bytes_written = bytes(b * h * sq * d, act);
   online.flops = 6.0 * static_cast<double>(scores);
   online.transcendentals = scores;

@@ -36,9 +36,12 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
                        const AttentionOptions& options, DType dtype);
 
 // Plain attention materialises S and P (written and read back); flash never does, and skips causal blocks.
-KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype);
+// kv_heads < h (grouped-query, multi-query): plain attention first copies each KV head to its query heads (HF's
+// repeat_kv); flash reads each KV head once. 0: as many as query heads.
+KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype,
+                          int64_t kv_heads = 0);
 KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d,
-                                const AttentionOptions& options, DType dtype);
+                                const AttentionOptions& options, DType dtype, int64_t kv_heads = 0);
 
 // The most negative finite value of a floating format (what masked scores are set to).
 float lowest(DType dtype);

@@ -38,7 +38,7 @@ k::Tensor slice_columns(const k::Tensor& x, int64_t rows, int64_t cols, int64_t 
 }  // namespace
 
 BloomWeights load_bloom_weights(const Checkpoint& ckpt) {
-  const BloomConfig& c = ckpt.config();
+  const DecoderConfig& c = ckpt.config();
   const std::string prefix = ckpt.has("transformer.word_embeddings.weight") ? "transformer." : "";
   const int64_t h = c.hidden_size;
   BloomWeights w;
@@ -104,14 +104,14 @@ static k::Tensor all_reduce_partials(const std::vector<k::Tensor>& partials, k::
   return k::all_reduce(k::Tensor::from_floats(stacked_shape, dtype, stacked), dtype, k::ReduceOrder::ring);
 }
 
-BloomModel::BloomModel(BloomConfig config, BloomWeights weights, k::DType dtype, int64_t cards)
+BloomModel::BloomModel(DecoderConfig config, BloomWeights weights, k::DType dtype, int64_t cards)
     : config_(std::move(config)), w_(std::move(weights)), dtype_(dtype), cards_(cards) {
   if (dtype != k::DType::fp32 && dtype != k::DType::bf16 && dtype != k::DType::fp16)
     throw InputError("--dtype", "", fmt::format("generation runs in fp32, bf16 or fp16, not {}", k::name(dtype)));
   if (cards < 1 || config_.n_head % cards != 0)
     throw InputError("--cards", "", fmt::format("{} cards cannot split {} heads evenly", cards, config_.n_head));
   if (cards == 1) return;
-  const int64_t h = config_.hidden_size, d = config_.head_dim(), heads_per_card = config_.n_head / cards;
+  const int64_t h = config_.hidden_size, d = config_.head_dim, heads_per_card = config_.n_head / cards;
   for (const auto& L : w_.layers) {
     std::vector<LayerShard> per_card;
     for (int64_t c = 0; c < cards; ++c) {
@@ -148,7 +148,7 @@ k::Tensor BloomModel::forward_all_positions(const std::vector<int64_t>& ids, KvC
 k::Tensor BloomModel::run(const std::vector<int64_t>& ids, KvCache& cache, bool all_positions) const {
   const int64_t t = static_cast<int64_t>(ids.size()), h = config_.hidden_size, heads = config_.n_head,
                 past = cache.length(), total = past + t;
-  const auto eps = static_cast<float>(config_.layer_norm_epsilon);
+  const auto eps = static_cast<float>(config_.norm_eps);
   for (int64_t id : ids)
     if (id < 0 || id >= config_.vocab_size)
       throw InputError("--prompt-ids", "",
@@ -167,9 +167,9 @@ k::Tensor BloomModel::run(const std::vector<int64_t>& ids, KvCache& cache, bool 
     const BloomLayerWeights& L = w_.layers[static_cast<std::size_t>(l)];
     const k::Tensor h1 = k::layernorm(x, L.ln1_w, L.ln1_b, eps, dtype_);
     const k::Tensor attn = attention_block(l, h1, t, alibi, cache);
-    x = k::add(attn, config_.apply_residual_connection_post_layernorm ? h1 : x, dtype_);
+    x = k::add(attn, config_.residual_from_norm ? h1 : x, dtype_);
     const k::Tensor h2 = k::layernorm(x, L.ln2_w, L.ln2_b, eps, dtype_);
-    x = k::add(mlp_block(l, h2), config_.apply_residual_connection_post_layernorm ? h2 : x, dtype_);
+    x = k::add(mlp_block(l, h2), config_.residual_from_norm ? h2 : x, dtype_);
   }
   // Hugging Face trims to the last position before ln_f and the LM head; verification wants them all.
   const int64_t rows = all_positions ? t : 1;
@@ -216,7 +216,7 @@ static k::Tensor attend(const k::Tensor& qkv, int64_t t, int64_t heads, int64_t 
 k::Tensor BloomModel::attention_block(int64_t l, const k::Tensor& h1, int64_t t, const k::Tensor& alibi,
                                       KvCache& cache) const {
   const BloomLayerWeights& L = w_.layers[static_cast<std::size_t>(l)];
-  const int64_t d = config_.head_dim();
+  const int64_t d = config_.head_dim;
   if (cards_ == 1) {
     auto& ck = cache.k[static_cast<std::size_t>(l)];
     auto& cv = cache.v[static_cast<std::size_t>(l)];

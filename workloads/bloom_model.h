@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "kernels/tensor.h"
-#include "workloads/bloom_config.h"
+#include "workloads/model_catalog.h"
 #include "workloads/safetensors.h"
 
 namespace hpusim::workloads {
@@ -46,9 +46,9 @@ class BloomModel {
   // cards > 1 runs the forward pass sharded over that many simulated cards: each computes partial sums for its
   // heads and MLP columns, which are all-reduced (ring order, rounded in `dtype` after each add, as NCCL/HCCL do)
   // twice per layer; the row-parallel biases are added once, after the all-reduce. n_head must divide by cards.
-  BloomModel(BloomConfig config, BloomWeights weights, kernels::DType dtype, int64_t cards = 1);
+  BloomModel(DecoderConfig config, BloomWeights weights, kernels::DType dtype, int64_t cards = 1);
   int64_t cards() const { return cards_; }
-  const BloomConfig& config() const { return config_; }
+  const DecoderConfig& config() const { return config_; }
   kernels::DType dtype() const { return dtype_; }
   // Runs `ids` (batch 1) after the cached tokens; appends to the cache; returns the last position's logits [V] in
   // fp32 (the values computed in `dtype`). Hugging Face's trim: only the last position goes through the LM head.
@@ -63,7 +63,7 @@ class BloomModel {
                                   KvCache& cache) const;
   kernels::Tensor mlp_block(int64_t layer, const kernels::Tensor& h2) const;
 
-  BloomConfig config_;
+  DecoderConfig config_;
   BloomWeights w_;
   kernels::DType dtype_;
   int64_t cards_;

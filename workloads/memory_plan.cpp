@@ -8,8 +8,8 @@
 namespace hpusim::workloads {
 namespace {
 
-// Bytes per projection weight in a format, with its scales: int8 one fp32 scale per output row (of ~h inputs),
-// 4-bit one fp32 absmax per 64 values, fp8 one scale per tensor.
+// Bytes per projection weight in a format, with its scales: int8 one fp32 scale per output row (of `row_length`
+// inputs), 4-bit one fp32 absmax per 64 values, fp8 one scale per tensor.
 double bytes_per_weight(WeightFormat w, int64_t row_length) {
   switch (w) {
     case WeightFormat::bf16:
@@ -26,33 +26,53 @@ double bytes_per_weight(WeightFormat w, int64_t row_length) {
   return 2.0;
 }
 
+// Elements of a weight one card holds: its heads' rows of Q/K/V (KV heads replicated when there are fewer than
+// cards), its MLP rows or columns; replicated tensors whole.
+int64_t card_numel(const WeightInfo& w, const DecoderConfig& c, const CardShare& s) {
+  if (w.split == Split::replicated) return w.numel();
+  const int64_t cols = w.shape.size() == 2 ? w.shape[1] : 1;
+  if (w.role == "q") return s.q_dim(c) * cols;
+  if (w.role == "k" || w.role == "v") return s.kv_dim(c) * cols;
+  if (w.role == "qkv") return (s.q_dim(c) + 2 * s.kv_dim(c)) * cols;
+  if (w.role == "attn_out") return c.hidden_size * s.q_dim(c);
+  return w.numel() / s.cards;  // MLP rows (gate, fc1) or columns (fc2)
+}
+
 std::string gb(int64_t bytes) { return fmt::format("{:.1f} GB", static_cast<double>(bytes) / 1e9); }
 
 }  // namespace
 
-MemoryPlan plan_memory(const BloomConfig& c, const MemoryRequest& r) {
-  const int64_t h = c.hidden_size, act = static_cast<int64_t>(kernels::size_bytes(r.activations));
-  const double projections = static_cast<double>(c.n_layer) * 12.0 * static_cast<double>(h) * static_cast<double>(h);
-  // Replicated on every card: the tied embedding / LM head, the LayerNorms, and the row-parallel biases.
-  const int64_t replicated = (c.vocab_size * h + 4 * h + c.n_layer * (4 * h + 2 * h)) * act;
-  // Split over the cards: the projection weights and the column-parallel biases (3h + 4h per layer).
-  const double split = projections * bytes_per_weight(r.weights, h) + static_cast<double>(c.n_layer * 7 * h * act);
+MemoryPlan plan_memory(const DecoderConfig& c, const MemoryRequest& r) {
+  const CardShare share = card_share(c, r.cards);
+  const int64_t act = static_cast<int64_t>(kernels::size_bytes(r.activations));
+  // Whatever splits evenly is summed whole and divided by the cards once; what is replicated (norms, embeddings,
+  // the head, row-parallel biases, KV heads fewer than the cards) counts whole on every card.
+  int64_t replicated = 0;
+  double split = 0;
+  for (const WeightInfo& w : weight_inventory(c)) {
+    const int64_t on_card = card_numel(w, c, share);
+    const double bytes_each = w.projection ? bytes_per_weight(r.weights, w.shape[1]) : static_cast<double>(act);
+    if (w.split != Split::replicated && on_card * r.cards == w.numel())
+      split += static_cast<double>(w.numel()) * bytes_each;
+    else
+      replicated += static_cast<int64_t>(static_cast<double>(on_card) * bytes_each);
+  }
   MemoryPlan p;
   p.weights = replicated + static_cast<int64_t>(split / static_cast<double>(r.cards));
-  p.kv_cache = r.batch * r.max_tokens * c.kv_bytes_per_token(r.activations) / r.cards;
+  p.kv_cache = r.batch * r.max_tokens * 2 * c.n_layer * share.kv_dim(c) * act;
   p.activations = c.activation_bytes(r.batch * r.max_tokens, r.max_tokens, r.activations) / r.cards +
                   r.batch * c.vocab_size * 4;  // fp32 logits of the last position
   p.reserve = r.reserve_bytes;
   return p;
 }
 
-void check_memory_fits(const BloomConfig& c, const MemoryRequest& r, uint64_t capacity, const std::string& device,
+void check_memory_fits(const DecoderConfig& c, const MemoryRequest& r, uint64_t capacity, const std::string& device,
                        int64_t max_cards) {
   const MemoryPlan p = plan_memory(c, r);
   if (static_cast<uint64_t>(p.total()) <= capacity) return;
   std::string fits;
   for (int64_t n = r.cards + 1; n <= max_cards; ++n) {
-    if (c.n_head % n != 0) continue;
+    if (!splits_over(c, n)) continue;
     MemoryRequest more = r;
     more.cards = n;
     if (static_cast<uint64_t>(plan_memory(c, more).total()) <= capacity) {

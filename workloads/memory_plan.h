@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// What one card must hold for a BLOOM generation: its share of the weights (projections split over the cards,
-// embedding/LM head and LayerNorms replicated), its share of the KV cache at the longest length, the largest live
-// activation, and a runtime reserve. A plan that does not fit is refused with the sizes and what would fit.
+// What one card must hold for a generation: its share of the weights (the description's weight inventory as tensor
+// parallelism splits it: projections split over the cards, embeddings, the LM head and norms replicated), its share
+// of the KV cache at the longest length, the largest live activation, and a runtime reserve. A plan that does not fit is refused with the sizes and what would fit.
 #pragma once
 #include <cstdint>
 #include <string>
 
-#include "workloads/bloom_config.h"
+#include "workloads/model_catalog.h"
 #include "workloads/op_graph.h"
 
 namespace hpusim::workloads {
@@ -25,11 +25,11 @@ struct MemoryRequest {
   int64_t reserve_bytes = int64_t{2} << 30;  // runtime, framework and graph workspace (assumption: 2 GiB)
 };
 
-MemoryPlan plan_memory(const BloomConfig& config, const MemoryRequest& request);
+MemoryPlan plan_memory(const DecoderConfig& config, const MemoryRequest& request);
 
 // InputError when the plan exceeds `capacity_bytes`: the sizes, the device, and the smallest card count (up to
 // `max_cards`, dividing the heads) and the weight formats on the asked cards that would fit.
-void check_memory_fits(const BloomConfig& config, const MemoryRequest& request, uint64_t capacity_bytes,
+void check_memory_fits(const DecoderConfig& config, const MemoryRequest& request, uint64_t capacity_bytes,
                        const std::string& device, int64_t max_cards);
 
 }  // namespace hpusim::workloads

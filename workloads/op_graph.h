@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The op graph of one BLOOM forward pass (prefill of the prompt, or one decode step) as one card runs it: ops with
+// The op graph of one forward pass of a decoder (prefill of the prompt, or one decode step) as one card runs it, derived
+// from the model's one description (decoder_config.h, built in forward_graph.cpp): ops with
 // kind, shapes, format and the kernels' cost, tensors as edges (Boost.Graph), for any batch, prompt and KV length;
 // KV cache growing per step (dynamic shapes) or allocated at its maximum up front, optionally in length buckets
 // (static shapes, as optimum-habana does); DeepSpeed-style tensor parallelism; weight formats that change the bytes
@@ -12,7 +13,7 @@
 
 #include "kernels/cost.h"
 #include "kernels/dtype.h"
-#include "workloads/bloom_config.h"
+#include "workloads/decoder_config.h"
 
 namespace hpusim::workloads {
 
@@ -44,13 +45,20 @@ struct PassSpec {
 };
 
 struct OpNode {
-  std::string name;    // "h.3.self_attention.query_key_value"
-  std::string kind;    // "linear", "attention", "layernorm", "all_reduce", ...
+  std::string name;    // the module path as the checkpoint names it: "h.3.self_attention.query_key_value"
+  std::string kind;    // "linear", "attention", "layernorm", "rmsnorm", "rotary", "all_reduce", ...
   std::string shapes;  // "[1,7,4096]x[12288,4096]^T"
   int64_t layer = -1;  // -1 outside the blocks
   kernels::KernelCost cost;
   int64_t fused_ops = 1;  // ops of the source graph this node stands for (a graph compiler fuses several)
   int64_t slices = 1;     // >1: a matrix part and the vector parts after it run in this many pipelined slices
+  // What the op is in the model, whatever the family calls it: "qkv", "q", "k", "v", "attn_out", "gate", "fc1",
+  // "fc2", "head", "attn_norm", "mlp_norm", "embedding_norm", "final_norm", "embedding", "positions", "rotary",
+  // "rotary_table", "alibi", "kv_cache", "attention", "act", "residual", "all_reduce", "argmax".
+  std::string role;
+  bool elementwise = false;  // a fusion candidate: an element-wise vector op a graph compiler joins to its producer
+  bool has_bias = false;     // the module has a bias in the checkpoint (host-side kernel counts)
+  int64_t eager_ops = 1;     // torch ops Hugging Face's modeling code spends on it (BLOOM's GELU is 9)
 };
 
 struct TensorEdge {
@@ -61,7 +69,7 @@ struct TensorEdge {
 using OpGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, OpNode, TensorEdge>;
 
 // InputError for a spec that does not fit the model (heads not divisible by cards, capacity below the length...).
-OpGraph build_forward_graph(const BloomConfig& config, const PassSpec& spec);
+OpGraph build_forward_graph(const DecoderConfig& config, const PassSpec& spec);
 
 // Sums over a graph, for reports and tests.
 struct GraphTotals {
@@ -74,6 +82,6 @@ GraphTotals totals(const OpGraph& g);
 
 // What a graph compiler's recipe cache is keyed by: the model shape and every tensor shape of the pass. Two passes
 // with the same key reuse one compiled graph (static shapes); a growing KV cache changes it every step.
-std::string graph_shape_key(const BloomConfig& config, const PassSpec& spec);
+std::string graph_shape_key(const DecoderConfig& config, const PassSpec& spec);
 
 }  // namespace hpusim::workloads

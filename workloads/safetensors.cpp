@@ -102,7 +102,7 @@ kernels::Tensor SafetensorsFile::load(const std::string& name) const {
 
 Checkpoint::Checkpoint(const std::string& dir) : dir_(dir) {
   if (!fs::is_directory(dir)) throw InputError(dir, "", "not a checkpoint folder");
-  config_ = read_bloom_config((fs::path(dir) / "config.json").string());
+  config_ = read_model_config((fs::path(dir) / "config.json").string());
   const fs::path single = fs::path(dir) / "model.safetensors", index = fs::path(dir) / "model.safetensors.index.json";
   std::vector<std::string> shard_names;
   if (fs::exists(index)) {

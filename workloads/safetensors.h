@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kernels/tensor.h"
-#include "workloads/bloom_config.h"
+#include "workloads/model_catalog.h"
 
 namespace hpusim::workloads {
 
@@ -41,7 +41,7 @@ class Checkpoint {
  public:
   // A folder with config.json and model.safetensors or model.safetensors.index.json.
   explicit Checkpoint(const std::string& dir);
-  const BloomConfig& config() const { return config_; }
+  const DecoderConfig& config() const { return config_; }
   const std::string& dir() const { return dir_; }
   bool has(const std::string& name) const { return where_.count(name) > 0; }
   const SafetensorsFile& file_of(const std::string& name) const;  // InputError when the checkpoint lacks it
@@ -49,7 +49,7 @@ class Checkpoint {
 
  private:
   std::string dir_;
-  BloomConfig config_;
+  DecoderConfig config_;
   std::vector<std::unique_ptr<SafetensorsFile>> files_;
   std::map<std::string, const SafetensorsFile*> where_;
 };

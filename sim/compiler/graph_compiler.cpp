@@ -15,8 +15,6 @@ namespace {
 using workloads::OpGraph;
 using Vertex = OpGraph::vertex_descriptor;
 
-bool is_elementwise(const std::string& kind) { return kind == "add" || kind == "gelu" || kind == "layernorm"; }
-
 bool only_vector(const kernels::KernelCost& c) {
   return !c.parts.empty() && std::all_of(c.parts.begin(), c.parts.end(),
                      [](const kernels::CostPart& p) { return p.engine == kernels::EngineClass::vector; });
@@ -41,7 +39,7 @@ Recipe compile_graph(const OpGraph& g, const CompileOptions& o) {
   std::vector<int64_t> saved(n, 0);
   for (Vertex v : order) {
     head[v] = g[v];
-    if (!is_elementwise(g[v].kind) || !only_vector(g[v].cost)) continue;
+    if (!g[v].elementwise || !only_vector(g[v].cost)) continue;  // the description marks fusion candidates
     for (auto e : boost::make_iterator_range(boost::in_edges(v, g))) {
       const Vertex u = boost::source(e, g);
       if (boost::out_degree(u, g) != 1) continue;  // another consumer needs the tensor in memory

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The graph compiler of lazy mode, HPU graphs and torch.compile, as Boost.Graph passes over a pass's op graph
 // (shared/DESIGN.md, "Execution modes"; execution-modes.md):
-//  - fusion: an element-wise op (add, GELU, LayerNorm) joins the group of a producer whose only consumer it is: a
+//  - fusion: an element-wise op (OpNode::elementwise: adds, activations, norms, rotary) joins the group of a producer whose only consumer it is: a
 //    chain of vector ops becomes one kernel, a GEMM followed by its bias/GELU/residual becomes a GEMM with an
 //    epilogue; the tensor between them never goes through HBM (its write and its read disappear);
 //  - engine assignment stays per cost part (matrix parts on MME / tensor cores, vector parts on TPC / CUDA cores);

@@ -61,18 +61,19 @@ Mode check_mode(const std::string& mode, const models::HardwareModel& device, co
 
 int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t rows, bool gpu) {
   const bool ds = set == "deepspeed";
-  const std::string& k = n.kind;
-  if (k == "linear") {
-    if (n.layer < 0) return 1;                   // the LM head: no bias
-    if (ds) return n.name.find("query_key_value") != std::string::npos ? 2 : 1;  // fused LN+QKV+bias: 3 with LN
-    return gpu && rows == 1 ? 2 : 1;             // cuBLASLt's bias epilogue is off for M = 1: bias copy + GEMM
+  const std::string& r = n.role;
+  if (n.kind == "linear") {
+    if (r == "head") return 1;
+    if (ds) return r == "qkv" || r == "q" ? 2 : (r == "k" || r == "v" ? 0 : 1);  // fused LN+QKV+bias: 3 with LN
+    return gpu && rows == 1 && n.has_bias ? 2 : 1;  // cuBLASLt's bias epilogue is off for M = 1: bias copy + GEMM
   }
-  if (k == "layernorm") return ds && n.name.find("post_attention") != std::string::npos ? 0 : 1;  // DS: fused
-  if (k == "kv_append") return ds ? 5 : 2;       // 2 cat (+ 3 .contiguous() after DS's q/k/v split)
-  if (k == "attention") return ds ? 6 : 7;       // HF: baddbmm 2, mask 1, softmax 1 (+cast 1), cast back 1, bmm 1
-  if (k == "gelu") return ds ? 1 : 9;            // HF writes tanh-GELU as Python arithmetic: 9 element-wise ops
-  if (k == "alibi") return 6;                    // arange, pow, cumsum, mul, view-copy, mask (model level)
-  return 1;                                      // embedding, add, all_reduce, argmax
+  if (r == "mlp_norm") return ds ? 0 : 1;  // DeepSpeed fuses it into its MLP kernel
+  if (r == "kv_cache") return ds ? 5 : 2;  // 2 cat (+ 3 .contiguous() after DS's q/k/v split)
+  if (r == "attention") return ds ? 6 : 7;  // HF: baddbmm 2, mask 1, softmax 1 (+cast 1), cast back 1, bmm 1
+  if (r == "act") return ds ? 1 : n.eager_ops;  // BLOOM writes tanh-GELU as 9 element-wise ops; a gated MLP 2
+  if (r == "rotary") return ds ? 1 : n.eager_ops;  // HF apply_rotary_pos_emb on q and k: 7 ops each (≈)
+  if (r == "alibi") return 6;                      // arange, pow, cumsum, mul, view-copy, mask (model level)
+  return n.eager_ops;                              // embedding, norms, add, all_reduce, argmax: 1
 }
 
 }  // namespace hpusim::sim

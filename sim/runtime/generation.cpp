@@ -11,6 +11,7 @@
 #include "sim/compiler/graph_compiler.h"
 #include "sim/device/fabric.h"
 #include "sim/runtime/host_process.h"
+#include "workloads/model_catalog.h"
 #include "workloads/assisted.h"
 
 namespace hpusim::sim {
@@ -33,7 +34,7 @@ class PassLibrary {
   PassLibrary(const models::HardwareModel& device, const GenerationSpec& spec) : device_(device), spec_(spec) {}
 
   const PreparedPass* get(const workloads::PassSpec& s) { return get(spec_.model, s); }
-  const PreparedPass* get(const workloads::BloomConfig& model, const workloads::PassSpec& s) {
+  const PreparedPass* get(const workloads::DecoderConfig& model, const workloads::PassSpec& s) {
     const std::string key = workloads::graph_shape_key(model, s);
     auto& slot = passes_[key];
     if (slot) return slot.get();

@@ -14,13 +14,14 @@
 #include "sim/runtime/card.h"
 #include "sim/runtime/execution_mode.h"
 #include "traces/recorder.h"
+#include "workloads/model_catalog.h"
 #include "workloads/memory_plan.h"
 #include "workloads/op_graph.h"
 
 namespace hpusim::sim {
 
 struct GenerationSpec {
-  workloads::BloomConfig model;
+  workloads::DecoderConfig model;
   workloads::PassSpec pass;  // batch, cards, dtype, weights, trim_logits; tokens and KV set per step
   int64_t prompt_len = 7;
   int64_t new_tokens = 20;
@@ -33,7 +34,7 @@ struct GenerationSpec {
   ExecutionOptions execution;
   // Assisted generation (timing only): a draft model proposes tokens, the target verifies them in one pass; rounds
   // come from the acceptance rate (workloads/assisted.h, HF's heuristic schedule from 5 drafts).
-  std::optional<workloads::BloomConfig> draft;
+  std::optional<workloads::DecoderConfig> draft;
   double acceptance = 0.7;
 };
 

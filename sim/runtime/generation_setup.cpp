@@ -8,15 +8,15 @@
 #include "models/model_loader.h"
 #include "models/runtime_profile.h"
 #include "sim/device/engine_timing.h"
+#include "workloads/model_catalog.h"
 #include "workloads/memory_plan.h"
 
 namespace hpusim::sim {
 namespace {
 
-workloads::BloomConfig model_config(const std::string& name, const char* key) {
-  const bool file = name.find(".json") != std::string::npos || name.find('/') != std::string::npos;
+workloads::DecoderConfig model_config(const std::string& name, const char* key) {
   try {
-    return file ? workloads::read_bloom_config(name) : workloads::bloom_preset(name);
+    return workloads::model_config(name);
   } catch (const InputError& e) {
     throw InputError(key, name, e.what());
   }
@@ -26,9 +26,19 @@ workloads::BloomConfig model_config(const std::string& name, const char* key) {
 
 GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareModel& device,
                                   const std::string& runtime_where) {
-  const bool is_file = sc.model.find(".json") != std::string::npos || sc.model.find('/') != std::string::npos;
   sim::GenerationSpec spec;
-  spec.model = is_file ? workloads::read_bloom_config(sc.model) : workloads::bloom_preset(sc.model);
+  spec.model = workloads::model_config(sc.model);
+  (void)workloads::card_share(spec.model, sc.cards, "cards");
+  const int64_t longest = sc.prompt_len + sc.new_tokens;
+  if (spec.model.sliding_window && *spec.model.sliding_window < longest)
+    throw InputError(sc.model, "/sliding_window",
+                     fmt::format("a sliding window of {} positions, shorter than the {} of this run, is not modelled "
+                                 "(supported: sequences within the window)",
+                                 *spec.model.sliding_window, longest));
+  if (spec.model.positions == workloads::Positions::learned && spec.model.max_positions < longest)
+    throw InputError(sc.model, "/max_position_embeddings",
+                     fmt::format("{} learned positions do not reach the {} of this run (prompt_len + new_tokens)",
+                                 spec.model.max_positions, longest));
   spec.prompt_len = sc.prompt_len;
   spec.new_tokens = sc.new_tokens;
   spec.pass.batch = sc.batch;
@@ -57,9 +67,10 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
       throw InputError("static_shapes", "true",
                        "assisted generation runs with dynamic shapes (optimum-habana disables static shapes with an "
                        "assistant model)");
-    if (spec.draft->n_head % sc.cards != 0)
+    if (!workloads::splits_over(*spec.draft, sc.cards))
       throw InputError("draft_model", sc.draft_model,
-                       fmt::format("{} cards cannot split its {} heads", sc.cards, spec.draft->n_head));
+                       fmt::format("{} cards cannot split its {} heads ({} KV heads, MLP width {})", sc.cards,
+                                   spec.draft->n_head, spec.draft->n_kv_head, spec.draft->ffn_hidden));
   }
   spec.requests = sc.requests;
   auto& x = spec.execution;

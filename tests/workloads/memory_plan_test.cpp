@@ -3,13 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "common/input_error.h"
+#include "workloads/model_catalog.h"
 #include "workloads/memory_plan.h"
 
 namespace hpusim::workloads {
 namespace {
 
 TEST(MemoryPlan, OneCardInBf16HoldsEveryParameterOnce) {
-  const auto c = bloom_preset("bloomz-176b");
+  const auto c = model_preset("bloomz-176b");
   MemoryRequest r;
   const auto p = plan_memory(c, r);
   EXPECT_EQ(p.weights, c.weight_bytes(kernels::DType::bf16));
@@ -17,7 +18,7 @@ TEST(MemoryPlan, OneCardInBf16HoldsEveryParameterOnce) {
 }
 
 TEST(MemoryPlan, EightCardsShareTheProjectionsAndEachKeepsTheEmbedding) {
-  const auto c = bloom_preset("bloomz-176b");
+  const auto c = model_preset("bloomz-176b");
   MemoryRequest r;
   r.cards = 8;
   const double h = 14336, L = 70, V = 250880;
@@ -27,7 +28,7 @@ TEST(MemoryPlan, EightCardsShareTheProjectionsAndEachKeepsTheEmbedding) {
 }
 
 TEST(MemoryPlan, Bloomz176bInBf16DoesNotFitOneGaudi2AndTheErrorSaysWhatWould) {
-  const auto c = bloom_preset("bloomz-176b");
+  const auto c = model_preset("bloomz-176b");
   MemoryRequest r;
   const uint64_t gaudi2 = uint64_t{96} << 30;
   try {
@@ -53,7 +54,7 @@ TEST(MemoryPlan, Bloomz176bInBf16DoesNotFitOneGaudi2AndTheErrorSaysWhatWould) {
 }
 
 TEST(MemoryPlan, QuantisedWeightsShrinkTheShare) {
-  const auto c = bloom_preset("bloom-7b1");
+  const auto c = model_preset("bloom-7b1");
   MemoryRequest r;
   const auto bf16 = plan_memory(c, r).weights;
   r.weights = WeightFormat::int8;
@@ -61,7 +62,8 @@ TEST(MemoryPlan, QuantisedWeightsShrinkTheShare) {
   r.weights = WeightFormat::nf4;
   const auto nf4 = plan_memory(c, r).weights;
   const double projections = 30 * 12 * 4096.0 * 4096.0;
-  EXPECT_NEAR(static_cast<double>(bf16 - int8), projections * (1 - 4.0 / 4096), 1e6);
+  // LLM.int8 keeps one fp32 scale per output row: QKV 3h rows, dense h, h->4h 4h, 4h->h h per layer.
+  EXPECT_NEAR(static_cast<double>(bf16 - int8), projections - 4.0 * 30 * (3 + 1 + 4 + 1) * 4096, 1.0);
   EXPECT_NEAR(static_cast<double>(bf16 - nf4), projections * (2 - 0.5625), 1e6);
 }
 

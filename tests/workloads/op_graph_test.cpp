@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/input_error.h"
+#include "workloads/model_catalog.h"
 #include "workloads/op_graph.h"
 
 namespace hpusim::workloads {
@@ -28,7 +29,7 @@ int count_kind(const OpGraph& g, const std::string& kind) {
 }
 
 TEST(OpGraph, OpCountsAndItIsADag) {
-  const auto c = bloom_preset("bloom-7b1");
+  const auto c = model_preset("bloom-7b1");
   PassSpec s;
   const OpGraph g = build_forward_graph(c, s);
   EXPECT_EQ(static_cast<int64_t>(boost::num_vertices(g)), 6 + 11 * c.n_layer);
@@ -42,7 +43,7 @@ TEST(OpGraph, OpCountsAndItIsADag) {
 }
 
 TEST(OpGraph, PrefillMatrixFlopsMatchTheClosedForm) {
-  const auto c = bloom_preset("bloom-7b1");
+  const auto c = model_preset("bloom-7b1");
   PassSpec s;
   s.tokens = 7;
   const double t = 7, h = 4096, L = 30, V = 250880;
@@ -55,7 +56,7 @@ TEST(OpGraph, PrefillMatrixFlopsMatchTheClosedForm) {
 }
 
 TEST(OpGraph, TensorParallelCardsShareTheProjectionsAndAllReduceTwicePerLayer) {
-  const auto c = bloom_preset("bloomz-176b");
+  const auto c = model_preset("bloomz-176b");
   PassSpec one, eight;
   one.phase = eight.phase = Phase::decode;
   one.tokens = eight.tokens = 1;
@@ -73,7 +74,7 @@ TEST(OpGraph, TensorParallelCardsShareTheProjectionsAndAllReduceTwicePerLayer) {
 }
 
 TEST(OpGraph, WeightFormatsChangeTheBytesMoved) {
-  const auto c = bloom_preset("bloom-7b1");
+  const auto c = model_preset("bloom-7b1");
   auto decode_bytes = [&](WeightFormat w) {
     PassSpec s;
     s.phase = Phase::decode;
@@ -91,7 +92,7 @@ TEST(OpGraph, WeightFormatsChangeTheBytesMoved) {
 }
 
 TEST(OpGraph, DynamicKvChangesTheShapeKeyEveryStepStaticAndBucketsDoNot) {
-  const auto c = bloom_preset("bloom-560m");
+  const auto c = model_preset("bloom-560m");
   std::set<std::string> dynamic, fixed, bucketed;
   for (int64_t step = 0; step < 100; ++step) {
     PassSpec s;
@@ -128,7 +129,7 @@ TEST(OpGraph, OneHotKvUpdateIsABatchedMatmulOverTheWholeCache) {
   s.kv_before = 20;
   s.kv_capacity = 107;
   s.kv_update_bmm = true;
-  const auto g = build_forward_graph(bloom_preset("bloom-560m"), s);
+  const auto g = build_forward_graph(model_preset("bloom-560m"), s);
   int found = 0;
   for (auto v : boost::make_iterator_range(boost::vertices(g)))
     if (g[v].kind == "kv_append") {
@@ -138,7 +139,7 @@ TEST(OpGraph, OneHotKvUpdateIsABatchedMatmulOverTheWholeCache) {
     }
   EXPECT_EQ(found, 24);
   s.kv_capacity = 0;  // dynamic shapes: an index copy, whatever the option says
-  const auto d = build_forward_graph(bloom_preset("bloom-560m"), s);
+  const auto d = build_forward_graph(model_preset("bloom-560m"), s);
   for (auto v : boost::make_iterator_range(boost::vertices(d))) {
     if (d[v].kind == "kv_append") {
       EXPECT_EQ(d[v].cost.main_engine(), kernels::EngineClass::data_movement);

@@ -5,7 +5,7 @@
 #include <boost/range/iterator_range.hpp>
 
 #include "sim/compiler/graph_compiler.h"
-#include "workloads/bloom_config.h"
+#include "workloads/model_catalog.h"
 
 namespace hpusim::sim {
 namespace {
@@ -16,7 +16,7 @@ workloads::OpGraph decode_graph(int64_t cards) {
   s.tokens = 1;
   s.kv_before = 10;
   s.cards = cards;
-  return workloads::build_forward_graph(workloads::bloom_preset("bloom-560m"), s);
+  return workloads::build_forward_graph(workloads::model_preset("bloom-560m"), s);
 }
 
 TEST(GraphCompiler, FusesEpiloguesAndNothingAVectorOpStillNeeds) {

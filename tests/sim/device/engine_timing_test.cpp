@@ -8,6 +8,7 @@
 #include "sim/device/collectives.h"
 #include "sim/device/engine_timing.h"
 #include "tests/test_support.h"
+#include "workloads/model_catalog.h"
 #include "workloads/op_graph.h"
 
 namespace hpusim::sim {
@@ -88,7 +89,7 @@ TEST(Roofline, NoOpIsFasterThanItsBytesOrItsFlopsAllowOnAnyDevice) {
         s.tokens = phase == workloads::Phase::prefill ? 128 : 1;
         s.kv_before = phase == workloads::Phase::prefill ? 0 : 500;
         s.weights = weights;
-        const auto g = workloads::build_forward_graph(workloads::bloom_preset("bloom-560m"), s);
+        const auto g = workloads::build_forward_graph(workloads::model_preset("bloom-560m"), s);
         for (auto v : boost::make_iterator_range(boost::vertices(g))) {
           const auto& cost = g[v].cost;
           double bound_ps = 0, bytes = 0;

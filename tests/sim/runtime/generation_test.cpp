@@ -18,7 +18,7 @@ namespace {
 
 GenerationSpec small_spec(int64_t cards = 1) {
   GenerationSpec spec;
-  spec.model = workloads::bloom_preset("bloom-560m");
+  spec.model = workloads::model_preset("bloom-560m");
   spec.prompt_len = 7;
   spec.new_tokens = 3;
   spec.pass.cards = cards;

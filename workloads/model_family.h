@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// A model family: how Hugging Face's config.json of one or more model_types maps onto the one description
+// (decoder_config.h), how its checkpoints name the tensors, and its presets. One file per family under
+// workloads/families/; nothing else in the project branches on a family.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "workloads/decoder_config.h"
+#include "workloads/hf_config.h"
+
+namespace hpusim::workloads {
+
+// Module paths as the family's checkpoints name them (a tensor is PATH.weight / PATH.bias). Layer paths are fmt
+// patterns of the layer index; the sub-module paths are relative to the layer. The op graph names its ops by the
+// same paths, so a trace and a checkpoint speak of the same things.
+struct ModuleNames {
+  std::string base_prefix;  // what save_pretrained writes before the base model's tensors ("transformer.", "model.")
+  std::string embedding, positions, embedding_norm, final_norm, head;
+  std::string layer;  // "h.{}"
+  std::string attn_norm, mlp_norm;
+  std::string attention;  // the attention module ("self_attention"): kv_cache, attention and all_reduce ops below it
+  std::string qkv, q, k, v, attn_out;
+  std::string mlp;  // the MLP module: the activation and all_reduce ops below it
+  std::string fc1, gate, fc2, act;
+  bool transposed = false;  // GPT-2's Conv1D stores W as [in, out]
+};
+
+struct Preset {
+  std::string name;
+  std::string config;  // the config.json Hugging Face hosts for it (the keys that matter), as JSON text
+  std::string source;  // where the figures come from
+};
+
+struct ModelFamily {
+  std::vector<std::string> model_types;
+  // config.json -> the description; InputError naming the file and key for a bad value or an option not supported
+  // here (MoE, a sliding window, cross-attention...).
+  DecoderConfig (*parse)(const HfConfig& config);
+  ModuleNames (*names)(const DecoderConfig& config);
+  std::vector<Preset> presets;
+};
+
+// Each family file defines one of these.
+const ModelFamily& bloom_family();
+const ModelFamily& llama_family();  // llama, mistral
+const ModelFamily& gptj_family();
+const ModelFamily& gpt_neox_family();
+const ModelFamily& falcon_family();
+const ModelFamily& opt_family();
+const ModelFamily& gpt2_family();
+const ModelFamily& mpt_family();
+
+// Shared by the family files: refusals every family makes (mixtures of experts, cross-attention, encoder-decoder).
+void refuse_unsupported_common(const HfConfig& config);
+// rope_scaling of HF (rope_type or type: default, linear, dynamic, llama3).
+RopeScaling read_rope_scaling(const HfConfig& config);
+// hidden_act / activation_function values of HF's ACT2FN that we run.
+Activation read_activation(const HfConfig& config, std::initializer_list<const char*> keys, const char* fallback);
+// bos/eos/pad token ids and torch_dtype (ids may be lists or null in real files: the first id, or the default).
+void read_token_ids(const HfConfig& config, DecoderConfig& c);
+
+}  // namespace hpusim::workloads

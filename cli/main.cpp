@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "hpusim: a cycle-approximate performance model of AI accelerators (Intel Gaudi, Gaudi2; NVIDIA A100,\n"
-      "H100) for BLOOM-style inference, with timing traces in SQLite."};
+      "H100) for decoder-only transformer inference (BLOOM, Llama, Mistral, Falcon, GPT-J, GPT-NeoX, OPT, GPT-2, MPT), "
+      "with timing traces in SQLite."};
   app.set_version_flag("--version", std::string("hpusim ") + hpusim::kVersion);
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -7,6 +7,8 @@
 #include "cli/commands.h"
 #include "models/model_loader.h"
 #include "models/model_report.h"
+#include "common/text_table.h"
+#include "workloads/model_catalog.h"
 
 namespace hpusim::cli {
 
@@ -38,6 +40,28 @@ void add_models_commands(CLI::App& app) {
     } else {
       std::cout << models::render_model_list(all);
     }
+  });
+
+  auto presets_json = std::make_shared<bool>(false);
+  auto* presets = models->add_subcommand("presets", "One line per transformer preset of every family (--model NAME)");
+  presets->add_flag("--json", *presets_json, "Print one JSON object on stdout");
+  presets->callback([presets_json] {
+    nlohmann::json j = {{"presets", nlohmann::json::array()}};
+    TextTable table({"preset", "family", "layers", "hidden", "heads/kv", "mlp", "parameters"},
+                    {false, false, true, true, true, true, true});
+    for (const auto& name : workloads::model_preset_names()) {
+      const auto c = workloads::model_preset(name);
+      j["presets"].push_back({{"name", name}, {"family", c.family}, {"layers", c.n_layer}, {"hidden", c.hidden_size},
+                              {"heads", c.n_head}, {"kv_heads", c.n_kv_head}, {"ffn", c.ffn_hidden},
+                              {"vocab", c.vocab_size}, {"parameters", c.parameter_count()}});
+      table.add_row({name, c.family, std::to_string(c.n_layer), std::to_string(c.hidden_size),
+                      fmt::format("{}/{}", c.n_head, c.n_kv_head), std::to_string(c.ffn_hidden),
+                      fmt::format("{:.2f} B", static_cast<double>(c.parameter_count()) / 1e9)});
+    }
+    if (*presets_json)
+      print_json(j);
+    else
+      std::cout << table.render();
   });
 
   auto keys_opts = std::make_shared<std::pair<bool, bool>>(false, false);  // markdown, json

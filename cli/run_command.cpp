@@ -28,12 +28,11 @@ void add_run_command(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("run", "Simulate a BLOOM generation on the device models and record its trace");
+  auto* cmd = app.add_subcommand("run", "Simulate a decoder generation (BLOOM, Llama, Falcon, ...) on the device models and record its trace");
   cmd->add_option("scenario", o->scenario_file, "Scenario file (JSON); flags and --set override its values");
   cmd->add_option("--device", o->flags.device, "Hardware model (see `hpusim models list`) or a model file");
   cmd->add_option("--model", o->flags.model,
-                  "bloom-560m, bloom-1b7, bloom-7b1, bloomz-7b1, bloom-176b, bloomz-176b, or a "
-                  "config.json");
+                  "A preset (see `hpusim models presets`) or a Hugging Face config.json / checkpoint folder");
   cmd->add_option("--cards", o->flags.cards, "Tensor-parallel cards");
   cmd->add_option("--batch", o->flags.batch, "Sequences");
   cmd->add_option("--prompt-len", o->flags.prompt_len, "Prompt tokens");

@@ -30,10 +30,9 @@ void add_workload_command(CLI::App& app) {
     bool no_trim = false, ops = false, json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("workload", "The op graph of one BLOOM forward pass: FLOPs, bytes and ops per kind");
+  auto* cmd = app.add_subcommand("workload", "The op graph of one forward pass of a decoder: FLOPs, bytes and ops per kind");
   cmd->add_option("--model", o->model,
-                  "bloom-560m, bloom-1b7, bloom-7b1, bloomz-7b1, bloom-176b, bloomz-176b, or a "
-                  "config.json");
+                  "A preset (see `hpusim models presets`) or a Hugging Face config.json / checkpoint folder");
   cmd->add_option("--phase", o->phase, "prefill (the prompt) or decode (one new token)")
       ->check(CLI::IsMember({"prefill", "decode"}));
   cmd->add_option("--batch", o->batch, "Sequences")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));

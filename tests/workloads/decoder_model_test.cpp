@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// The numeric pass of every family, interpreted from the op graph the timing model runs, against tiny random
+// checkpoints in Hugging Face's layout whose greedy tokens and float64 logits another program wrote
+// (tests/golden/make_family_checkpoints.py, python3-torch following HF's modeling files); BLOOM's against the BLOOM
+// forward pass it replaces, bit for bit; the ops it ran against the graph's, in order.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "kernels/npy.h"
+#include "kernels/vector_ops.h"
+#include "tests/test_support.h"
+#include "workloads/bloom_model.h"
+#include "workloads/decoder_model.h"
+
+namespace hpusim::workloads {
+namespace {
+
+std::string dir_of(const std::string& name) { return test::source_dir() + "/tests/golden/families/" + name; }
+
+std::vector<int64_t> prompt_of(const std::string& name) {
+  std::ifstream f(dir_of(name) + "/prompt.json");
+  return nlohmann::json::parse(f)["prompt_ids"].get<std::vector<int64_t>>();
+}
+
+struct Greedy {
+  std::vector<int64_t> tokens;
+  std::vector<float> logits;
+};
+
+Greedy greedy(const DecoderModel& m, std::vector<int64_t> step, int64_t n) {
+  Greedy g;
+  DecoderCache cache;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto logits = m.forward(step, cache);
+    const auto v = logits.to_floats();
+    g.logits.insert(g.logits.end(), v.begin(), v.end());
+    const auto next = kernels::argmax(logits).get_int(0);
+    g.tokens.push_back(next);
+    step = std::vector<int64_t>{next};
+  }
+  return g;
+}
+
+class Families : public testing::TestWithParam<std::string> {};
+
+TEST_P(Families, Fp32TokensAndLogitsMatchTheFloat64Reference) {
+  const Checkpoint ckpt(dir_of(GetParam()));
+  const DecoderModel model(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32);
+  const auto g = greedy(model, prompt_of(GetParam()), 8);
+  const auto want = kernels::read_npy(dir_of(GetParam()) + "/expected.tokens.npy");
+  for (int64_t i = 0; i < want.numel(); ++i) EXPECT_EQ(g.tokens[static_cast<std::size_t>(i)], want.get_int(i)) << i;
+  const auto ref = kernels::read_npy(dir_of(GetParam()) + "/expected.logits.npy").to_floats();
+  ASSERT_EQ(g.logits.size(), ref.size());
+  // Relative to the logits' scale (their largest magnitude per step), as the held-out check states it.
+  const std::size_t vocab = ref.size() / 8;
+  double worst = 0;
+  for (std::size_t step = 0; step < 8; ++step) {
+    double scale = 0;
+    for (std::size_t i = 0; i < vocab; ++i) scale = std::max(scale, std::abs(static_cast<double>(ref[step * vocab + i])));
+    for (std::size_t i = 0; i < vocab; ++i)
+      worst = std::max(worst, std::abs(static_cast<double>(g.logits[step * vocab + i]) - ref[step * vocab + i]) / scale);
+  }
+  EXPECT_LT(worst, 1e-4);
+  RecordProperty("worst_relative_error", std::to_string(worst));
+}
+
+TEST_P(Families, TheOpsRunAreTheGraphsOpsInOrder) {
+  const Checkpoint ckpt(dir_of(GetParam()));
+  const auto& c = ckpt.config();
+  const DecoderModel model(c, load_model_weights(c, ckpt), kernels::DType::fp32);
+  DecoderCache cache;
+  const auto prompt = prompt_of(GetParam());
+  (void)model.forward(prompt, cache);
+  PassSpec s;
+  s.tokens = static_cast<int64_t>(prompt.size());
+  s.dtype = kernels::DType::fp32;
+  const OpGraph g = build_forward_graph(c, s);
+  const auto& ran = model.last_ops();
+  ASSERT_EQ(ran.size(), boost::num_vertices(g));
+  for (std::size_t v = 0; v < ran.size(); ++v) {
+    EXPECT_EQ(ran[v].name, g[v].name);
+    EXPECT_EQ(ran[v].role, g[v].role);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, Families,
+                         testing::Values("llama-gqa", "llama3-scaled-bf16", "mistral", "gptj", "gpt-neox",
+                                         "falcon-7b-style", "falcon-40b-style", "opt", "opt-post-ln", "gpt2", "mpt"),
+                         [](const testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param;
+                           for (char& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+TEST(DecoderModel, BloomEqualsTheBloomForwardPassBitForBit) {
+  for (const char* name : {"tiny-prefixed-tied-f32", "tiny-heads6-lmhead-bf16", "tiny-sharded-f16"})
+    for (auto dtype : {kernels::DType::fp32, kernels::DType::bf16})
+      for (int64_t cards : {1, 2}) {
+        const Checkpoint ckpt(test::source_dir() + "/tests/golden/bloom/" + name);
+        if (ckpt.config().n_head % cards) continue;
+        const BloomModel bloom(ckpt.config(), load_bloom_weights(ckpt), dtype, cards);
+        const DecoderModel generic(ckpt.config(), load_model_weights(ckpt.config(), ckpt), dtype, cards);
+        KvCache a;
+        DecoderCache b;
+        std::vector<int64_t> step{5, 17, 42};
+        for (int i = 0; i < 4; ++i) {
+          const auto x = bloom.forward(step, a), y = generic.forward(step, b);
+          ASSERT_EQ(x.to_floats(), y.to_floats()) << name << " cards " << cards << " step " << i;
+          step = std::vector<int64_t>{kernels::argmax(x).get_int(0)};
+        }
+      }
+}
+
+}  // namespace
+}  // namespace hpusim::workloads
+
+namespace hpusim::workloads {
+namespace {
+
+// Each card's shard (its heads of every QKV layout, KV heads split or replicated, its MLP slice) gives the one-card
+// logits up to the order of the partial sums.
+TEST(DecoderModel, TensorParallelShardsOfEveryLayoutGiveTheUnshardedLogits) {
+  for (const char* name : {"llama-gqa", "gpt-neox", "falcon-7b-style", "falcon-40b-style", "gpt2", "opt", "mpt"}) {
+    const Checkpoint ckpt(dir_of(name));
+    const auto& c = ckpt.config();
+    const DecoderModel one(c, load_model_weights(c, ckpt), kernels::DType::fp32);
+    for (int64_t cards : {2, 4}) {
+      if (!splits_over(c, cards)) continue;
+      const DecoderModel many(c, load_model_weights(c, ckpt), kernels::DType::fp32, cards);
+      const auto a = greedy(one, prompt_of(name), 4), b = greedy(many, prompt_of(name), 4);
+      EXPECT_EQ(a.tokens, b.tokens) << name << " x" << cards;
+      for (std::size_t i = 0; i < a.logits.size(); ++i)
+        ASSERT_NEAR(a.logits[i], b.logits[i], 1e-4 * (1 + std::abs(a.logits[i]))) << name << " x" << cards << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hpusim::workloads

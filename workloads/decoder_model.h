@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// The numeric forward pass of any family: the op graph of the pass (forward_graph.cpp, the same one the timing model
+// runs) interpreted op by op through the kernels, with the checkpoint's tensors bound to the ops by their module
+// paths. One description, one graph, two uses: the numbers cannot describe a different model than the timing.
+// Tensor parallelism runs every card's graph in lock step on its shard of the weights; all-reduces add the partials
+// in ring order and then the row-parallel bias, as DeepSpeed does.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kernels/tensor.h"
+#include "workloads/decoder_config.h"
+#include "workloads/model_family.h"
+#include "workloads/op_graph.h"
+#include "workloads/safetensors.h"
+
+namespace hpusim::workloads {
+
+// A model's tensors by module path ("layers.0.self_attn.q_proj") and kind ("weight", "bias"), in [out, in] layout
+// (GPT-2's Conv1D transposed on load). InputError naming the file and tensor for a missing tensor or a bad shape.
+struct ModelWeights {
+  std::map<std::string, kernels::Tensor> tensors;  // "PATH.weight" / "PATH.bias"
+  const kernels::Tensor& at(const std::string& name) const;
+  const kernels::Tensor* find(const std::string& name) const;
+};
+ModelWeights load_model_weights(const DecoderConfig& config, const Checkpoint& checkpoint);
+
+// Per layer and card: K and V as [1, KV heads, S, D] in the compute format.
+struct DecoderCache {
+  std::vector<kernels::Tensor> k, v;
+  int64_t length() const { return k.empty() || k.front().rank() != 4 ? 0 : k.front().dim(2); }
+  void crop(int64_t n);  // keeps the first n positions
+};
+
+class DecoderModel {
+ public:
+  DecoderModel(DecoderConfig config, ModelWeights weights, kernels::DType dtype, int64_t cards = 1);
+  const DecoderConfig& config() const { return config_; }
+  kernels::DType dtype() const { return dtype_; }
+  int64_t cards() const { return cards_; }
+  // Runs `ids` (batch 1) after the cached tokens; appends to the cache; the last position's logits [V] in fp32.
+  kernels::Tensor forward(const std::vector<int64_t>& ids, DecoderCache& cache) const;
+  // Every new position's logits [t, V] (assisted generation's verification).
+  kernels::Tensor forward_all_positions(const std::vector<int64_t>& ids, DecoderCache& cache) const;
+  // The ops the last forward ran, in order, with the shape of what each produced on card 0 (tests compare them with
+  // the op graph's).
+  struct RanOp {
+    std::string name, role;
+    kernels::Shape out;
+  };
+  const std::vector<RanOp>& last_ops() const { return ran_; }
+
+ private:
+  kernels::Tensor run(const std::vector<int64_t>& ids, DecoderCache& cache, bool all_positions) const;
+  const kernels::Tensor& card_weight(const std::string& name, int64_t card) const;
+
+  DecoderConfig config_;
+  ModuleNames names_;
+  ModelWeights w_;
+  kernels::DType dtype_;
+  int64_t cards_;
+  std::vector<std::map<std::string, kernels::Tensor>> shards_;  // [card] name -> its slice (cards > 1)
+  mutable std::vector<RanOp> ran_;
+};
+
+}  // namespace hpusim::workloads

@@ -13,7 +13,7 @@
 #include "kernels/npy.h"
 #include "traces/output_path.h"
 #include "workloads/assisted.h"
-#include "workloads/bloom_model.h"
+#include "workloads/decoder_model.h"
 
 namespace hpusim::cli {
 namespace {
@@ -46,7 +46,7 @@ void add_generate_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd =
-      app.add_subcommand("generate", "Greedy generation from a Hugging Face BLOOM checkpoint through the kernels");
+      app.add_subcommand("generate", "Greedy generation from a Hugging Face checkpoint of any supported family through the kernels");
   cmd->add_option("--checkpoint", o->checkpoint, "Folder with config.json and model.safetensors (or a sharded index)")
       ->required();
   cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt token ids, comma separated (e.g. 5,17,42)")->required();
@@ -56,8 +56,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--logits-out", o->logits_out, "Write float32 logits [new tokens, vocab] to this .npy file");
   cmd->add_flag("--stop-at-eos", o->stop_at_eos, "Stop when the model emits its eos_token_id");
   cmd->add_option("--cards", o->cards,
-                  "Shard the model over N cards as DeepSpeed-inference does (heads split, two "
-                  "all-reduces per layer); n_head must divide by N")
+                  "Shard the model over N cards as DeepSpeed-inference does (heads and MLP split, KV heads split or "
+                  "replicated, two all-reduces per layer)")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   cmd->add_option("--draft", o->draft, "Assisted generation: a draft checkpoint with the same vocabulary");
   cmd->add_option("--num-assistant-tokens", o->assistant_tokens, "Draft tokens in the first round (default 5)")
@@ -76,13 +76,13 @@ void add_generate_command(CLI::App& app) {
       throw InputError("--logits-out", "", "not available with --draft (verification scores several tokens at once)");
     if (!o->logits_out.empty()) traces::check_output_path(o->logits_out, {});
     const workloads::Checkpoint ckpt(o->checkpoint);
-    const workloads::BloomModel model(ckpt.config(), workloads::load_bloom_weights(ckpt), *dtype, o->cards);
+    const workloads::DecoderModel model(ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt), *dtype, o->cards);
     std::optional<workloads::AssistedResult> assisted;
     workloads::GenerationResult result;
     const auto t0 = std::chrono::steady_clock::now();
     if (!o->draft.empty()) {
       const workloads::Checkpoint draft_ckpt(o->draft);
-      const workloads::BloomModel draft(draft_ckpt.config(), workloads::load_bloom_weights(draft_ckpt), *dtype);
+      const workloads::DecoderModel draft(draft_ckpt.config(), workloads::load_model_weights(draft_ckpt.config(), draft_ckpt), *dtype);
       workloads::AssistedOptions ao;
       ao.start_gamma = o->assistant_tokens;
       ao.schedule = o->schedule == "constant" ? workloads::AssistedOptions::Schedule::constant

@@ -46,7 +46,7 @@ double AssistedResult::acceptance() const {
   return proposed ? static_cast<double>(accepted) / static_cast<double>(proposed) : 0.0;
 }
 
-AssistedResult generate_assisted(const BloomModel& target, const BloomModel& draft, const std::vector<int64_t>& prompt,
+AssistedResult generate_assisted(const DecoderModel& target, const DecoderModel& draft, const std::vector<int64_t>& prompt,
                                  int64_t max_new_tokens, bool stop_at_eos, const AssistedOptions& o) {
   if (target.config().vocab_size != draft.config().vocab_size)
     throw InputError("--draft", "",
@@ -56,9 +56,9 @@ AssistedResult generate_assisted(const BloomModel& target, const BloomModel& dra
   if (o.start_gamma < 1) throw InputError("--num-assistant-tokens", "", "must be >= 1");
   AssistedResult r;
   std::vector<int64_t> committed = prompt;
-  KvCache target_cache, draft_cache;
+  DecoderCache target_cache, draft_cache;
   int64_t gamma = o.start_gamma;
-  auto uncached = [&](const KvCache& c) {
+  auto uncached = [&](const DecoderCache& c) {
     return std::vector<int64_t>(committed.begin() + c.length(), committed.end());
   };
   while (static_cast<int64_t>(r.new_tokens.size()) < max_new_tokens) {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "workloads/bloom_model.h"
+#include "workloads/decoder_model.h"
 
 namespace hpusim::workloads {
 
@@ -31,7 +31,7 @@ struct AssistedResult {
 };
 
 // InputError when the two models do not share a vocabulary.
-AssistedResult generate_assisted(const BloomModel& target, const BloomModel& draft, const std::vector<int64_t>& prompt,
+AssistedResult generate_assisted(const DecoderModel& target, const DecoderModel& draft, const std::vector<int64_t>& prompt,
                                  int64_t max_new_tokens, bool stop_at_eos, const AssistedOptions& options);
 
 // For timing-only runs (no weights): rounds drawn with each draft token accepted independently with probability

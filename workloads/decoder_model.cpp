@@ -414,4 +414,25 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
   return k::Tensor::from_floats(shape, k::DType::fp32, logits.to_floats());
 }
 
+GenerationResult generate_greedy(const DecoderModel& model, const std::vector<int64_t>& prompt, int64_t max_new_tokens,
+                                 bool stop_at_eos) {
+  if (prompt.empty()) throw InputError("--prompt-ids", "", "give at least one token id");
+  if (max_new_tokens < 0) throw InputError("--max-new-tokens", "", "must be >= 0");
+  GenerationResult r;
+  DecoderCache cache;
+  std::vector<int64_t> step = prompt;
+  for (int64_t i = 0; i < max_new_tokens; ++i) {
+    k::Tensor logits = model.forward(step, cache);
+    const int64_t next = k::argmax(logits).get_int(0);
+    r.new_tokens.push_back(next);
+    r.logits.push_back(std::move(logits));
+    if (stop_at_eos && next == model.config().eos_token_id) {
+      r.stopped_at_eos = true;
+      break;
+    }
+    step = {next};
+  }
+  return r;
+}
+
 }  // namespace hpusim::workloads

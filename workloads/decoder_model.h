@@ -64,4 +64,14 @@ class DecoderModel {
   mutable std::vector<RanOp> ran_;
 };
 
+struct GenerationResult {
+  std::vector<int64_t> new_tokens;
+  std::vector<kernels::Tensor> logits;  // per new token: [V] fp32
+  bool stopped_at_eos = false;
+};
+
+// Greedy decoding: prefill the prompt, then one token per step; stops at eos only when asked.
+GenerationResult generate_greedy(const DecoderModel& model, const std::vector<int64_t>& prompt, int64_t max_new_tokens,
+                                 bool stop_at_eos);
+
 }  // namespace hpusim::workloads

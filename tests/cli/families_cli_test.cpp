@@ -57,3 +57,19 @@ TEST(FamiliesCli, RefusalsNameTheKey) {
 
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+
+TEST(FamiliesCli, GenerateRunsALlamaCheckpointToTheReferenceTokens) {
+  const std::string dir = test::source_dir() + "/tests/golden/families/llama-gqa";
+  const auto r = test::run_cli({"generate", "--checkpoint", dir, "--prompt-ids", "5,17,42,9", "--max-new-tokens", "8",
+                                "--dtype", "fp32", "--cards", "2", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  // tests/golden/families/README.md: python3-torch's float64 greedy tokens for this checkpoint.
+  EXPECT_EQ(j["new_tokens"].get<std::vector<int64_t>>(), (std::vector<int64_t>{32, 71, 61, 50, 36, 50, 68, 83}));
+}
+
+}  // namespace
+}  // namespace hpusim

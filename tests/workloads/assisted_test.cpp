@@ -13,13 +13,13 @@
 namespace hpusim::workloads {
 namespace {
 
-BloomModel load(const std::string& name) {
+DecoderModel load(const std::string& name) {
   const Checkpoint ckpt(test::source_dir() + "/tests/golden/bloom/" + name);
-  return BloomModel(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32);
+  return DecoderModel(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32);
 }
 
 TEST(Assisted, GivesTheTargetsGreedyTokensWithAnyDraft) {
-  const BloomModel target = load("tiny-sharded-f16"), draft = load("tiny-draft-v64-f32");
+  const DecoderModel target = load("tiny-sharded-f16"), draft = load("tiny-draft-v64-f32");
   const auto plain = generate_greedy(target, {5, 17, 42}, 8, false).new_tokens;
   const auto expected =
       kernels::read_npy(test::source_dir() + "/tests/golden/bloom/tiny-sharded-f16/expected.tokens.npy");
@@ -34,7 +34,7 @@ TEST(Assisted, GivesTheTargetsGreedyTokensWithAnyDraft) {
 }
 
 TEST(Assisted, ADraftEqualToTheTargetIsAlwaysAccepted) {
-  const BloomModel target = load("tiny-sharded-f16");
+  const DecoderModel target = load("tiny-sharded-f16");
   const auto r = generate_assisted(target, target, {5, 17, 42}, 8, false, {});
   EXPECT_EQ(r.new_tokens, generate_greedy(target, {5, 17, 42}, 8, false).new_tokens);
   // gamma 5, all accepted: 6 tokens; then gamma 7 limited by the budget to 1: 2 tokens.

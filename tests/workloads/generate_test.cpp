@@ -9,7 +9,7 @@
 #include "common/input_error.h"
 #include "kernels/npy.h"
 #include "tests/test_support.h"
-#include "workloads/bloom_model.h"
+#include "workloads/decoder_model.h"
 
 namespace hpusim::workloads {
 namespace {
@@ -27,7 +27,7 @@ std::vector<int64_t> expected_tokens(const std::string& name) {
 
 GenerationResult run(const std::string& name, kernels::DType dtype) {
   const Checkpoint ckpt(dir_of(name));
-  const BloomModel model(ckpt.config(), load_bloom_weights(ckpt), dtype);
+  const DecoderModel model(ckpt.config(), load_model_weights(ckpt.config(), ckpt), dtype);
   return generate_greedy(model, kPrompt, 8, false);
 }
 
@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, Checkpoints,
 
 TEST(Generate, StopsAtEosOnlyWhenAsked) {
   const Checkpoint ckpt(dir_of("tiny-heads6-lmhead-bf16"));  // its fourth token is 2, the eos id
-  const BloomModel model(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32);
+  const DecoderModel model(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32);
   EXPECT_EQ(generate_greedy(model, kPrompt, 8, false).new_tokens.size(), 8u);
   const auto stopped = generate_greedy(model, kPrompt, 8, true);
   EXPECT_TRUE(stopped.stopped_at_eos);
@@ -93,11 +93,11 @@ TEST(Generate, StopsAtEosOnlyWhenAsked) {
 TEST(Generate, PrefillThenDecodeEqualsOneLongPrefill) {
   // The KV cache path and a full recomputation give the same last logits.
   const Checkpoint ckpt(dir_of("tiny-sharded-f16"));
-  const BloomModel model(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32);
-  KvCache cache;
+  const DecoderModel model(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32);
+  DecoderCache cache;
   (void)model.forward({5, 17}, cache);
   const auto stepwise = model.forward({42}, cache).to_floats();
-  KvCache fresh;
+  DecoderCache fresh;
   const auto whole = model.forward({5, 17, 42}, fresh).to_floats();
   for (std::size_t i = 0; i < whole.size(); ++i) EXPECT_NEAR(stepwise[i], whole[i], 1e-5 * (1 + std::fabs(whole[i])));
 }
@@ -115,8 +115,8 @@ TEST_P(Sharded, GivesTheUnshardedResultToRounding) {
   const int64_t cards = GetParam();
   for (const std::string name : {"tiny-prefixed-tied-f32", "tiny-sharded-f16"}) {
     const Checkpoint ckpt(dir_of(name));
-    const BloomModel one(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32);
-    const BloomModel many(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32, cards);
+    const DecoderModel one(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32);
+    const DecoderModel many(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32, cards);
     const auto a = generate_greedy(one, kPrompt, 6, false), b = generate_greedy(many, kPrompt, 6, false);
     EXPECT_EQ(a.new_tokens, b.new_tokens) << name;
     double num = 0, den = 0;
@@ -137,8 +137,8 @@ INSTANTIATE_TEST_SUITE_P(Cards, Sharded, testing::Values(2, 4));
 
 TEST(Sharded, HeadsMustSplitEvenly) {
   const Checkpoint ckpt(dir_of("tiny-heads6-lmhead-bf16"));  // 6 heads
-  EXPECT_NO_THROW(BloomModel(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32, 2));
-  EXPECT_THROW(BloomModel(ckpt.config(), load_bloom_weights(ckpt), kernels::DType::fp32, 4), InputError);
+  EXPECT_NO_THROW(DecoderModel(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32, 2));
+  EXPECT_THROW(DecoderModel(ckpt.config(), load_model_weights(ckpt.config(), ckpt), kernels::DType::fp32, 4), InputError);
 }
 
 }  // namespace

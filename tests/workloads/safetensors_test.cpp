@@ -10,7 +10,7 @@
 
 #include "common/input_error.h"
 #include "tests/test_support.h"
-#include "workloads/bloom_model.h"
+#include "workloads/decoder_model.h"
 #include "workloads/safetensors.h"
 
 namespace hpusim::workloads {
@@ -104,7 +104,7 @@ TEST(Checkpoint, MissingTensorAndWrongShapeNameTheTensor) {
                    safetensors_bytes({{"word_embeddings.weight", "F32", {4, 3}, f32(std::vector<float>(12, 0.5f))}}));
   const Checkpoint ckpt(dir.path().string());
   try {
-    load_bloom_weights(ckpt);
+    load_model_weights(ckpt.config(), ckpt);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(e.key(), "word_embeddings.weight");
@@ -114,7 +114,7 @@ TEST(Checkpoint, MissingTensorAndWrongShapeNameTheTensor) {
                    safetensors_bytes({{"word_embeddings.weight", "F32", {4, 2}, f32(std::vector<float>(8, 0.5f))}}));
   const Checkpoint ckpt2(dir.path().string());
   try {
-    load_bloom_weights(ckpt2);
+    load_model_weights(ckpt2.config(), ckpt2);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(e.key(), "word_embeddings_layernorm.weight");

@@ -2,7 +2,7 @@
 // hpusim workload --model NAME|config.json [--phase prefill|decode] [--batch B] [--prompt-len T] [--kv-length N]
 //                 [--static-kv-length N] [--bucket N] [--cards N] [--dtype D] [--weights W] [--no-trim-logits]
 //                 [--ops] [--json]
-// What a BLOOM forward pass asks of one card, from the op graph the timing model will run: parameters and
+// What a decoder's forward pass asks of one card, from the op graph the timing model will run: parameters and
 // footprints, ops, FLOPs and bytes per op kind.
 #include <filesystem>
 #include <iostream>
@@ -62,9 +62,7 @@ void add_workload_command(CLI::App& app) {
   cmd->add_flag("--ops", o->ops, "List every op");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
-    const bool is_file = o->model.find(".json") != std::string::npos || o->model.find('/') != std::string::npos;
-    const workloads::DecoderConfig c =
-        is_file ? workloads::read_model_config(o->model) : workloads::model_preset(o->model);
+    const workloads::DecoderConfig c = workloads::model_config(o->model);
     workloads::PassSpec s;
     s.phase = o->phase == "prefill" ? workloads::Phase::prefill : workloads::Phase::decode;
     s.batch = o->batch;
@@ -105,10 +103,7 @@ void add_workload_command(CLI::App& app) {
     nlohmann::json assisted_json;
     std::string assisted_text;
     if (!o->draft_model.empty()) {
-      const bool draft_file =
-          o->draft_model.find(".json") != std::string::npos || o->draft_model.find('/') != std::string::npos;
-      const workloads::DecoderConfig dc =
-          draft_file ? workloads::read_model_config(o->draft_model) : workloads::model_preset(o->draft_model);
+      const workloads::DecoderConfig dc = workloads::model_config(o->draft_model);
       if (dc.vocab_size != c.vocab_size)
         throw InputError(
             "--draft-model", "",

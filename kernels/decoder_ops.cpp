@@ -45,43 +45,35 @@ std::pair<double, int64_t> act_work(Activation a) {
   return {1.0, 0};
 }
 
-Tensor norm_rows(const Tensor& x, const Tensor& weight, const Tensor* bias, float eps, DType dtype, bool rms) {
+}  // namespace
+
+Tensor rmsnorm(const Tensor& x, const Tensor& weight, float eps, DType dtype) {
   require_float(dtype);
-  require(x.rank() >= 1, "norm: x needs at least one axis");
+  require(x.rank() >= 1, "rmsnorm: x needs at least one axis");
   const int64_t h = x.dim(-1), rows = h ? x.numel() / h : 0;
-  require(weight.numel() == h, "norm: weight must have " + std::to_string(h) + " values (the last axis of x " +
+  require(weight.numel() == h, "rmsnorm: weight must have " + std::to_string(h) + " values (the last axis of x " +
                                    shape_text(x.shape()) + ")");
-  require(eps >= 0 && std::isfinite(eps), "norm: eps must be a finite number >= 0");
+  require(eps >= 0 && std::isfinite(eps), "rmsnorm: eps must be a finite number >= 0");
   const FloatInput w(weight, dtype);
   Tensor y(x.shape(), dtype);
   std::vector<float> row(static_cast<std::size_t>(h)), out(static_cast<std::size_t>(h));
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {  // a row at a time: no tensor-sized scratch
     x.get_floats(row.data(), row.size(), static_cast<std::size_t>(r * h), dtype);
-    if (rms) {
-      float ms = 0;
-      for (float v : row) ms += v * v;
-      ms /= static_cast<float>(h);
-      const float inv = 1.0f / std::sqrt(ms + eps);
-      for (int64_t i = 0; i < h; ++i)
-        out[static_cast<std::size_t>(i)] = w.data()[i] * round_to(dtype, row[static_cast<std::size_t>(i)] * inv);
-    } else {
-      float mean = 0;
-      for (float v : row) mean += v;
-      mean /= static_cast<float>(h);
-      float var = 0;
-      for (float v : row) var += (v - mean) * (v - mean);
-      var /= static_cast<float>(h);
-      const float inv = 1.0f / std::sqrt(var + eps);
-      for (int64_t i = 0; i < h; ++i)
-        out[static_cast<std::size_t>(i)] = (row[static_cast<std::size_t>(i)] - mean) * inv * w.data()[i];
-    }
-    (void)bias;
+    float ms = 0;
+    for (float v : row) ms += v * v;
+    ms /= static_cast<float>(h);
+    const float inv = 1.0f / std::sqrt(ms + eps);
+    for (int64_t i = 0; i < h; ++i)
+      out[static_cast<std::size_t>(i)] = w.data()[i] * round_to(dtype, row[static_cast<std::size_t>(i)] * inv);
     y.set_floats(out.data(), out.size(), static_cast<std::size_t>(r * h));
   }
   return y;
 }
 
-}  // namespace
+Tensor layernorm_no_bias(const Tensor& x, const Tensor& weight, float eps, DType dtype) {
+  const auto n = static_cast<std::size_t>(weight.numel());
+  return layernorm(x, weight, Tensor::from_floats({weight.numel()}, dtype, std::vector<float>(n, 0.0f)), eps, dtype);
+}
 
 std::string_view name(Activation a) {
   switch (a) {
@@ -97,18 +89,10 @@ std::string_view name(Activation a) {
   return "gelu_tanh";
 }
 
-Tensor rmsnorm(const Tensor& x, const Tensor& weight, float eps, DType dtype) {
-  return norm_rows(x, weight, nullptr, eps, dtype, true);
-}
-
 KernelCost rmsnorm_cost(int64_t rows, int64_t h, DType dtype) {
   CostPart p{EngineClass::vector, 4.0 * static_cast<double>(rows * h), bytes(rows * h + h, dtype),
              bytes(rows * h, dtype), rows};
   return {{p}};
-}
-
-Tensor layernorm_no_bias(const Tensor& x, const Tensor& weight, float eps, DType dtype) {
-  return norm_rows(x, weight, nullptr, eps, dtype, false);
 }
 
 Tensor activation(const Tensor& x, Activation act, DType dtype) {
@@ -146,8 +130,8 @@ std::vector<float> rotary_inv_freq(const RotaryOptions& o, int64_t seq_len) {
   const int64_t half = o.rotary_dim / 2;
   auto base = static_cast<float>(o.theta);
   if (o.scaling == "dynamic" && seq_len > o.original_max_positions) {
-    const double f = o.factor * static_cast<double>(seq_len) / static_cast<double>(o.original_max_positions) -
-                     (o.factor - 1);
+    const double f =
+        o.factor * static_cast<double>(seq_len) / static_cast<double>(o.original_max_positions) - (o.factor - 1);
     base = static_cast<float>(o.theta * std::pow(f, static_cast<double>(o.rotary_dim) / (o.rotary_dim - 2)));
   }
   std::vector<float> inv(static_cast<std::size_t>(half));
@@ -197,7 +181,8 @@ Tensor rotary(const Tensor& x, const std::vector<int64_t>& positions, const Rota
       float* out = y.data() + (i * s + p) * d;
       for (int64_t j = 0; j < r; ++j) {
         // rotate_half: (-x[j + r/2], x[j - r/2]); rotate_every_two: (-x[j + 1], x[j - 1]).
-        const float rot = o.interleaved ? (j % 2 == 0 ? -in[j + 1] : in[j - 1]) : (j < half ? -in[j + half] : in[j - half]);
+        const float rot =
+            o.interleaved ? (j % 2 == 0 ? -in[j + 1] : in[j - 1]) : (j < half ? -in[j + half] : in[j - half]);
         const auto k = static_cast<std::size_t>(p * r + j);
         out[j] = round_to(dtype, in[j] * cs[k]) + round_to(dtype, rot * sn[k]);
       }

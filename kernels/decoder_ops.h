@@ -16,7 +16,7 @@ namespace hpusim::kernels {
 // input's format before the weight multiplies it (two roundings, as torch does it in bf16).
 Tensor rmsnorm(const Tensor& x, const Tensor& weight, float eps, DType dtype);
 KernelCost rmsnorm_cost(int64_t rows, int64_t h, DType dtype);
-// LayerNorm without a bias (MPT).
+// LayerNorm without a bias (MPT): vector_ops.h's LayerNorm with a zero bias (adding 0 changes no value).
 Tensor layernorm_no_bias(const Tensor& x, const Tensor& weight, float eps, DType dtype);
 
 enum class Activation { gelu_tanh, gelu_erf, relu, silu };

@@ -61,14 +61,18 @@ struct DecoderConfig {
   double rope_theta = 10000;
   RopeScaling rope_scaling;
   double alibi_bias_max = 8;  // ALiBi slopes 2^(-max * i / n) for a power-of-two n (BLOOM's and MPT's rule)
+  // Heads beyond a power of two: BLOOM interleaves slopes of the next power (bloom.md); MPT takes the odd, then the
+  // even slopes of the next power and adds the bias relative to the last key (HF build_mpt_alibi_tensor).
+  bool alibi_mpt_style = false;
 
   Activation activation = Activation::gelu_tanh;
-  bool gated_mlp = false;  // down(act(gate(x)) * up(x)) (Llama's SwiGLU)
+  bool gated_mlp = false;     // down(act(gate(x)) * up(x)) (Llama's SwiGLU)
+  int64_t act_torch_ops = 1;  // torch ops the modeling code spends on the activation (BLOOM writes tanh-GELU as 9)
 
   QkvLayout qkv_layout = QkvLayout::per_head;
   bool qkv_bias = true, out_bias = true, mlp_bias = true;
-  bool tied_head = true;   // the LM head is the embedding
-  bool head_bias = false;  // GPT-J's lm_head has a bias
+  bool tied_head = true;                  // the LM head is the embedding
+  bool head_bias = false;                 // GPT-J's lm_head has a bias
   std::optional<int64_t> sliding_window;  // Mistral: refused when shorter than a sequence (not modelled)
 
   int64_t bos_token_id = 1, eos_token_id = 2, pad_token_id = 3;

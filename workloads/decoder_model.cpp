@@ -33,8 +33,7 @@ k::Tensor pick_columns(const k::Tensor& x, int64_t from, int64_t count) {
   const int64_t rows = x.dim(0), cols = x.dim(1);
   const auto v = x.to_floats();
   std::vector<float> out(static_cast<std::size_t>(rows * count));
-  for (int64_t r = 0; r < rows; ++r)
-    std::copy_n(v.begin() + r * cols + from, count, out.begin() + r * count);
+  for (int64_t r = 0; r < rows; ++r) std::copy_n(v.begin() + r * cols + from, count, out.begin() + r * count);
   return k::Tensor::from_floats({rows, count}, x.dtype(), out);
 }
 
@@ -131,13 +130,20 @@ const k::Tensor& ModelWeights::at(const std::string& name) const {
 ModelWeights load_model_weights(const DecoderConfig& c, const Checkpoint& ckpt) {
   const ModuleNames n = module_names(c);
   const std::string prefix = ckpt.has(n.base_prefix + n.embedding + ".weight") ? n.base_prefix : "";
-  std::map<std::string, std::string> path_of{{"embedding", n.embedding},     {"positions", n.positions},
-                                             {"embedding_norm", n.embedding_norm}, {"final_norm", n.final_norm},
-                                             {"head", n.head},               {"attn_norm", n.attn_norm},
-                                             {"mlp_norm", n.mlp_norm},       {"qkv", n.qkv},
-                                             {"q", n.q},                     {"k", n.k},
-                                             {"v", n.v},                     {"attn_out", n.attn_out},
-                                             {"gate", n.gate},               {"fc1", n.fc1},
+  std::map<std::string, std::string> path_of{{"embedding", n.embedding},
+                                             {"positions", n.positions},
+                                             {"embedding_norm", n.embedding_norm},
+                                             {"final_norm", n.final_norm},
+                                             {"head", n.head},
+                                             {"attn_norm", n.attn_norm},
+                                             {"mlp_norm", n.mlp_norm},
+                                             {"qkv", n.qkv},
+                                             {"q", n.q},
+                                             {"k", n.k},
+                                             {"v", n.v},
+                                             {"attn_out", n.attn_out},
+                                             {"gate", n.gate},
+                                             {"fc1", n.fc1},
                                              {"fc2", n.fc2}};
   ModelWeights w;
   for (const WeightInfo& info : weight_inventory(c)) {
@@ -152,15 +158,15 @@ ModelWeights load_model_weights(const DecoderConfig& c, const Checkpoint& ckpt) 
         const auto v = t.to_floats();
         std::vector<float> tr(v.size());
         for (int64_t r = 0; r < want[0]; ++r)
-          for (int64_t col = 0; col < want[1]; ++col) tr[static_cast<std::size_t>(r * want[1] + col)] =
-              v[static_cast<std::size_t>(col * want[0] + r)];
+          for (int64_t col = 0; col < want[1]; ++col)
+            tr[static_cast<std::size_t>(r * want[1] + col)] = v[static_cast<std::size_t>(col * want[0] + r)];
         t = k::Tensor::from_floats(want, t.dtype(), tr);
       }
     }
     if (t.shape() != want)
-      throw InputError(ckpt.file_of(stored).path(), stored,
-                       fmt::format("shape {} does not match the config's {}", k::shape_text(t.shape()),
-                                   k::shape_text(want)));
+      throw InputError(
+          ckpt.file_of(stored).path(), stored,
+          fmt::format("shape {} does not match the config's {}", k::shape_text(t.shape()), k::shape_text(want)));
     w.tensors.emplace(key, std::move(t));
   }
   // A tied head reads the embedding; a checkpoint that stores its own head anyway is read as stored.
@@ -184,8 +190,7 @@ void DecoderCache::crop(int64_t n) {
 }
 
 DecoderModel::DecoderModel(DecoderConfig config, ModelWeights weights, k::DType dtype, int64_t cards)
-    : config_(std::move(config)), names_(module_names(config_)), w_(std::move(weights)), dtype_(dtype),
-      cards_(cards) {
+    : config_(std::move(config)), names_(module_names(config_)), w_(std::move(weights)), dtype_(dtype), cards_(cards) {
   if (dtype != k::DType::fp32 && dtype != k::DType::bf16 && dtype != k::DType::fp16)
     throw InputError("--dtype", "", fmt::format("generation runs in fp32, bf16 or fp16, not {}", k::name(dtype)));
   const CardShare s = card_share(config_, cards);
@@ -335,26 +340,41 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
         const k::Tensor* bias = nullptr;
         if (w_.find(bias_name) && !(row_parallel && cards_ > 1)) bias = &card_weight(bias_name, card);
         out.x = k::linear(input(0).x, card_weight(op.name + ".weight", card), bias, dtype_);
-        const auto v = out.x.to_floats();
-        const int64_t width = out.x.dim(-1), hq = share.heads, kv = share.kv_heads;
-        if (r == "q") out.q = heads_of(v, t, width, hq, d, [&](int64_t j) { return j * d; }, dtype_);
-        if (r == "k") out.k = heads_of(v, t, width, kv, d, [&](int64_t j) { return j * d; }, dtype_);
-        if (r == "v") out.v = heads_of(v, t, width, kv, d, [&](int64_t j) { return j * d; }, dtype_);
-        if (r == "qkv") {
-          if (c.qkv_layout == QkvLayout::per_head) {
-            for (int64_t part = 0; part < 3; ++part) {
-              auto t3 = heads_of(v, t, width, hq, d, [&](int64_t j) { return j * 3 * d + part * d; }, dtype_);
-              (part == 0 ? out.q : part == 1 ? out.k : out.v) = std::move(t3);
+        if (r == "q" || r == "k" || r == "v" || r == "qkv") {  // projections to heads: split per head
+          const auto v = out.x.to_floats();
+          const int64_t width = out.x.dim(-1), hq = share.heads, kv = share.kv_heads;
+          if (r == "q")
+            out.q = heads_of(
+                v, t, width, hq, d, [&](int64_t j) { return j * d; }, dtype_);
+          if (r == "k")
+            out.k = heads_of(
+                v, t, width, kv, d, [&](int64_t j) { return j * d; }, dtype_);
+          if (r == "v")
+            out.v = heads_of(
+                v, t, width, kv, d, [&](int64_t j) { return j * d; }, dtype_);
+          if (r == "qkv") {
+            if (c.qkv_layout == QkvLayout::per_head) {
+              for (int64_t part = 0; part < 3; ++part) {
+                auto t3 = heads_of(
+                    v, t, width, hq, d, [&](int64_t j) { return j * 3 * d + part * d; }, dtype_);
+                (part == 0 ? out.q : part == 1 ? out.k : out.v) = std::move(t3);
+              }
+            } else if (c.qkv_layout == QkvLayout::blocked) {
+              out.q = heads_of(
+                  v, t, width, hq, d, [&](int64_t j) { return j * d; }, dtype_);
+              out.k = heads_of(
+                  v, t, width, kv, d, [&](int64_t j) { return (hq + j) * d; }, dtype_);
+              out.v = heads_of(
+                  v, t, width, kv, d, [&](int64_t j) { return (hq + kv + j) * d; }, dtype_);
+            } else {  // grouped: per KV group, its query heads, then K, then V
+              const int64_t gq = hq / kv;
+              out.q = heads_of(
+                  v, t, width, hq, d, [&](int64_t j) { return ((j / gq) * (gq + 2) + j % gq) * d; }, dtype_);
+              out.k = heads_of(
+                  v, t, width, kv, d, [&](int64_t j) { return (j * (gq + 2) + gq) * d; }, dtype_);
+              out.v = heads_of(
+                  v, t, width, kv, d, [&](int64_t j) { return (j * (gq + 2) + gq + 1) * d; }, dtype_);
             }
-          } else if (c.qkv_layout == QkvLayout::blocked) {
-            out.q = heads_of(v, t, width, hq, d, [&](int64_t j) { return j * d; }, dtype_);
-            out.k = heads_of(v, t, width, kv, d, [&](int64_t j) { return (hq + j) * d; }, dtype_);
-            out.v = heads_of(v, t, width, kv, d, [&](int64_t j) { return (hq + kv + j) * d; }, dtype_);
-          } else {  // grouped: per KV group, its query heads, then K, then V
-            const int64_t gq = hq / kv;
-            out.q = heads_of(v, t, width, hq, d, [&](int64_t j) { return ((j / gq) * (gq + 2) + j % gq) * d; }, dtype_);
-            out.k = heads_of(v, t, width, kv, d, [&](int64_t j) { return (j * (gq + 2) + gq) * d; }, dtype_);
-            out.v = heads_of(v, t, width, kv, d, [&](int64_t j) { return (j * (gq + 2) + gq + 1) * d; }, dtype_);
           }
         }
       } else if (r == "rotary") {
@@ -384,7 +404,7 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
       } else if (r == "alibi") {
         const k::Tensor mask = k::Tensor::from_floats({1, total}, k::DType::fp32,
                                                       std::vector<float>(static_cast<std::size_t>(total), 1.0f));
-        if (c.family == "bloom") {
+        if (!c.alibi_mpt_style) {
           out.x = k::alibi_bias(mask, c.n_head, dtype_);
         } else {  // MPT: slope x (key position - last position), HF build_mpt_alibi_tensor
           const auto slopes = k::mpt_alibi_slopes(c.n_head, c.alibi_bias_max);
@@ -397,8 +417,7 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
         }
       } else if (r == "act") {
         out.x = c.gated_mlp ? k::gated_activation(input(0).x, input(1).x, c.activation, dtype_)
-                            : (c.family == "bloom" ? k::gelu(input(0).x, dtype_)
-                                                   : k::activation(input(0).x, c.activation, dtype_));
+                            : k::activation(input(0).x, c.activation, dtype_);
       } else if (r == "rotary_table" || r == "argmax") {
         // cos/sin are made inside the rotary kernel; the greedy choice is the caller's
       } else {

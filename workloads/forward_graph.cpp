@@ -74,9 +74,18 @@ struct Op {
 class Walk {
  public:
   Walk(const DecoderConfig& c, const PassSpec& s)
-      : c_(c), s_(s), n_(module_names(c)), share_(card_share(c, s.cards)), b_(s.batch), t_(s.tokens),
-        h_(c.hidden_size), d_(c.head_dim), rows_(s.batch * s.tokens), len_(s.attention_length()),
-        act_(static_cast<int64_t>(k::size_bytes(s.dtype))), x_bytes_(rows_ * h_ * act_),
+      : c_(c),
+        s_(s),
+        n_(module_names(c)),
+        share_(card_share(c, s.cards)),
+        b_(s.batch),
+        t_(s.tokens),
+        h_(c.hidden_size),
+        d_(c.head_dim),
+        rows_(s.batch * s.tokens),
+        len_(s.attention_length()),
+        act_(static_cast<int64_t>(k::size_bytes(s.dtype))),
+        x_bytes_(rows_ * h_ * act_),
         bt_(fmt::format("[{},{},", b_, t_)) {}
 
   OpGraph run() {
@@ -85,10 +94,11 @@ class Walk {
                            {});
     Vertex x = emb;
     if (c_.positions == Positions::learned) {
-      const Vertex pos = add({n_.positions, "embedding",
-                              fmt::format("[{},{}] positions, [{},{}]", b_, t_, c_.max_positions + c_.position_offset, h_),
-                              "positions", k::embedding_cost(rows_, h_, s_.dtype)},
-                             {});
+      const Vertex pos =
+          add({n_.positions, "embedding",
+               fmt::format("[{},{}] positions, [{},{}]", b_, t_, c_.max_positions + c_.position_offset, h_),
+               "positions", k::embedding_cost(rows_, h_, s_.dtype)},
+              {});
       x = add({"embedding_add", "add", hidden(), "residual", k::add_cost(rows_ * h_, s_.dtype), true},
               {{emb, x_bytes_}, {pos, x_bytes_}});
     }
@@ -106,10 +116,10 @@ class Walk {
     const int64_t out_bytes = out_rows * h_ * act_;
     if (c_.pre_norm) x = norm(n_.final_norm, "final_norm", -1, x, out_rows, fmt::format("[{},{}]", out_rows, h_));
     // The LM head stays in the activation format and replicated on every card.
-    const Vertex head = add({n_.head, "linear", fmt::format("[{},{}]x[{},{}]^T", out_rows, h_, c_.vocab_size, h_),
-                             "head", k::linear_cost(out_rows, h_, c_.vocab_size, c_.head_bias, s_.dtype), false,
-                             c_.head_bias},
-                            {{x, out_bytes}});
+    const Vertex head =
+        add({n_.head, "linear", fmt::format("[{},{}]x[{},{}]^T", out_rows, h_, c_.vocab_size, h_), "head",
+             k::linear_cost(out_rows, h_, c_.vocab_size, c_.head_bias, s_.dtype), false, c_.head_bias},
+            {{x, out_bytes}});
     add({"greedy_argmax", "argmax", fmt::format("[{},{}]", b_, c_.vocab_size), "argmax",
          k::argmax_cost(b_, c_.vocab_size, s_.dtype)},
         {{head, b_ * c_.vocab_size * act_}});
@@ -174,11 +184,11 @@ class Walk {
       q = kk = v = linear(l, n_.qkv, "qkv", in, h_, qc + 2 * kvc, c_.qkv_bias, c_.qkv_bias);
     }
     if (c_.positions == Positions::rotary) {
-      const Vertex rot = add({in_layer(l, n_.attention + ".rotary"), "rotary",
-                              fmt::format("q[{},{},{},{}] k[{},{},{},{}] rot{}", b_, heads, t_, d_, b_, kvh, t_, d_,
-                                          c_.rotary_dim),
-                              "rotary", k::rotary_cost(rows_, heads, kvh, d_, c_.rotary_dim, s_.dtype), true, false, 14},
-                             {{q, rows_ * qc * act_}, {kk, rows_ * kvc * act_}, {table_, 2 * rows_ * c_.rotary_dim * 4}});
+      const Vertex rot =
+          add({in_layer(l, n_.attention + ".rotary"), "rotary",
+               fmt::format("q[{},{},{},{}] k[{},{},{},{}] rot{}", b_, heads, t_, d_, b_, kvh, t_, d_, c_.rotary_dim),
+               "rotary", k::rotary_cost(rows_, heads, kvh, d_, c_.rotary_dim, s_.dtype), true, false, 14},
+              {{q, rows_ * qc * act_}, {kk, rows_ * kvc * act_}, {table_, 2 * rows_ * c_.rotary_dim * 4}});
       q = kk = rot;
     }
     const bool static_kv = s_.kv_capacity || s_.bucket;
@@ -188,15 +198,15 @@ class Walk {
     const std::string kv_shapes = fmt::format("[{},{},{}+{},{}]{}", b_, kvh, s_.kv_before, t_, d_,
                                               onehot ? " one-hot bmm" : (static_kv ? " static" : ""));
     const std::string kv_name = in_layer(l, n_.attention + ".kv_cache");
-    const Vertex kv = kk == v ? add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost}, {{kk, 2 * rows_ * kvc * act_}})
-                              : add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost},
-                                    {{kk, rows_ * kvc * act_}, {v, rows_ * kvc * act_}});
+    const Vertex kv = kk == v
+                          ? add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost}, {{kk, 2 * rows_ * kvc * act_}})
+                          : add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost},
+                                {{kk, rows_ * kvc * act_}, {v, rows_ * kvc * act_}});
     const auto attn_cost = s_.flash_attention
                                ? k::flash_attention_cost(b_, heads, t_, len_, d_, k::AttentionOptions{}, s_.dtype, kvh)
                                : k::attention_cost(b_, heads, t_, len_, d_, true, s_.dtype, kvh);
     const std::string attn_name = in_layer(l, n_.attention + ".attention");
-    const std::string attn_shapes =
-        fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b_, heads, t_, d_, b_, kvh, len_, d_);
+    const std::string attn_shapes = fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b_, heads, t_, d_, b_, kvh, len_, d_);
     const int64_t q_bytes = rows_ * qc * act_, kv_bytes = 2 * b_ * kvh * len_ * d_ * act_;
     const Vertex attn =
         c_.positions == Positions::alibi
@@ -221,13 +231,8 @@ class Walk {
                 {{gate, rows_ * ff * act_}, {up, rows_ * ff * act_}});
     } else {
       const Vertex up = linear(l, n_.fc1, "fc1", in, h_, ff, c_.mlp_bias, c_.mlp_bias);
-      // BLOOM's modeling code writes tanh-GELU as Python arithmetic: 9 element-wise torch ops.
-      const int64_t eager = c_.family == "bloom" ? 9 : 1;
       act = add({in_layer(l, n_.act), act_kind, bt_ + std::to_string(ff) + "]", "act",
-                 act_kind == "gelu" && c_.activation == k::Activation::gelu_tanh
-                     ? k::gelu_cost(rows_ * ff, s_.dtype)
-                     : k::activation_cost(rows_ * ff, c_.activation, s_.dtype),
-                 true, false, eager},
+                 k::activation_cost(rows_ * ff, c_.activation, s_.dtype), true, false, c_.act_torch_ops},
                 {{up, rows_ * ff * act_}});
     }
     Vertex out = linear(l, n_.fc2, "fc2", act, ff, h_, c_.mlp_bias && s_.cards == 1, c_.mlp_bias);

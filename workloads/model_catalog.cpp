@@ -42,9 +42,9 @@ const ModelFamily& family_for_type(const std::string& type, const std::string& p
 }  // namespace
 
 const std::vector<const ModelFamily*>& model_families() {
-  static const std::vector<const ModelFamily*> all = {&bloom_family(),  &llama_family(), &gptj_family(),
+  static const std::vector<const ModelFamily*> all = {&bloom_family(),    &llama_family(),  &gptj_family(),
                                                       &gpt_neox_family(), &falcon_family(), &opt_family(),
-                                                      &gpt2_family(),  &mpt_family()};
+                                                      &gpt2_family(),     &mpt_family()};
   return all;
 }
 
@@ -64,8 +64,9 @@ DecoderConfig model_preset(const std::string& name) {
       if (p.name == name) return parse_with(*f, HfConfig(nlohmann::json::parse(p.config), "preset " + name), name);
   std::string msg = fmt::format("unknown model '{}'", name);
   if (auto near = nearest(name, model_preset_names())) msg += fmt::format("; did you mean '{}'?", *near);
-  throw InputError("--model", "",
-                   msg + fmt::format(" (allowed: {}; or a config.json or checkpoint folder)", join(model_preset_names())));
+  throw InputError(
+      "--model", "",
+      msg + fmt::format(" (allowed: {}; or a config.json or checkpoint folder)", join(model_preset_names())));
 }
 
 DecoderConfig read_model_config(const std::string& given) {

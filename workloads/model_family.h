@@ -57,6 +57,9 @@ void refuse_unsupported_common(const HfConfig& config);
 RopeScaling read_rope_scaling(const HfConfig& config);
 // hidden_act / activation_function values of HF's ACT2FN that we run.
 Activation read_activation(const HfConfig& config, std::initializer_list<const char*> keys, const char* fallback);
+// Multi-head attention over hidden / heads dimensions; refused naming `heads_key` when the heads do not divide the
+// hidden size.
+void set_heads(const HfConfig& config, DecoderConfig& c, const char* heads_key);
 // bos/eos/pad token ids and torch_dtype (ids may be lists or null in real files: the first id, or the default).
 void read_token_ids(const HfConfig& config, DecoderConfig& c);
 

@@ -62,14 +62,12 @@ GraphTotals totals(const OpGraph& g) {
 }
 
 std::string graph_shape_key(const DecoderConfig& c, const PassSpec& s) {
-  // BLOOM's architecture is fixed by its four sizes; other families add the fields their graphs depend on.
+  // Every field of the description the graph depends on.
   const std::string arch =
-      c.family == "bloom"
-          ? std::string()
-          : fmt::format(" kv{} d{} ff{} {} {} {}{}{}{}{}", c.n_kv_head, c.head_dim, c.ffn_hidden, name(c.norm),
-                        name(c.positions), name(c.activation), c.gated_mlp ? " gated" : "",
-                        c.parallel_residual ? (c.shared_parallel_norm ? " parallel1" : " parallel2") : "",
-                        c.pre_norm ? "" : " postnorm", c.qkv_layout == QkvLayout::separate ? " qkv3" : "");
+      fmt::format(" kv{} d{} ff{} {} {} {}{}{}{}{}", c.n_kv_head, c.head_dim, c.ffn_hidden, name(c.norm),
+                  name(c.positions), name(c.activation), c.gated_mlp ? " gated" : "",
+                  c.parallel_residual ? (c.shared_parallel_norm ? " parallel1" : " parallel2") : "",
+                  c.pre_norm ? "" : " postnorm", c.qkv_layout == QkvLayout::separate ? " qkv3" : "");
   return fmt::format("{} h{} L{} heads{} V{}{} | {} b{} t{} kv{} cards{} {} w{} trim{}{}{}", c.family, c.hidden_size,
                      c.n_layer, c.n_head, c.vocab_size, arch, s.phase == Phase::prefill ? "prefill" : "decode", s.batch, s.tokens,
                      s.attention_length(), s.cards, k::name(s.dtype), name(s.weights), s.trim_logits ? 1 : 0,

@@ -29,7 +29,8 @@ TEST(FamiliesCli, Llama70bOnEightGaudi2IsBoundByItsWeightStream) {
                           "--set", "static_shapes=true", "--set", "iterations=2", "--new-tokens", "4", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  // The second (warm) call: each card streams its eighth of the 68.98 B bf16 weights per decode step at no more than 2.45 TB/s.
+  // The second (warm) call: each card streams its eighth of the 68.98 B bf16 weights per decode step at no more
+  // than 2.45 TB/s.
   const double bound_ms = 68.976e9 * 2 / 8 / 2.45e12 * 1e3;
   EXPECT_GT(j["decode_ms_per_token"].get<double>(), bound_ms);
   EXPECT_LT(j["decode_ms_per_token"].get<double>(), 4 * bound_ms);  // and not absurdly slower in a replayed graph

@@ -15,10 +15,7 @@ DecoderConfig parse(const HfConfig& j) {
   c.hidden_size = j.integer({"hidden_size", "n_embed"}, std::nullopt, 1, int64_t{1} << 20);
   c.n_layer = j.integer({"n_layer", "num_hidden_layers"}, std::nullopt, 1, 10000);
   c.n_head = j.integer({"n_head", "num_attention_heads"}, std::nullopt, 1, 1 << 16);
-  if (c.hidden_size % c.n_head != 0)
-    j.refuse("n_head", fmt::format("hidden size {} is not a multiple of {} heads", c.hidden_size, c.n_head));
-  c.n_kv_head = c.n_head;
-  c.head_dim = c.hidden_size / c.n_head;
+  set_heads(j, c, "n_head");
   c.ffn_hidden = 4 * c.hidden_size;
   c.max_positions = int64_t{1} << 20;  // ALiBi has no trained length limit
   c.norm_eps = j.number({"layer_norm_epsilon"}, 1e-5);
@@ -26,6 +23,7 @@ DecoderConfig parse(const HfConfig& j) {
   c.residual_from_norm = j.boolean({"apply_residual_connection_post_layernorm"}, false);
   c.positions = Positions::alibi;
   c.activation = Activation::gelu_tanh;
+  c.act_torch_ops = 9;  // bloom_gelu_forward is Python arithmetic: 9 element-wise torch ops
   c.qkv_layout = QkvLayout::per_head;
   c.tied_head = true;  // a checkpoint's own lm_head.weight is used when present (the loader's rule)
   read_token_ids(j, c);
@@ -61,19 +59,18 @@ std::string config(int64_t layers, int64_t hidden, int64_t heads) {
 }  // namespace
 
 const ModelFamily& bloom_family() {
-  static const ModelFamily f{
-      {"bloom"},
-      parse,
-      names,
-      {
-          // bloom.md, configuration table. BLOOMZ models have BLOOM's architecture exactly.
-          {"bloom-560m", config(24, 1024, 16), "bloom.md"},
-          {"bloom-1b7", config(24, 2048, 16), "bloom.md"},
-          {"bloom-7b1", config(30, 4096, 32), "bloom.md"},
-          {"bloomz-7b1", config(30, 4096, 32), "bloom.md"},
-          {"bloom-176b", config(70, 14336, 112), "bloom.md"},
-          {"bloomz-176b", config(70, 14336, 112), "bloom.md"},
-      }};
+  static const ModelFamily f{{"bloom"},
+                             parse,
+                             names,
+                             {
+                                 // bloom.md, configuration table. BLOOMZ models have BLOOM's architecture exactly.
+                                 {"bloom-560m", config(24, 1024, 16), "bloom.md"},
+                                 {"bloom-1b7", config(24, 2048, 16), "bloom.md"},
+                                 {"bloom-7b1", config(30, 4096, 32), "bloom.md"},
+                                 {"bloomz-7b1", config(30, 4096, 32), "bloom.md"},
+                                 {"bloom-176b", config(70, 14336, 112), "bloom.md"},
+                                 {"bloomz-176b", config(70, 14336, 112), "bloom.md"},
+                             }};
   return f;
 }
 

@@ -17,14 +17,11 @@ DecoderConfig parse(const HfConfig& j) {
   c.hidden_size = j.integer({"hidden_size", "n_embed"}, 4544, 1, int64_t{1} << 20);
   c.n_layer = j.integer({"num_hidden_layers", "n_layer"}, 32, 1, 10000);
   c.n_head = j.integer({"num_attention_heads", "n_head"}, 71, 1, 1 << 16);
-  if (c.hidden_size % c.n_head != 0)
-    j.refuse("num_attention_heads",
-             fmt::format("hidden size {} is not a multiple of {} heads", c.hidden_size, c.n_head));
-  c.head_dim = c.hidden_size / c.n_head;
+  set_heads(j, c, "num_attention_heads");
   const bool new_arch = j.boolean({"new_decoder_architecture"}, false);
   const bool multi_query = j.boolean({"multi_query"}, true);
-  c.n_kv_head = new_arch ? j.integer({"num_kv_heads", "n_head_kv"}, c.n_head, 1, c.n_head)
-                         : (multi_query ? 1 : c.n_head);
+  c.n_kv_head =
+      new_arch ? j.integer({"num_kv_heads", "n_head_kv"}, c.n_head, 1, c.n_head) : (multi_query ? 1 : c.n_head);
   c.qkv_layout = new_arch ? QkvLayout::grouped : (multi_query ? QkvLayout::blocked : QkvLayout::per_head);
   c.ffn_hidden = j.integer({"ffn_hidden_size"}, 4 * c.hidden_size, 1, int64_t{1} << 22);
   c.max_positions = j.integer({"max_position_embeddings"}, 2048, 1);

@@ -26,19 +26,25 @@ RopeScaling read_rope_scaling(const HfConfig& c) {
     r.low_freq_factor = s->number({"low_freq_factor"}, 1.0, 1e-6, 1e6);
     r.high_freq_factor = s->number({"high_freq_factor"}, 4.0, 1e-6, 1e6);
     r.original_max_positions = s->integer({"original_max_position_embeddings"}, 8192, 1);
-    if (!(r.high_freq_factor > r.low_freq_factor))
-      s->refuse("high_freq_factor", "must be larger than low_freq_factor");
+    if (!(r.high_freq_factor > r.low_freq_factor)) s->refuse("high_freq_factor", "must be larger than low_freq_factor");
   }
   return r;
 }
 
 Activation read_activation(const HfConfig& c, std::initializer_list<const char*> keys, const char* fallback) {
-  const std::string a = c.choice(keys, fallback,
-                                 {"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish"});
+  const std::string a =
+      c.choice(keys, fallback, {"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish"});
   if (a == "gelu") return Activation::gelu_erf;
   if (a == "relu") return Activation::relu;
   if (a == "silu" || a == "swish") return Activation::silu;
   return Activation::gelu_tanh;
+}
+
+void set_heads(const HfConfig& j, DecoderConfig& c, const char* heads_key) {
+  if (c.hidden_size % c.n_head != 0)
+    j.refuse(heads_key, fmt::format("hidden size {} is not a multiple of {} heads", c.hidden_size, c.n_head));
+  c.head_dim = c.hidden_size / c.n_head;
+  c.n_kv_head = c.n_head;
 }
 
 namespace {

@@ -16,10 +16,7 @@ DecoderConfig parse(const HfConfig& j) {
   c.hidden_size = j.integer({"n_embd", "hidden_size"}, 768, 1, int64_t{1} << 20);
   c.n_layer = j.integer({"n_layer", "num_hidden_layers"}, 12, 1, 10000);
   c.n_head = j.integer({"n_head", "num_attention_heads"}, 12, 1, 1 << 16);
-  if (c.hidden_size % c.n_head != 0)
-    j.refuse("n_head", fmt::format("hidden size {} is not a multiple of {} heads", c.hidden_size, c.n_head));
-  c.n_kv_head = c.n_head;
-  c.head_dim = c.hidden_size / c.n_head;
+  set_heads(j, c, "n_head");
   c.ffn_hidden = j.integer({"n_inner"}, 4 * c.hidden_size, 1, int64_t{1} << 22);
   c.max_positions = j.integer({"n_positions", "max_position_embeddings"}, 1024, 1);
   c.norm_eps = j.number({"layer_norm_epsilon"}, 1e-5);

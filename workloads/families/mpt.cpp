@@ -16,10 +16,7 @@ DecoderConfig parse(const HfConfig& j) {
   c.hidden_size = j.integer({"d_model", "hidden_size"}, 2048, 1, int64_t{1} << 20);
   c.n_layer = j.integer({"n_layers", "num_hidden_layers"}, 24, 1, 10000);
   c.n_head = j.integer({"n_heads", "num_attention_heads"}, 16, 1, 1 << 16);
-  if (c.hidden_size % c.n_head != 0)
-    j.refuse("n_heads", fmt::format("hidden size {} is not a multiple of {} heads", c.hidden_size, c.n_head));
-  c.n_kv_head = c.n_head;
-  c.head_dim = c.hidden_size / c.n_head;
+  set_heads(j, c, "n_heads");
   c.ffn_hidden = j.integer({"expansion_ratio"}, 4, 1, 64) * c.hidden_size;
   c.max_positions = j.integer({"max_seq_len", "max_position_embeddings"}, 2048, 1);
   c.norm_eps = j.number({"layer_norm_epsilon"}, 1e-5);
@@ -27,6 +24,7 @@ DecoderConfig parse(const HfConfig& j) {
   const bool no_bias = j.boolean({"no_bias"}, true);
   c.qkv_bias = c.out_bias = c.mlp_bias = !no_bias;
   c.positions = Positions::alibi;
+  c.alibi_mpt_style = true;
   if (auto attn = j.object("attn_config")) {
     if (!attn->boolean({"alibi"}, true))
       attn->refuse("alibi", "MPT without ALiBi is not supported here (supported: true)");

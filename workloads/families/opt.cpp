@@ -16,11 +16,7 @@ DecoderConfig parse(const HfConfig& j) {
   c.hidden_size = j.integer({"hidden_size"}, 768, 1, int64_t{1} << 20);
   c.n_layer = j.integer({"num_hidden_layers"}, 12, 1, 10000);
   c.n_head = j.integer({"num_attention_heads"}, 12, 1, 1 << 16);
-  if (c.hidden_size % c.n_head != 0)
-    j.refuse("num_attention_heads",
-             fmt::format("hidden size {} is not a multiple of {} heads", c.hidden_size, c.n_head));
-  c.n_kv_head = c.n_head;
-  c.head_dim = c.hidden_size / c.n_head;
+  set_heads(j, c, "num_attention_heads");
   c.ffn_hidden = j.integer({"ffn_dim"}, 3072, 1, int64_t{1} << 22);
   c.max_positions = j.integer({"max_position_embeddings"}, 2048, 1);
   if (j.integer({"word_embed_proj_dim"}, c.hidden_size, 1) != c.hidden_size)

@@ -96,7 +96,6 @@ k::Tensor merge_heads(const k::Tensor& x) {  // [1, H, t, d] -> [1, t, H * d]
 }
 
 k::Tensor repeat_kv(const k::Tensor& x, int64_t times) {  // [1, KV, S, d] -> [1, KV * times, S, d] (HF repeat_kv)
-  if (times == 1) return x;
   const int64_t kv = x.dim(1), s = x.dim(2), d = x.dim(3);
   const auto v = x.to_floats();
   std::vector<float> out;
@@ -268,6 +267,14 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
   const OpGraph g = build_forward_graph(c, spec);
   const std::size_t n = boost::num_vertices(g);
   std::vector<std::vector<Value>> val(n, std::vector<Value>(static_cast<std::size_t>(cards_)));
+  // A value is freed once its last consumer has run, so buffers are reused as in the framework (page faults of
+  // tensor-sized buffers cost more than their arithmetic: bench/RESULTS.md).
+  std::vector<std::size_t> uses(n);
+  for (Vertex vx = 0; vx < n; ++vx) uses[vx] = boost::out_degree(vx, g);
+  const auto release = [&](const std::vector<Vertex>& inputs) {
+    for (Vertex u : inputs)
+      if (--uses[u] == 0) val[u] = std::vector<Value>(static_cast<std::size_t>(cards_));
+  };
   std::vector<int64_t> positions(static_cast<std::size_t>(t));
   for (int64_t i = 0; i < t; ++i) positions[static_cast<std::size_t>(i)] = past + i;
   const int64_t out_rows = all_positions ? t : 1;
@@ -306,6 +313,7 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
       }
       for (int64_t card = 0; card < cards_; ++card) val[vx][static_cast<std::size_t>(card)].x = sum;
       ran_.push_back({op.name, r, sum.shape()});
+      release(in);
       continue;
     }
     for (int64_t card = 0; card < cards_; ++card) {
@@ -387,12 +395,17 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
         k::Tensor& ck = cache.k[slot];
         k::Tensor& cv = cache.v[slot];
         ck = ck.rank() == 4 ? k::kv_cache_append(ck, kin.k, dtype_) : kin.k;
-        cv = cv.rank() == 4 ? k::kv_cache_append(cv, vin, dtype_) : vin;
-        out.k = ck;
-        out.v = cv;
+        cv = cv.rank() == 4 ? k::kv_cache_append(cv, vin, dtype_) : vin;  // attention reads them from the cache
       } else if (r == "attention") {
         const int64_t times = share.heads / share.kv_heads;
-        const k::Tensor kk = repeat_kv(input(1).k, times), vv = repeat_kv(input(1).v, times);
+        const auto slot = static_cast<std::size_t>(op.layer * cards_ + card);
+        k::Tensor expanded_k, expanded_v;  // HF's repeat_kv, only when KV heads are shared
+        if (times > 1) {
+          expanded_k = repeat_kv(cache.k[slot], times);
+          expanded_v = repeat_kv(cache.v[slot], times);
+        }
+        const k::Tensor& kk = times > 1 ? expanded_k : cache.k[slot];
+        const k::Tensor& vv = times > 1 ? expanded_v : cache.v[slot];
         k::Tensor bias;
         if (in.size() > 2) {  // this card's heads' ALiBi rows
           const k::Tensor& a = input(2).x;
@@ -425,9 +438,12 @@ k::Tensor DecoderModel::run(const std::vector<int64_t>& ids, DecoderCache& cache
       }
       if (card == 0) {
         const k::Tensor& shown = out.x.rank() ? out.x : (out.q.rank() ? out.q : out.k);
-        ran_.push_back({op.name, r, shown.shape()});
+        ran_.push_back(
+            {op.name, r,
+             r == "kv_cache" ? cache.k[static_cast<std::size_t>(op.layer * cards_)].shape() : shown.shape()});
       }
     }
+    release(in);
   }
   const k::Shape shape = all_positions ? k::Shape{out_rows, c.vocab_size} : k::Shape{c.vocab_size};
   return k::Tensor::from_floats(shape, k::DType::fp32, logits.to_floats());

@@ -3,6 +3,7 @@
 //            [--weights W] [--mode eager] [--set section.key=value ...] [--trace OUT.sqlite] [--json]
 // A generation simulated on the host model and the SystemC device models in an execution mode, recorded into a trace.
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "sim/runtime/generation.h"
 #include "sim/runtime/generation_setup.h"
 #include "sim/runtime/scenario.h"
+#include "sim/runtime/scenario_fields.h"
 #include "traces/output_path.h"
 #include "traces/sqlite_recorder.h"
 #include "workloads/memory_plan.h"
@@ -22,44 +24,40 @@ namespace hpusim::cli {
 
 void add_run_command(CLI::App& app) {
   struct Options {
-    std::string scenario_file, trace = "hpusim-run.sqlite";
-    sim::Scenario flags;  // values of the flags; only those given override the scenario file
+    std::string scenario_file, trace = "hpusim-run.sqlite", logits_out;
+    std::map<std::string, std::string> flags;  // scenario key -> the text its flag gave
     std::vector<std::string> sets;
-    bool json = false;
+    bool json = false, keys = false, markdown = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Simulate a decoder generation (BLOOM, Llama, Falcon, ...) on the device models and record its trace");
   cmd->add_option("scenario", o->scenario_file, "Scenario file (JSON); flags and --set override its values");
-  cmd->add_option("--device", o->flags.device, "Hardware model (see `hpusim models list`) or a model file");
-  cmd->add_option("--model", o->flags.model,
-                  "A preset (see `hpusim models presets`) or a Hugging Face config.json / checkpoint folder");
-  cmd->add_option("--cards", o->flags.cards, "Tensor-parallel cards");
-  cmd->add_option("--batch", o->flags.batch, "Sequences");
-  cmd->add_option("--prompt-len", o->flags.prompt_len, "Prompt tokens");
-  cmd->add_option("--new-tokens", o->flags.new_tokens, "Tokens to generate");
-  cmd->add_option("--dtype", o->flags.dtype, "Activations: bf16, fp16 or fp32");
-  cmd->add_option("--weights", o->flags.weights, "Weight format: bf16, fp16, int8, nf4, fp4, fp8");
-  cmd->add_option("--mode", o->flags.mode,
-                  "Execution mode: eager, lazy, hpu-graph (Gaudi); eager, cuda-graph, compile (GPUs)");
+  for (const auto& f : sim::scenario_fields())  // the scenario keys that have a flag of their own
+    if (!f.flag.empty())
+      cmd->add_option(f.flag, o->flags[f.key], fmt::format("{} ({})", f.meaning, sim::describe_allowed(f)));
   cmd->add_option("--set", o->sets,
-                  "key=value for any scenario key (batch=4, static_shapes=true, bucket_size=16, compile_mode=reduce-overhead), "
-                  "hardware key (hbm.bandwidth_GBps=3200) or runtime key (runtime.eager_dispatch_us=5)")
+                  "key=value for any scenario key (see --keys: batch=4, static_shapes=true, bucket_size=16, "
+                  "compile_mode=reduce-overhead), hardware key (hbm.bandwidth_GBps=3200) or runtime key "
+                  "(runtime.eager_dispatch_us=5)")
       ->take_all()
       ->allow_extra_args(false);
   cmd->add_option("--trace", o->trace, "Trace database to write (default hpusim-run.sqlite)");
+  cmd->add_option("--logits-out", o->logits_out,
+                  "With numerics: write float32 logits [new tokens, vocab] of the last call to this .npy file");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->add_flag("--keys", o->keys, "Print every scenario key (type, default, allowed values, meaning) and exit");
+  cmd->add_flag("--markdown", o->markdown, "With --keys: print docs/SCENARIO_FILES.md");
   cmd->callback([o, cmd] {
+    if (o->keys) {
+      if (o->json)
+        print_json(sim::scenario_keys_json());
+      else
+        std::cout << sim::render_scenario_keys(o->markdown);
+      return;
+    }
     sim::Scenario sc = o->scenario_file.empty() ? sim::Scenario{} : sim::read_scenario(o->scenario_file);
-    const sim::Scenario& f = o->flags;
-    if (cmd->count("--device")) sc.device = f.device;
-    if (cmd->count("--model")) sc.model = f.model;
-    if (cmd->count("--cards")) sc.cards = f.cards;
-    if (cmd->count("--batch")) sc.batch = f.batch;
-    if (cmd->count("--prompt-len")) sc.prompt_len = f.prompt_len;
-    if (cmd->count("--new-tokens")) sc.new_tokens = f.new_tokens;
-    if (cmd->count("--dtype")) sc.dtype = f.dtype;
-    if (cmd->count("--weights")) sc.weights = f.weights;
-    if (cmd->count("--mode")) sc.mode = f.mode;
+    for (const auto& f : sim::scenario_fields())
+      if (!f.flag.empty() && cmd->count(f.flag)) sim::set_scenario_field_text(sc, f, o->flags[f.key], f.flag);
     for (const auto& a : o->sets) sim::apply_set(sc, a);
     sim::validate(sc, o->scenario_file.empty() ? "the command line" : o->scenario_file);
 

@@ -12,29 +12,29 @@
 
 namespace hpusim::sim {
 
+// The fields; their defaults, types, ranges and meanings are in the table (scenario_fields.cpp), which the default
+// constructor reads.
 struct Scenario {
-  std::string description;  // free text, for people
-  std::string device = "gaudi2";
-  std::string model = "bloomz-7b1";
-  int64_t cards = 1, batch = 1, prompt_len = 7, new_tokens = 20;
-  std::string dtype = "bf16", weights = "bf16", mode = "eager";
-  // Execution-mode options (execution-modes.md; optimum-habana's and torch.compile's switches).
-  std::string static_shapes = "auto";      // auto | true | false; auto: true in lazy, hpu-graph and cuda-graph
-  int64_t bucket_size = 0;                 // static shapes: the KV cache grows in buckets of this many positions
-  std::string compile_mode = "default";    // torch.compile: default | reduce-overhead | max-autotune
-  std::string dynamic = "auto";            // torch.compile: auto (None) | true | false
-  bool fullgraph = false;                  // torch.compile: a graph break is an error
-  int64_t graph_breaks = 0;                // torch.compile: breaks in the forward (regions = breaks + 1)
-  std::string kernels = "hf";              // GPU kernel set: hf (transformers) | deepspeed (fused inference kernels)
-  std::string attention = "plain";         // plain (baddbmm + softmax) | flash (FusedSDPA / SDPA flash)
-  std::string kv_update = "auto";  // auto | index_copy | onehot_bmm (auto: onehot_bmm on Gaudi with static shapes)
-  bool limit_hpu_graphs = false;   // hpu-graph: the prompt's forward runs lazily, outside the graph
-  bool trim_logits = false;                // LM head on the last position only (BLOOM's HF/Gaudi forward: all)
-  int64_t iterations = 1;                  // generate calls (the first pays compilation: warm-up)
-  std::string draft_model;                 // assisted generation: the draft (a preset or config.json), "" for none
-  double acceptance = 0.7;                 // assisted generation: each draft token accepted with this probability
-  int64_t requests = 0;                    // prompts in all, in batches of `batch` (0: one batch)
-  std::string runtime = "auto";            // host/runtime profile (models/runtime/), auto: by device family
+  Scenario();
+  std::string description;
+  std::string device, model;
+  int64_t cards, batch, prompt_len, new_tokens;
+  std::string dtype, weights, mode;
+  std::string checkpoint;              // numerics: real weights from this Hugging Face folder ("" timing only)
+  std::vector<int64_t> prompt_ids;     // numerics: the prompt (prompt_len is then its length)
+  std::string numerics;                // auto | on | off
+  std::string static_shapes;           // auto | true | false
+  int64_t bucket_size;
+  std::string compile_mode, dynamic;
+  bool fullgraph;
+  int64_t graph_breaks;
+  std::string kernels, attention, kv_update;
+  bool limit_hpu_graphs, trim_logits;
+  int64_t iterations;
+  std::string draft_model;
+  double acceptance;
+  int64_t requests;
+  std::string runtime;
   std::vector<std::string> runtime_sets;   // "key=value" for the runtime profile
   std::vector<std::string> hardware_sets;  // "section.key=value", applied to the device model
 
@@ -43,7 +43,7 @@ struct Scenario {
   bool uses_static_shapes() const;
 };
 
-// Every scenario key with its allowed values, for messages and docs.
+// Every scenario key's name (scenario_fields.h has the rest), for messages.
 const std::vector<std::string>& scenario_keys();
 
 // InputError naming the file and key for malformed JSON, unknown keys, wrong types or values out of range.

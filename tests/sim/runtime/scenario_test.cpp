@@ -4,9 +4,12 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "common/input_error.h"
 #include "models/model_loader.h"
 #include "sim/runtime/scenario.h"
+#include "sim/runtime/scenario_fields.h"
 #include "tests/test_support.h"
 
 namespace hpusim::sim {
@@ -66,6 +69,67 @@ TEST(Scenario, BadScenariosNameTheKey) {
   Scenario s;
   EXPECT_THROW(apply_set(s, "bacth=2"), InputError);
   EXPECT_THROW(apply_set(s, "noequals"), InputError);
+}
+
+
+// The table is the one declaration: the defaults a Scenario starts with, what --set accepts, what validation checks
+// and what the generated doc says all come from it.
+TEST(ScenarioFields, DefaultsComeFromTheTableAndAreValid) {
+  const Scenario s;
+  EXPECT_NO_THROW(validate(s, "defaults"));
+  for (const auto& f : scenario_fields()) {
+    if (f.kind == ScenarioKind::Overrides || f.kind == ScenarioKind::Sections) continue;  // stored as key=value lists
+    EXPECT_EQ(scenario_field_json(s, f), f.default_value) << f.key;
+  }
+  EXPECT_EQ(s.device, "gaudi2");
+  EXPECT_EQ(s.prompt_len, 7);
+  EXPECT_DOUBLE_EQ(s.acceptance, 0.7);
+}
+
+TEST(ScenarioFields, EveryKeyIsSettableAndCheckedByTheTable) {
+  for (const auto& f : scenario_fields()) {
+    Scenario s;
+    switch (f.kind) {
+      case ScenarioKind::Choice:
+      case ScenarioKind::TriState:
+        for (const auto& c : f.choices) {
+          apply_set(s, f.key + "=" + c);
+          EXPECT_EQ(scenario_field_json(s, f), c) << f.key;
+        }
+        EXPECT_THROW(validate((apply_set(s, f.key + "=nonsense"), s), "t"), InputError) << f.key;
+        break;
+      case ScenarioKind::Integer:
+        apply_set(s, fmt::format("{}={}", f.key, static_cast<int64_t>(f.max)));
+        EXPECT_NO_THROW(validate(s, "t")) << f.key;
+        apply_set(s, fmt::format("{}={}", f.key, static_cast<int64_t>(f.max) + 1));
+        EXPECT_THROW(validate(s, "t"), InputError) << f.key;
+        apply_set(s, fmt::format("{}={}", f.key, static_cast<int64_t>(f.min) - 1));
+        EXPECT_THROW(validate(s, "t"), InputError) << f.key;
+        EXPECT_THROW(apply_set(s, f.key + "=two"), InputError) << f.key;
+        break;
+      case ScenarioKind::Boolean:
+        apply_set(s, f.key + "=true");
+        EXPECT_EQ(scenario_field_json(s, f), true) << f.key;
+        EXPECT_THROW(apply_set(s, f.key + "=3"), InputError) << f.key;
+        break;
+      case ScenarioKind::IdList:
+        apply_set(s, f.key + "=5,17,42");
+        EXPECT_EQ(scenario_field_json(s, f), nlohmann::json({5, 17, 42})) << f.key;
+        apply_set(s, f.key + "=[1,2]");
+        EXPECT_EQ(scenario_field_json(s, f), nlohmann::json({1, 2})) << f.key;
+        EXPECT_THROW(apply_set(s, f.key + "=5,x"), InputError) << f.key;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+TEST(ScenarioFields, GeneratedDocIsCurrent) {
+  EXPECT_EQ(test::read_file(test::source_dir() + "/docs/SCENARIO_FILES.md"), render_scenario_keys(true))
+      << "regenerate with: ./build/cli/hpusim run --keys --markdown > docs/SCENARIO_FILES.md";
+  for (const auto& f : scenario_fields())
+    EXPECT_NE(render_scenario_keys(true).find("| `" + f.key + "` |"), std::string::npos) << f.key;
 }
 
 }  // namespace

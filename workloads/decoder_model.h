@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The numeric forward pass of any family: the op graph of the pass (forward_graph.cpp, the same one the timing model
-// runs) interpreted op by op through the kernels, with the checkpoint's tensors bound to the ops by their module
-// paths. One description, one graph, two uses: the numbers cannot describe a different model than the timing.
-// Tensor parallelism runs every card's graph in lock step on its shard of the weights; all-reduces add the partials
-// in ring order and then the row-parallel bias, as DeepSpeed does.
+// The numeric model of any family: the checkpoint's tensors bound to the ops by their module paths, each card's
+// shard of them, and the forward pass as the op graph of the pass (forward_graph.cpp, the same one the timing model
+// runs) interpreted op by op through the kernels (decoder_pass.h). One description, one graph, two uses: the numbers
+// cannot describe a different model than the timing. forward() runs every card's graph in lock step; the
+// simulation runs each op on its card when the device model ends it (sim/runtime/numeric_run.h).
 #pragma once
 #include <map>
 #include <string>
@@ -11,6 +11,7 @@
 
 #include "kernels/tensor.h"
 #include "workloads/decoder_config.h"
+#include "workloads/decoder_pass.h"
 #include "workloads/model_family.h"
 #include "workloads/op_graph.h"
 #include "workloads/safetensors.h"
@@ -45,15 +46,16 @@ class DecoderModel {
   kernels::Tensor forward_all_positions(const std::vector<int64_t>& ids, DecoderCache& cache) const;
   // The ops the last forward ran, in order, with the shape of what each produced on card 0 (tests compare them with
   // the op graph's).
-  struct RanOp {
-    std::string name, role;
-    kernels::Shape out;
-  };
+  using RanOp = DecoderPass::RanOp;
   const std::vector<RanOp>& last_ops() const { return ran_; }
+
+  // For the pass interpreter (decoder_pass.h): the weights, each card's shard of one, the embedding's module path.
+  const ModelWeights& weights() const { return w_; }
+  const kernels::Tensor& card_weight(const std::string& name, int64_t card) const;
+  const std::string& embedding_name() const { return names_.embedding; }
 
  private:
   kernels::Tensor run(const std::vector<int64_t>& ids, DecoderCache& cache, bool all_positions) const;
-  const kernels::Tensor& card_weight(const std::string& name, int64_t card) const;
 
   DecoderConfig config_;
   ModuleNames names_;

@@ -48,6 +48,14 @@ struct CompileRecord {
   Picoseconds end_ps = 0;
 };
 
+// A token the numerics chose (runs with a checkpoint): one row per card and step.
+struct TokenRecord {
+  int card = 0;
+  int64_t step = 0, call = 0, position = 0, token_id = 0;
+  double logit = 0;
+  Picoseconds at_ps = 0;
+};
+
 class Recorder {
  public:
   virtual ~Recorder() = default;
@@ -61,6 +69,7 @@ class Recorder {
   virtual void counter(std::optional<int64_t> engine_id, std::string_view name, std::string_view unit, double value,
                        std::string_view description) = 0;
   virtual void metric(std::string_view name, std::string_view unit, double value, std::string_view description) = 0;
+  virtual void token(const TokenRecord& record) = 0;
   // Ends the run; a recorder destroyed without finish() marks its run incomplete.
   virtual void finish(RunStatus status, std::string_view detail) = 0;
 };
@@ -75,6 +84,7 @@ class NullRecorder final : public Recorder {
   void compile(const CompileRecord&) override {}
   void counter(std::optional<int64_t>, std::string_view, std::string_view, double, std::string_view) override {}
   void metric(std::string_view, std::string_view, double, std::string_view) override {}
+  void token(const TokenRecord&) override {}
   void finish(RunStatus, std::string_view) override {}
 
  private:

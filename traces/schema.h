@@ -6,7 +6,9 @@
 
 namespace hpusim::traces {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+// The oldest version readers still take (1: before the tokens table).
+inline constexpr int kOldestReadableVersion = 1;
 
 // What a file must hold to be read as a trace of this schema.
 inline constexpr const char* kRequiredTables[] = {"runs",
@@ -93,6 +95,16 @@ CREATE TABLE metrics (
   unit        TEXT NOT NULL,
   value       REAL NOT NULL,
   description TEXT NOT NULL
+);
+CREATE TABLE tokens (
+  run_id   INTEGER NOT NULL REFERENCES runs(id),
+  card     INTEGER NOT NULL,                   -- the card that chose it (every tensor-parallel card does)
+  step     INTEGER NOT NULL,                   -- ops.step of the pass that produced it
+  call     INTEGER NOT NULL,                   -- the generate call (0, 1, ...)
+  position INTEGER NOT NULL,                   -- its place among the call's new tokens (0: from the prompt)
+  token_id INTEGER NOT NULL,
+  logit    REAL NOT NULL,                      -- its logit (the largest of the step)
+  at_ps    INTEGER NOT NULL                    -- when the pass's argmax ended on that card
 );
 )sql";
 

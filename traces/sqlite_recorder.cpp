@@ -267,6 +267,20 @@ void SqliteRecorder::metric(std::string_view name, std::string_view unit, double
   s.step();
 }
 
+void SqliteRecorder::token(const TokenRecord& r) {
+  Statement s = db_.prepare(
+      "INSERT INTO tokens (run_id, card, step, call, position, token_id, logit, at_ps) VALUES (?,?,?,?,?,?,?,?)");
+  s.bind(1, run_id_);
+  s.bind(2, int64_t{r.card});
+  s.bind(3, r.step);
+  s.bind(4, r.call);
+  s.bind(5, r.position);
+  s.bind(6, r.token_id);
+  s.bind(7, r.logit);
+  s.bind(8, r.at_ps);
+  s.step();
+}
+
 void SqliteRecorder::finish(RunStatus status, std::string_view detail) {
   if (finished_) return;
   finished_ = true;

@@ -36,6 +36,7 @@ class SqliteRecorder final : public Recorder {
   void counter(std::optional<int64_t> engine_id, std::string_view name, std::string_view unit, double value,
                std::string_view description) override;
   void metric(std::string_view name, std::string_view unit, double value, std::string_view description) override;
+  void token(const TokenRecord& record) override;
   void finish(RunStatus status, std::string_view detail) override;
 
   int64_t run_id() const { return run_id_; }

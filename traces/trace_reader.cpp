@@ -25,10 +25,10 @@ TraceReader::TraceReader(const std::string& path) : db_(open_trace(path)) {
   } catch (const std::exception&) {
     throw InputError(path, "", "not an SQLite database (is it an hpusim trace?)");
   }
-  if (version != kSchemaVersion)
+  if (version < kOldestReadableVersion || version > kSchemaVersion)
     throw InputError(path, "PRAGMA user_version",
-                     fmt::format("{} is not a trace schema this tool reads (expected {}); not an hpusim trace?",
-                                 version, kSchemaVersion));
+                     fmt::format("{} is not a trace schema this tool reads (expected {} .. {}); not an hpusim trace?",
+                                 version, kOldestReadableVersion, kSchemaVersion));
   for (const char* table : kRequiredTables)
     if (!db_.has_table(table))
       throw InputError(path, table, "missing: the file is not a complete hpusim trace (see docs/TRACE_DATABASE.md)");

@@ -71,14 +71,15 @@ k::RotaryOptions rotary_options(const DecoderConfig& c) {
 }  // namespace
 
 DecoderPass::DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions,
-                         DecoderCache& cache)
+                         DecoderCache& cache, bool flash)
     : model_(model),
       cache_(cache),
       cards_(model.cards()),
       t_(tokens),
       past_(past),
       out_rows_(all_positions ? tokens : 1),
-      all_positions_(all_positions) {
+      all_positions_(all_positions),
+      flash_(flash) {
   const DecoderConfig& c = model.config();
   if (c.positions == Positions::learned && past + tokens > c.max_positions)
     throw InputError("--max-new-tokens", "",
@@ -94,6 +95,7 @@ DecoderPass::DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past
   spec.cards = cards_;
   spec.dtype = model.dtype();
   spec.trim_logits = !all_positions;
+  spec.flash_attention = flash;
   graph_ = build_forward_graph(c, spec);
   const std::size_t n = boost::num_vertices(graph_);
   inputs_.resize(n);
@@ -271,8 +273,9 @@ DecoderPass::Value DecoderPass::compute(Vertex vx, int64_t card) {
       bias = pick_rows(a.reshaped({a.dim(1), a.dim(2)}), index_range(card * share.heads, share.heads))
                  .reshaped({1, share.heads, a.dim(2)});
     }
-    out.x = merge_heads(
-        k::attention(input(0).q, kk, vv, n_in > 2 ? &bias : nullptr, nullptr, k::AttentionOptions{}, dtype));
+    const auto* b = n_in > 2 ? &bias : nullptr;
+    out.x = merge_heads(flash_ ? k::flash_attention(input(0).q, kk, vv, b, nullptr, k::AttentionOptions{}, dtype)
+                               : k::attention(input(0).q, kk, vv, b, nullptr, k::AttentionOptions{}, dtype));
   } else if (r == "alibi") {
     const k::Tensor mask = k::Tensor::from_floats({1, total}, k::DType::fp32,
                                                   std::vector<float>(static_cast<std::size_t>(total), 1.0f));

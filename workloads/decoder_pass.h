@@ -21,9 +21,11 @@ struct DecoderCache;
 class DecoderPass {
  public:
   using Vertex = OpGraph::vertex_descriptor;
-  // `tokens` new positions after `past` cached ones, batch 1; `all_positions`: the head over every new position.
+  // `tokens` new positions after `past` cached ones, batch 1; `all_positions`: the head over every new position;
+  // `flash`: attention by the tiled online-softmax kernel (FusedSDPA / SDPA flash) instead of HF's plain one.
   // The cache must outlive the pass; card c appends to its slots (layer * cards + c).
-  DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions, DecoderCache& cache);
+  DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions, DecoderCache& cache,
+              bool flash = false);
   DecoderPass(const DecoderPass&) = delete;
   DecoderPass& operator=(const DecoderPass&) = delete;
 
@@ -55,7 +57,7 @@ class DecoderPass {
   const DecoderModel& model_;
   DecoderCache& cache_;
   int64_t cards_, t_, past_, out_rows_;
-  bool all_positions_;
+  bool all_positions_, flash_;
   OpGraph graph_;
   std::vector<std::vector<Vertex>> inputs_;
   std::vector<std::vector<Value>> val_;            // [vertex][card]

@@ -83,6 +83,8 @@ Recipe compile_graph(const OpGraph& g, const CompileOptions& o) {
     boost::add_edge(a, b, g[e], r.graph);
   }
   r.nodes = static_cast<int64_t>(boost::num_vertices(r.graph));
+  r.sources.resize(boost::num_vertices(r.graph));
+  for (Vertex v : order) r.sources[vertex_of.at(group[v])].push_back(v);
   return r;
 }
 

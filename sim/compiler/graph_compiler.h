@@ -11,6 +11,7 @@
 // The result is a recipe: the fused graph, and the counts a recipe cache and the host model need.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "workloads/op_graph.h"
 
@@ -27,6 +28,9 @@ struct Recipe {
   int64_t source_ops = 0;    // ops of the graph compiled
   int64_t nodes = 0;         // nodes of the fused graph (device kernels)
   int64_t bytes_saved = 0;   // HBM traffic fusion removed
+  // Per node of the fused graph: the source graph's vertices it stands for, in topological order (what runs when
+  // the node ends: their numeric kernels).
+  std::vector<std::vector<std::size_t>> sources;
 };
 
 Recipe compile_graph(const workloads::OpGraph& graph, const CompileOptions& options);

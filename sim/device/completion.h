@@ -3,6 +3,9 @@
 // result (what Gaudi's sync manager and a GPU stream's ordering do). The flag makes waiting safe whether the task
 // ended long ago or ends later; the event wakes the waiters without polling.
 #pragma once
+#include <functional>
+#include <utility>
+
 #include "sim/systemc_env.h"
 
 namespace hpusim::sim {
@@ -12,8 +15,12 @@ class Completion {
   bool done() const { return done_; }
   void signal() {
     done_ = true;
+    if (then_) std::exchange(then_, nullptr)();
     event_.notify(sc_core::SC_ZERO_TIME);
   }
+  // Work to do at the moment the task ends, before anyone waiting on it wakes (an op's numeric kernel). Zero
+  // simulated time: it can never change when anything happens.
+  void then(std::function<void()> f) { then_ = std::move(f); }
   // From an SC_THREAD: returns once signalled.
   void wait() {
     while (!done_) sc_core::wait(event_);
@@ -22,6 +29,7 @@ class Completion {
  private:
   bool done_ = false;
   sc_core::sc_event event_;
+  std::function<void()> then_;
 };
 
 // Time during which at least one of several engines is busy (a card's device time, counted once however many of

@@ -34,7 +34,7 @@ constexpr int64_t kTokenIdBytes = 8;  // int64 token ids, as PyTorch holds input
 }  // namespace
 
 Pass make_pass(workloads::OpGraph graph, std::string phase, int64_t batch, int64_t tokens) {
-  Pass p{std::move(graph), {}, std::move(phase), batch, tokens};
+  Pass p{std::move(graph), {}, std::move(phase), batch, tokens, {}};
   boost::topological_sort(p.graph, std::back_inserter(p.order));
   std::reverse(p.order.begin(), p.order.end());
   return p;
@@ -157,6 +157,7 @@ int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
   Picoseconds gap = launch_.kernel_gap_ps * kernels;
   if (node.cost.parts.empty()) {  // nothing to do, but its consumers still wait for all its inputs
     end_of_[v] = queue(*engines_.begin()->second, {op, 0, 0, {}, nullptr, 0, gap}, std::move(deps));
+    observe_end(v);
     return op;
   }
   for (const auto& part : node.cost.parts) {
@@ -186,7 +187,19 @@ int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
   }
   // The last slice of the last part ends last: the slices of a part run in order on one engine.
   end_of_[v] = slice_deps.back().empty() ? nullptr : slice_deps.back().front();
+  observe_end(v);
   return op;
+}
+
+void Card::observe_end(workloads::OpGraph::vertex_descriptor v) {
+  if (!observer_ || !end_of_[v]) return;
+  end_of_[v]->then([this, pass = pass_, step = step_, v] {
+    if (pass->sources.empty()) {
+      observer_->op_ended(index_, step, v);
+      return;
+    }
+    for (std::size_t source : pass->sources[v]) observer_->op_ended(index_, step, source);
+  });
 }
 
 Completion* Card::end_pass() {

@@ -33,6 +33,18 @@ struct Pass {
   std::vector<workloads::OpGraph::vertex_descriptor> order;  // topological
   std::string phase;                                         // "prefill", "decode"
   int64_t batch = 1, tokens = 1;                             // for the host copies
+  // A compiled pass: per vertex, the vertices of the model's graph it stands for (empty: each vertex is its own).
+  std::vector<std::vector<std::size_t>> sources;
+};
+
+// What runs when an op ends on a card: its numeric kernels (numeric_run.h). Called at the simulated moment the op's
+// last task ends, in zero simulated time, so it can never change the timing.
+class OpObserver {
+ public:
+  virtual ~OpObserver() = default;
+  // `vertex` is in the model's own graph of the pass (a fused node reports each op it stands for, in order);
+  // `pass_index` is the pass's place in the run's schedule.
+  virtual void op_ended(int card, int64_t pass_index, std::size_t vertex) = 0;
 };
 
 // Sorts a graph's vertices topologically into a Pass.
@@ -68,12 +80,16 @@ class Card : public sc_core::sc_module {
   int64_t tasks() const { return tasks_; }
   int64_t kernels_launched() const { return kernels_; }
 
+  // Ops ending on this card are reported to `observer` (null: none).
+  void set_observer(OpObserver* observer) { observer_ = observer; }
+
   // Per-card counters at the end of the run: memory held (from the plan), bytes moved, on-chip hits, tasks.
   void record_counters(const workloads::MemoryPlan& plan) const;
 
  private:
   Completion* queue(Engine& engine, EngineTask task, std::vector<Completion*> deps);
   Engine& engine_for(const std::string& part_engine);
+  void observe_end(workloads::OpGraph::vertex_descriptor v);  // the observer hears when v's last task ends
   int64_t add_op(const std::string& name, const std::string& kind, const std::string& shapes,
                  const kernels::KernelCost* cost);
 
@@ -101,6 +117,7 @@ class Card : public sc_core::sc_module {
   Completion* last_ = nullptr;  // the task queued last (in-order mode)
 
   int64_t ops_ = 0, tasks_ = 0, kernels_ = 0;
+  OpObserver* observer_ = nullptr;
 };
 
 }  // namespace hpusim::sim

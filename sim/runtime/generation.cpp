@@ -55,6 +55,7 @@ class PassLibrary {
       Recipe r = compile_graph(p.source.graph, o);
       p.compiled_nodes = r.nodes;
       p.compiled = make_pass(std::move(r.graph), phase, s.batch, s.tokens);
+      p.compiled.sources = std::move(r.sources);
     }
     return slot.get();
   }
@@ -173,9 +174,16 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
     hosts.push_back(std::make_unique<HostProcess>(fmt::format("host{}", c).c_str(), static_cast<int>(c), *cards.back(),
                                                   schedule, spec.execution, recorder, host_device));
   }
+  std::optional<NumericRun> numerics;
+  if (spec.numerics) {
+    if (!spec.numeric_model || spec.draft) throw std::logic_error("simulate_generation: numerics without a model");
+    numerics.emplace(*spec.numeric_model, spec.prompt_ids, schedule, spec.flash_attention, recorder);
+    for (auto& card : cards) card->set_observer(&*numerics);
+  }
   run_simulation();
 
   GenerationTiming t;
+  if (numerics) t.numerics = numerics->result();
   const HostStats& h = hosts.front()->stats();
   const auto& ends = h.pass_ends;
   t.tokens = tokens;

@@ -6,6 +6,7 @@
 // holds every host and device span, compile and replay.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "models/hardware_model.h"
 #include "sim/runtime/card.h"
 #include "sim/runtime/execution_mode.h"
+#include "sim/runtime/numeric_run.h"
 #include "traces/recorder.h"
 #include "workloads/model_catalog.h"
 #include "workloads/memory_plan.h"
@@ -36,6 +38,13 @@ struct GenerationSpec {
   // come from the acceptance rate (workloads/assisted.h, HF's heuristic schedule from 5 drafts).
   std::optional<workloads::DecoderConfig> draft;
   double acceptance = 0.7;
+  // Numerics (numeric_run.h): the checkpoint whose weights the kernels run, the prompt, and the loaded model (set by
+  // load_numeric_model); without it the run is timing only, and `numerics_note` says why when a checkpoint was given.
+  std::string checkpoint;
+  std::vector<int64_t> prompt_ids;
+  bool numerics = false;
+  std::string numerics_note;
+  std::shared_ptr<const workloads::DecoderModel> numeric_model;
 };
 
 // What each card must hold for this generation (workloads/memory_plan.h).
@@ -75,6 +84,7 @@ struct GenerationTiming {
   workloads::MemoryPlan memory;    // per card
   int64_t hbm_bytes_per_card = 0;  // card 0, moved
   int64_t on_chip_hit_bytes = 0;   // card 0: op inputs read from L2 (GPUs) or SRAM (Gaudi graphs)
+  std::optional<GeneratedTokens> numerics;  // with a numeric model: the tokens and the last call's logits
 };
 
 // Runs the SystemC simulation (once per process). InputError for shapes the model cannot take.

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/runtime/generation_setup.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include <boost/range/iterator_range.hpp>
 #include <fmt/format.h>
 
@@ -10,6 +16,7 @@
 #include "sim/device/engine_timing.h"
 #include "workloads/model_catalog.h"
 #include "workloads/memory_plan.h"
+#include "workloads/safetensors.h"
 
 namespace hpusim::sim {
 namespace {
@@ -22,14 +29,65 @@ workloads::DecoderConfig model_config(const std::string& name, const char* key) 
   }
 }
 
+// Host memory the numerics may take: HPUSIM_HOST_MEMORY_BYTES when set (a cap, and what tests use), else what the
+// kernel says is available now.
+uint64_t host_memory_available() {
+  if (const char* cap = std::getenv("HPUSIM_HOST_MEMORY_BYTES")) return std::strtoull(cap, nullptr, 10);
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+// The bytes the checkpoint's tensor files hold (what loading them takes, in their stored formats).
+uint64_t checkpoint_bytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".safetensors") bytes += e.file_size();
+  return bytes;
+}
+
+// Whether the kernels run on the checkpoint's weights: "" when they do, else why not.
+std::string numerics_refusal(const Scenario& sc, const GenerationSpec& spec) {
+  if (sc.weights != "bf16" && sc.weights != "fp16")
+    return fmt::format("the numerics of {} weights are not modelled yet (bf16 and fp16 are)", sc.weights);
+  if (spec.draft)
+    return "assisted generation is timed from its acceptance rate; `hpusim generate --draft` runs its numerics";
+  // The weights as stored, plus each card's shard of them in tensor parallel, plus room for activations.
+  const double need = static_cast<double>(checkpoint_bytes(sc.checkpoint)) * (sc.cards > 1 ? 2.0 : 1.0) * 1.25;
+  const auto available = static_cast<double>(host_memory_available());
+  if (available > 0 && need > 0.8 * available)
+    return fmt::format("the weights need about {:.1f} GB of host memory, more than 80% of the {:.1f} GB available",
+                       need / 1e9, available / 1e9);
+  return "";
+}
+
 }  // namespace
+
+void load_numeric_model(GenerationSpec& spec) {
+  if (!spec.numerics || spec.numeric_model) return;
+  const workloads::Checkpoint ckpt(spec.checkpoint);
+  spec.numeric_model = std::make_shared<workloads::DecoderModel>(
+      ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt), spec.pass.dtype, spec.pass.cards);
+}
 
 GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareModel& device,
                                   const std::string& runtime_where) {
   sim::GenerationSpec spec;
-  spec.model = workloads::model_config(sc.model);
+  // A checkpoint's config is the model; its weights run through the kernels unless numerics are off or cannot be.
+  spec.model = sc.checkpoint.empty() ? workloads::model_config(sc.model) : workloads::Checkpoint(sc.checkpoint).config();
   (void)workloads::card_share(spec.model, sc.cards, "cards");
-  const int64_t longest = sc.prompt_len + sc.new_tokens;
+  spec.prompt_len = sc.prompt_ids.empty() ? sc.prompt_len : static_cast<int64_t>(sc.prompt_ids.size());
+  spec.prompt_ids = sc.prompt_ids;
+  for (int64_t id : sc.prompt_ids)
+    if (id >= spec.model.vocab_size)
+      throw InputError("prompt_ids", std::to_string(id),
+                       fmt::format("outside the model's vocabulary [0, {})", spec.model.vocab_size));
+  const int64_t longest = spec.prompt_len + sc.new_tokens;
   if (spec.model.sliding_window && *spec.model.sliding_window < longest)
     throw InputError(sc.model, "/sliding_window",
                      fmt::format("a sliding window of {} positions, shorter than the {} of this run, is not modelled "
@@ -39,7 +97,6 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
     throw InputError(sc.model, "/max_position_embeddings",
                      fmt::format("{} learned positions do not reach the {} of this run (prompt_len + new_tokens)",
                                  spec.model.max_positions, longest));
-  spec.prompt_len = sc.prompt_len;
   spec.new_tokens = sc.new_tokens;
   spec.pass.batch = sc.batch;
   spec.pass.cards = sc.cards;
@@ -110,6 +167,19 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
                                    static_cast<double>(draft.total()) / 1e9, static_cast<double>(capacity) / 1e9,
                                    device.name));
     capacity -= static_cast<uint64_t>(draft.total());
+  }
+  if (!sc.checkpoint.empty()) {
+    spec.checkpoint = sc.checkpoint;
+    const std::string why_not = sc.numerics == "off" ? "numerics=off" : numerics_refusal(sc, spec);
+    if (!why_not.empty() && sc.numerics == "on") throw InputError("numerics", "on", why_not);
+    spec.numerics = why_not.empty();
+    spec.numerics_note = why_not.empty() ? "" : "timing only: " + why_not;
+    if (spec.numerics && sc.prompt_ids.empty())
+      throw InputError("prompt_ids", "",
+                       "a run with numerics needs the prompt's token ids (--prompt-ids 5,17,42, or \"prompt_ids\" "
+                       "in the scenario), or numerics=off");
+  } else if (sc.numerics == "on") {
+    throw InputError("numerics", "on", "numerics need the weights: give a checkpoint (--checkpoint DIR)");
   }
   workloads::check_memory_fits(spec.model, sim::memory_request(spec), capacity, device.name,
                                device.fabric.cards_per_server);

@@ -16,4 +16,8 @@ namespace hpusim::sim {
 GenerationSpec prepare_generation(const Scenario& scenario, const models::HardwareModel& device,
                                   const std::string& runtime_where);
 
+// With numerics on: loads the checkpoint's weights into the spec's numeric model (InputError naming the file and
+// tensor for a missing or misshapen one). Separate from prepare_generation, which sweeps call for every point.
+void load_numeric_model(GenerationSpec& spec);
+
 }  // namespace hpusim::sim

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/simulated_run.h"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/input_error.h"
+#include "kernels/npy.h"
+#include "models/model_loader.h"
+#include "models/runtime_profile.h"
+#include "sim/runtime/generation_setup.h"
+#include "traces/output_path.h"
+#include "traces/sqlite_recorder.h"
+
+namespace hpusim::cli {
+namespace {
+
+void record_metrics(traces::Recorder& rec, const sim::GenerationTiming& t) {
+  rec.metric("latency_s", "s", t.latency_s, "the last generate call (after warm-up)");
+  rec.metric("first_call_s", "s", t.first_call_s, "the first generate call (pays compilation)");
+  rec.metric("prefill_ms", "ms", t.prefill_ms, "the last call's prompt pass");
+  rec.metric("decode_ms_per_token", "ms", t.decode_ms_per_token, "each further token of the last call");
+  rec.metric("compile_s", "s", t.compile_s, "graph compiles, card 0's host");
+  rec.metric("capture_s", "s", t.capture_s, "HPU/CUDA graph captures, card 0's host");
+  rec.metric("host_busy_fraction", "", t.host_busy_fraction, "card 0's host process over the last call");
+  rec.metric("device_busy_fraction", "", t.device_busy_fraction, "card 0 with any engine busy over the last call");
+}
+
+void write_logits(const std::string& path, const sim::GeneratedTokens& g, int64_t vocab) {
+  const auto n = static_cast<int64_t>(g.logits.size());
+  std::vector<float> all;
+  all.reserve(static_cast<std::size_t>(n * vocab));
+  for (const auto& l : g.logits) {
+    const auto v = l.to_floats();
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  kernels::write_npy_float32(path, kernels::Tensor::from_floats({n, vocab}, kernels::DType::fp32, all));
+}
+
+}  // namespace
+
+SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runtime_where, const RunOutputs& out) {
+  SimulatedRun run{sc, models::load_model(sc.device, sc.hardware_sets), {}, {}, out.trace};
+  run.spec = sim::prepare_generation(sc, run.device, runtime_where);
+  if (!out.logits_out.empty() && !run.spec.numerics)
+    throw InputError("--logits-out", out.logits_out,
+                     run.spec.numerics_note.empty() ? "logits need numerics: give a checkpoint (--checkpoint DIR)"
+                                                    : run.spec.numerics_note);
+  std::vector<std::string> inputs = out.inputs;
+  if (!sc.checkpoint.empty()) inputs.push_back(sc.checkpoint);
+  if (!out.trace.empty()) traces::check_output_path(out.trace, inputs);
+  if (!out.logits_out.empty()) traces::check_output_path(out.logits_out, inputs);
+  sim::load_numeric_model(run.spec);  // a missing or misshapen tensor is refused before anything is written
+  if (!run.spec.numerics_note.empty()) std::cerr << "hpusim: " << run.spec.numerics_note << "\n";
+  nlohmann::json scenario_json = sc.to_json();
+  scenario_json["runtime_profile"] = models::to_json(run.spec.execution.runtime);
+  if (out.trace.empty()) {
+    traces::NullRecorder rec;
+    run.timing = sim::simulate_generation(run.device, run.spec, rec);
+  } else {
+    traces::SqliteRecorder rec(out.trace,
+                               {sc.mode, command_line(), scenario_json.dump(), run.device.resolved.dump()});
+    run.timing = sim::simulate_generation(run.device, run.spec, rec);
+    record_metrics(rec, run.timing);
+    rec.finish(traces::RunStatus::Complete, run.spec.numerics ? "simulated with numerics" : "simulated");
+  }
+  if (!out.logits_out.empty()) write_logits(out.logits_out, *run.timing.numerics, run.spec.model.vocab_size);
+  return run;
+}
+
+nlohmann::json run_json(const SimulatedRun& run) {
+  const sim::GenerationTiming& t = run.timing;
+  const sim::Scenario& sc = run.scenario;
+  const sim::GenerationSpec& spec = run.spec;
+  const models::HardwareModel& device = run.device;
+  nlohmann::json busy = nlohmann::json::object();
+  for (const auto& e : t.engines) busy[e.name] = e.busy_fraction;
+  const auto& m = t.memory;
+  nlohmann::json j{{"latency_s", t.latency_s},
+              {"prefill_ms", t.prefill_ms},
+              {"decode_ms_per_token", t.decode_ms_per_token},
+              {"tokens", t.tokens},
+              {"ops", t.ops},
+              {"trace", run.trace},
+              {"engine_busy_fraction", busy},
+              {"first_call_s", t.first_call_s},
+              {"calls_s", t.calls_s},
+              {"run_s", t.run_s},
+              {"graph_compiles", t.graph_compiles},
+              {"compile_s", t.compile_s},
+              {"captures", t.captures},
+              {"capture_s", t.capture_s},
+              {"eager_op_compiles", t.eager_op_compiles},
+              {"host_busy_fraction", t.host_busy_fraction},
+              {"device_busy_fraction", t.device_busy_fraction},
+              {"host_launches", t.host_launches},
+              {"replays", t.replays},
+              {"device_kernels", t.device_kernels},
+              {"distinct_passes", t.distinct_passes},
+              {"tasks", t.tasks},
+              {"distinct_part_timings", t.distinct_part_timings},
+              {"memory_per_card_bytes",
+               {{"weights", m.weights},
+                {"kv_cache", m.kv_cache},
+                {"activations", m.activations},
+                {"workspace", m.reserve},
+                {"total", m.total()},
+                {"capacity", device.hbm.capacity_bytes()}}},
+              {"hbm_bytes_moved_per_card", t.hbm_bytes_per_card},
+              {"on_chip_hit_bytes_per_card", t.on_chip_hit_bytes},
+              {"device", device.name},
+              {"model", spec.model.name},
+              {"mode", sc.mode},
+              {"cards", sc.cards},
+              {"scenario", sc.to_json()}};
+  nlohmann::json numerics{{"on", spec.numerics}, {"note", spec.numerics_note}};
+  if (!spec.checkpoint.empty()) numerics["checkpoint"] = spec.checkpoint;
+  if (t.numerics) {
+    const auto& g = *t.numerics;
+    bool calls_agree = true;
+    for (const auto& c : g.calls) calls_agree = calls_agree && c == g.calls.back();
+    numerics["prompt_ids"] = g.prompt;
+    numerics["new_tokens"] = g.calls.empty() ? std::vector<int64_t>{} : g.calls.back();
+    std::vector<double> token_logits;  // the chosen token's logit at each step of the last call
+    for (std::size_t i = 0; i < g.logits.size(); ++i)
+      token_logits.push_back(g.logits[i].to_floats()[static_cast<std::size_t>(g.calls.back()[i])]);
+    numerics["token_logits"] = token_logits;
+    numerics["calls_agree"] = calls_agree;
+    numerics["eos_seen"] = g.eos_seen;
+    numerics["dtype"] = sc.dtype;
+  }
+  j["numerics"] = numerics;
+  return j;
+}
+
+void print_run_text(const SimulatedRun& run) {
+  const sim::GenerationTiming& t = run.timing;
+  const sim::Scenario& sc = run.scenario;
+  const sim::GenerationSpec& spec = run.spec;
+  const models::HardwareModel& device = run.device;
+  std::cout << fmt::format(
+      "{} on {} x {} ({} weights, {} mode{}): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
+      "{:.3f} ms per token\n",
+      spec.model.name, sc.cards, device.name, sc.weights, sc.mode, spec.static_shapes ? ", static shapes" : "",
+      t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
+  if (t.calls_s.size() > 1)
+    std::cout << fmt::format("  {} generate calls: the first {:.4f} s, the last {:.4f} s\n", t.calls_s.size(),
+                             t.first_call_s, t.latency_s);
+  std::cout << fmt::format(
+      "  last call: host busy {:.1f}%, device busy {:.1f}% ({}); {} graph compiles ({:.3f} s), {} captures "
+      "({:.3f} s), {} host launches, {} replays, {} device kernels\n",
+      100 * t.host_busy_fraction, 100 * t.device_busy_fraction,
+      t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles,
+      t.compile_s, t.captures, t.capture_s, t.host_launches, t.replays, t.device_kernels);
+  std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call)" : "");
+  for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
+  std::cout << "\n";
+  const auto gib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
+  std::cout << fmt::format(
+      "memory per card: {:.2f} GiB of {:.0f} (weights {:.2f}, KV cache {:.2f}, activations {:.2f}, "
+      "workspace {:.2f})\n",
+      gib(t.memory.total()), gib(static_cast<int64_t>(device.hbm.capacity_bytes())), gib(t.memory.weights),
+      gib(t.memory.kv_cache), gib(t.memory.activations), gib(t.memory.reserve));
+  std::cout << fmt::format("trace: {} ({} device ops)\n", (run.trace.empty() ? std::string("none") : run.trace), t.ops);
+  if (t.numerics && !t.numerics->calls.empty())
+    std::cout << fmt::format("new tokens ({} numerics on {}'s weights): {}\n", sc.dtype, spec.checkpoint,
+                             fmt::join(t.numerics->calls.back(), ","));
+}
+
+}  // namespace hpusim::cli

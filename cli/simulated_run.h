@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// One simulated generation from a scenario, as `hpusim run` and `hpusim generate` both do it (one code path): the
+// scenario prepared and checked, the checkpoint's weights loaded when numerics are on, the trace written (or not),
+// the simulation run, and its figures, tokens and logits reported.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/hardware_model.h"
+#include "sim/runtime/generation.h"
+#include "sim/runtime/scenario.h"
+
+namespace hpusim::cli {
+
+struct SimulatedRun {
+  sim::Scenario scenario;
+  models::HardwareModel device;
+  sim::GenerationSpec spec;
+  sim::GenerationTiming timing;
+  std::string trace;  // "" when none was written
+};
+
+struct RunOutputs {
+  std::string trace;       // the trace database to write, "" for none
+  std::string logits_out;  // .npy of the last call's logits [new tokens, vocab], "" for none (needs numerics)
+  std::vector<std::string> inputs;  // files the outputs must not overwrite
+};
+
+// InputError (exit 2) before anything is written; `runtime_where` names the runtime overrides' source in messages.
+SimulatedRun simulate_scenario(const sim::Scenario& scenario, const std::string& runtime_where,
+                               const RunOutputs& outputs);
+
+// The figures as `hpusim run --json` prints them, and as text.
+nlohmann::json run_json(const SimulatedRun& run);
+void print_run_text(const SimulatedRun& run);
+
+}  // namespace hpusim::cli

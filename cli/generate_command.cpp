@@ -22,9 +22,10 @@ namespace hpusim::cli {
 namespace {
 
 nlohmann::json model_json(const std::string& checkpoint, const workloads::DecoderConfig& c) {
-  return {{"checkpoint", checkpoint},   {"family", c.family},           {"n_layer", c.n_layer},
-          {"hidden_size", c.hidden_size}, {"n_head", c.n_head},         {"n_kv_head", c.n_kv_head},
-          {"vocab_size", c.vocab_size},   {"parameters", c.parameter_count()}};
+  return {{"checkpoint", checkpoint},   {"family", c.family},
+          {"n_layer", c.n_layer},       {"hidden_size", c.hidden_size},
+          {"n_head", c.n_head},         {"n_kv_head", c.n_kv_head},
+          {"vocab_size", c.vocab_size}, {"parameters", c.parameter_count()}};
 }
 
 // Assisted generation's numerics: HF's rounds, draft and target on the host.
@@ -162,9 +163,11 @@ void add_generate_command(CLI::App& app) {
     std::cout << fmt::format(
         "simulated on {} x {} ({} mode, {}): {} tokens in {:.4f} s; prefill {:.3f} ms, then {:.3f} ms per token\n",
         sc.cards, run.device.name, sc.mode, sc.dtype, t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
-    std::cout << fmt::format("computed on this host in {:.3f} s ({} layers, hidden {}, {} heads){}\n", host_s,
-                             run.spec.model.n_layer, run.spec.model.hidden_size, run.spec.model.n_head,
-                             o->trace.empty() ? "" : "; trace: " + o->trace);
+    std::cout << fmt::format(
+        "this host: {:.3f} s for the simulation and its numerics ({} layers, hidden {}, {} "
+        "heads){}\n",
+        host_s, run.spec.model.n_layer, run.spec.model.hidden_size, run.spec.model.n_head,
+        o->trace.empty() ? "" : "; trace: " + o->trace);
   });
 }
 

@@ -60,8 +60,7 @@ SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runti
     traces::NullRecorder rec;
     run.timing = sim::simulate_generation(run.device, run.spec, rec);
   } else {
-    traces::SqliteRecorder rec(out.trace,
-                               {sc.mode, command_line(), scenario_json.dump(), run.device.resolved.dump()});
+    traces::SqliteRecorder rec(out.trace, {sc.mode, command_line(), scenario_json.dump(), run.device.resolved.dump()});
     run.timing = sim::simulate_generation(run.device, run.spec, rec);
     record_metrics(rec, run.timing);
     rec.finish(traces::RunStatus::Complete, run.spec.numerics ? "simulated with numerics" : "simulated");
@@ -79,42 +78,42 @@ nlohmann::json run_json(const SimulatedRun& run) {
   for (const auto& e : t.engines) busy[e.name] = e.busy_fraction;
   const auto& m = t.memory;
   nlohmann::json j{{"latency_s", t.latency_s},
-              {"prefill_ms", t.prefill_ms},
-              {"decode_ms_per_token", t.decode_ms_per_token},
-              {"tokens", t.tokens},
-              {"ops", t.ops},
-              {"trace", run.trace},
-              {"engine_busy_fraction", busy},
-              {"first_call_s", t.first_call_s},
-              {"calls_s", t.calls_s},
-              {"run_s", t.run_s},
-              {"graph_compiles", t.graph_compiles},
-              {"compile_s", t.compile_s},
-              {"captures", t.captures},
-              {"capture_s", t.capture_s},
-              {"eager_op_compiles", t.eager_op_compiles},
-              {"host_busy_fraction", t.host_busy_fraction},
-              {"device_busy_fraction", t.device_busy_fraction},
-              {"host_launches", t.host_launches},
-              {"replays", t.replays},
-              {"device_kernels", t.device_kernels},
-              {"distinct_passes", t.distinct_passes},
-              {"tasks", t.tasks},
-              {"distinct_part_timings", t.distinct_part_timings},
-              {"memory_per_card_bytes",
-               {{"weights", m.weights},
-                {"kv_cache", m.kv_cache},
-                {"activations", m.activations},
-                {"workspace", m.reserve},
-                {"total", m.total()},
-                {"capacity", device.hbm.capacity_bytes()}}},
-              {"hbm_bytes_moved_per_card", t.hbm_bytes_per_card},
-              {"on_chip_hit_bytes_per_card", t.on_chip_hit_bytes},
-              {"device", device.name},
-              {"model", spec.model.name},
-              {"mode", sc.mode},
-              {"cards", sc.cards},
-              {"scenario", sc.to_json()}};
+                   {"prefill_ms", t.prefill_ms},
+                   {"decode_ms_per_token", t.decode_ms_per_token},
+                   {"tokens", t.tokens},
+                   {"ops", t.ops},
+                   {"trace", run.trace},
+                   {"engine_busy_fraction", busy},
+                   {"first_call_s", t.first_call_s},
+                   {"calls_s", t.calls_s},
+                   {"run_s", t.run_s},
+                   {"graph_compiles", t.graph_compiles},
+                   {"compile_s", t.compile_s},
+                   {"captures", t.captures},
+                   {"capture_s", t.capture_s},
+                   {"eager_op_compiles", t.eager_op_compiles},
+                   {"host_busy_fraction", t.host_busy_fraction},
+                   {"device_busy_fraction", t.device_busy_fraction},
+                   {"host_launches", t.host_launches},
+                   {"replays", t.replays},
+                   {"device_kernels", t.device_kernels},
+                   {"distinct_passes", t.distinct_passes},
+                   {"tasks", t.tasks},
+                   {"distinct_part_timings", t.distinct_part_timings},
+                   {"memory_per_card_bytes",
+                    {{"weights", m.weights},
+                     {"kv_cache", m.kv_cache},
+                     {"activations", m.activations},
+                     {"workspace", m.reserve},
+                     {"total", m.total()},
+                     {"capacity", device.hbm.capacity_bytes()}}},
+                   {"hbm_bytes_moved_per_card", t.hbm_bytes_per_card},
+                   {"on_chip_hit_bytes_per_card", t.on_chip_hit_bytes},
+                   {"device", device.name},
+                   {"model", spec.model.name},
+                   {"mode", sc.mode},
+                   {"cards", sc.cards},
+                   {"scenario", sc.to_json()}};
   nlohmann::json numerics{{"on", spec.numerics}, {"note", spec.numerics_note}};
   if (!spec.checkpoint.empty()) numerics["checkpoint"] = spec.checkpoint;
   if (t.numerics) {
@@ -152,8 +151,8 @@ void print_run_text(const SimulatedRun& run) {
       "  last call: host busy {:.1f}%, device busy {:.1f}% ({}); {} graph compiles ({:.3f} s), {} captures "
       "({:.3f} s), {} host launches, {} replays, {} device kernels\n",
       100 * t.host_busy_fraction, 100 * t.device_busy_fraction,
-      t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles,
-      t.compile_s, t.captures, t.capture_s, t.host_launches, t.replays, t.device_kernels);
+      t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles, t.compile_s,
+      t.captures, t.capture_s, t.host_launches, t.replays, t.device_kernels);
   std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call)" : "");
   for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
   std::cout << "\n";

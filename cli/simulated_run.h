@@ -23,8 +23,8 @@ struct SimulatedRun {
 };
 
 struct RunOutputs {
-  std::string trace;       // the trace database to write, "" for none
-  std::string logits_out;  // .npy of the last call's logits [new tokens, vocab], "" for none (needs numerics)
+  std::string trace;                // the trace database to write, "" for none
+  std::string logits_out;           // .npy of the last call's logits [new tokens, vocab], "" for none (needs numerics)
   std::vector<std::string> inputs;  // files the outputs must not overwrite
 };
 

@@ -3,8 +3,8 @@
 
 #include <stdexcept>
 
-#include <boost/range/iterator_range.hpp>
 #include <fmt/format.h>
+#include <boost/range/iterator_range.hpp>
 
 #include "common/input_error.h"
 #include "kernels/attention.h"
@@ -100,7 +100,8 @@ DecoderPass::DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past
   const std::size_t n = boost::num_vertices(graph_);
   inputs_.resize(n);
   for (Vertex v = 0; v < n; ++v)
-    for (auto e : boost::make_iterator_range(boost::in_edges(v, graph_))) inputs_[v].push_back(boost::source(e, graph_));
+    for (auto e : boost::make_iterator_range(boost::in_edges(v, graph_)))
+      inputs_[v].push_back(boost::source(e, graph_));
   const auto per_card = static_cast<std::size_t>(cards_);
   val_.assign(n, std::vector<Value>(per_card));
   uses_.assign(n, std::vector<std::size_t>(per_card));
@@ -150,9 +151,9 @@ void DecoderPass::run(Vertex v, int64_t card) {
   if (card != 0) return;
   const Value& out = val_[v][0];
   const k::Tensor& shown = out.x.rank() ? out.x : (out.q.rank() ? out.q : out.k);
-  ran_.push_back({op.name, op.role,
-                  op.role == "kv_cache" ? cache_.k[static_cast<std::size_t>(op.layer * cards_)].shape()
-                                        : shown.shape()});
+  ran_.push_back(
+      {op.name, op.role,
+       op.role == "kv_cache" ? cache_.k[static_cast<std::size_t>(op.layer * cards_)].shape() : shown.shape()});
 }
 
 DecoderPass::Value DecoderPass::all_reduce(Vertex v) {  // partial sums in ring order, then the row-parallel bias
@@ -186,7 +187,9 @@ DecoderPass::Value DecoderPass::compute(Vertex vx, int64_t card) {
   const std::string& r = op.role;
   const int64_t t = t_, total = past_ + t_, d = c.head_dim;
   const CardShare share = card_share(c, cards_);
-  const auto input = [&](std::size_t i) -> const Value& { return val_[inputs_[vx].at(i)][static_cast<std::size_t>(card)]; };
+  const auto input = [&](std::size_t i) -> const Value& {
+    return val_[inputs_[vx].at(i)][static_cast<std::size_t>(card)];
+  };
   const std::size_t n_in = inputs_[vx].size();
   const auto slot = static_cast<std::size_t>(op.layer * cards_ + card);
   Value out;
@@ -277,8 +280,8 @@ DecoderPass::Value DecoderPass::compute(Vertex vx, int64_t card) {
     out.x = merge_heads(flash_ ? k::flash_attention(input(0).q, kk, vv, b, nullptr, k::AttentionOptions{}, dtype)
                                : k::attention(input(0).q, kk, vv, b, nullptr, k::AttentionOptions{}, dtype));
   } else if (r == "alibi") {
-    const k::Tensor mask = k::Tensor::from_floats({1, total}, k::DType::fp32,
-                                                  std::vector<float>(static_cast<std::size_t>(total), 1.0f));
+    const k::Tensor mask =
+        k::Tensor::from_floats({1, total}, k::DType::fp32, std::vector<float>(static_cast<std::size_t>(total), 1.0f));
     if (!c.alibi_mpt_style) {
       out.x = k::alibi_bias(mask, c.n_head, dtype);
     } else {  // MPT: slope x (key position - last position), HF build_mpt_alibi_tensor

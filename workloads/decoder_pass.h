@@ -60,12 +60,12 @@ class DecoderPass {
   bool all_positions_, flash_;
   OpGraph graph_;
   std::vector<std::vector<Vertex>> inputs_;
-  std::vector<std::vector<Value>> val_;            // [vertex][card]
-  std::vector<std::vector<std::size_t>> uses_;     // consumers left, [vertex][card]
-  std::vector<int64_t> reduced_by_;                // all-reduce vertices: cards that have run it
-  std::vector<std::vector<int64_t>> ids_;          // [card]
+  std::vector<std::vector<Value>> val_;         // [vertex][card]
+  std::vector<std::vector<std::size_t>> uses_;  // consumers left, [vertex][card]
+  std::vector<int64_t> reduced_by_;             // all-reduce vertices: cards that have run it
+  std::vector<std::vector<int64_t>> ids_;       // [card]
   std::vector<int64_t> positions_;
-  std::vector<kernels::Tensor> logits_;            // [card]
+  std::vector<kernels::Tensor> logits_;  // [card]
   std::vector<RanOp> ran_;
 };
 

@@ -30,8 +30,7 @@ NumericRun::NumericRun(const workloads::DecoderModel& model, std::vector<int64_t
     }
     last_pass_of_call_[static_cast<std::size_t>(s.call)] = static_cast<int64_t>(i);
   }
-  tokens_.assign(static_cast<std::size_t>(cards_),
-                 std::vector<std::vector<int64_t>>(static_cast<std::size_t>(calls)));
+  tokens_.assign(static_cast<std::size_t>(cards_), std::vector<std::vector<int64_t>>(static_cast<std::size_t>(calls)));
 }
 
 void NumericRun::check_same_ops(const workloads::OpGraph& timed, const workloads::OpGraph& computed,
@@ -40,8 +39,8 @@ void NumericRun::check_same_ops(const workloads::OpGraph& timed, const workloads
   for (std::size_t v = 0; same && v < boost::num_vertices(timed); ++v)
     same = timed[v].name == computed[v].name && timed[v].role == computed[v].role;
   if (!same)
-    throw std::logic_error(
-        fmt::format("numeric run: pass {} computes other ops than the ones timed (the description drifted)", pass_index));
+    throw std::logic_error(fmt::format(
+        "numeric run: pass {} computes other ops than the ones timed (the description drifted)", pass_index));
 }
 
 NumericRun::Live& NumericRun::live(int64_t pass_index) {
@@ -64,10 +63,10 @@ void NumericRun::op_ended(int card, int64_t pass_index, std::size_t vertex) {
     const Place& p = place_[static_cast<std::size_t>(pass_index)];
     auto& ran = l.ops_run[static_cast<std::size_t>(card)];
     if (ran++ == 0)  // this card's first op of the pass: the ids it embeds are the ones it chose
-      l.pass->set_ids(card, p.step == 0 ? prompt_
-                                        : std::vector<int64_t>{tokens_[static_cast<std::size_t>(card)]
-                                                                      [static_cast<std::size_t>(p.call)]
-                                                                          .back()});
+      l.pass->set_ids(
+          card, p.step == 0 ? prompt_
+                            : std::vector<int64_t>{
+                                  tokens_[static_cast<std::size_t>(card)][static_cast<std::size_t>(p.call)].back()});
     l.pass->run(vertex, card);
     if (l.pass->graph()[vertex].role == "argmax") choose_token(card, pass_index, l);
     if (ran == static_cast<int64_t>(boost::num_vertices(l.pass->graph())) && ++l.cards_done == cards_) {

@@ -28,9 +28,8 @@ enum class ScenarioKind {
   Sections,   // {"section": {"key": value}}: hardware-model keys
 };
 
-using ScenarioMember = std::variant<std::string Scenario::*, int64_t Scenario::*, double Scenario::*,
-                                    bool Scenario::*, std::vector<int64_t> Scenario::*,
-                                    std::vector<std::string> Scenario::*>;
+using ScenarioMember = std::variant<std::string Scenario::*, int64_t Scenario::*, double Scenario::*, bool Scenario::*,
+                                    std::vector<int64_t> Scenario::*, std::vector<std::string> Scenario::*>;
 
 struct ScenarioField {
   std::string key;
@@ -52,8 +51,7 @@ const std::vector<ScenarioField>& scenario_fields();
 const ScenarioField* find_scenario_field(std::string_view key);
 
 // Sets a field from a JSON value; InputError naming `where` and "/key" for a wrong type.
-void set_scenario_field(Scenario& s, const ScenarioField& field, const nlohmann::json& value,
-                        const std::string& where);
+void set_scenario_field(Scenario& s, const ScenarioField& field, const nlohmann::json& value, const std::string& where);
 // The same from command-line text ("4", "true", "5,17,42", "bf16"), as --set and the run flags give it.
 void set_scenario_field_text(Scenario& s, const ScenarioField& field, const std::string& text,
                              const std::string& where);

@@ -54,7 +54,9 @@ struct Case {
   std::string dtype = "fp32";
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.checkpoint << " " << c.dtype << " " << testing::PrintToString(c.args); }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.checkpoint << " " << c.dtype << " " << testing::PrintToString(c.args);
+}
 
 class RunWithNumerics : public testing::TestWithParam<Case> {};
 
@@ -63,9 +65,20 @@ class RunWithNumerics : public testing::TestWithParam<Case> {};
 TEST_P(RunWithNumerics, GivesTheReferenceTokensAndLogits) {
   const Case& c = GetParam();
   test::TempDir dir;
-  std::vector<std::string> args{"run",          "--checkpoint", dir_of(c.checkpoint), "--prompt-ids",
-                                prompt_of(c.checkpoint), "--new-tokens", "8", "--dtype", c.dtype, "--trace",
-                                dir.file("t.sqlite"), "--logits-out", dir.file("l.npy"), "--json"};
+  std::vector<std::string> args{"run",
+                                "--checkpoint",
+                                dir_of(c.checkpoint),
+                                "--prompt-ids",
+                                prompt_of(c.checkpoint),
+                                "--new-tokens",
+                                "8",
+                                "--dtype",
+                                c.dtype,
+                                "--trace",
+                                dir.file("t.sqlite"),
+                                "--logits-out",
+                                dir.file("l.npy"),
+                                "--json"};
   args.insert(args.end(), c.args.begin(), c.args.end());
   const auto r = run_cli(args);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -99,7 +112,8 @@ TEST_P(RunWithNumerics, GivesTheReferenceTokensAndLogits) {
   double worst = 0;
   for (std::size_t step = 0; step < 8; ++step) {
     double scale = 0;
-    for (std::size_t i = 0; i < vocab; ++i) scale = std::max(scale, std::abs(static_cast<double>(ref[step * vocab + i])));
+    for (std::size_t i = 0; i < vocab; ++i)
+      scale = std::max(scale, std::abs(static_cast<double>(ref[step * vocab + i])));
     for (std::size_t i = 0; i < vocab; ++i)
       worst = std::max(worst, std::abs(static_cast<double>(got[step * vocab + i]) - ref[step * vocab + i]) / scale);
   }
@@ -134,14 +148,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Timing never depends on values: with and without numerics, every table of the trace but `tokens` is the same.
 TEST(RunWithNumerics, TheTraceIsTheTraceWithoutNumerics) {
-  for (const Args& variant : {Args{"--device", "gaudi2", "--mode", "hpu-graph", "--cards", "2", "--set",
-                                   "iterations=2", "--dtype", "fp32"},
-                              Args{"--device", "a100-80gb", "--mode", "eager", "--dtype", "bf16", "--set", "batch=2"}}) {
+  for (const Args& variant :
+       {Args{"--device", "gaudi2", "--mode", "hpu-graph", "--cards", "2", "--set", "iterations=2", "--dtype", "fp32"},
+        Args{"--device", "a100-80gb", "--mode", "eager", "--dtype", "bf16", "--set", "batch=2"}}) {
     test::TempDir dir;
     std::vector<std::string> traces;
     for (const char* numerics : {"on", "off"}) {
       traces.push_back(dir.file(std::string(numerics) + ".sqlite"));
-      Args args{"run",          "--checkpoint", dir_of("llama-gqa"), "--prompt-ids", "5,17,42,9", "--new-tokens", "6",
+      Args args{"run",        "--checkpoint", dir_of("llama-gqa"), "--prompt-ids", "5,17,42,9", "--new-tokens", "6",
                 "--numerics", numerics,       "--trace",           traces.back()};
       args.insert(args.end(), variant.begin(), variant.end());
       const auto r = run_cli(args);
@@ -149,7 +163,8 @@ TEST(RunWithNumerics, TheTraceIsTheTraceWithoutNumerics) {
     }
     const std::vector<std::pair<std::string, std::vector<std::string>>> tables{
         {"spans", {"engine_id", "op_id", "start_ps", "end_ps"}},
-        {"ops", {"name", "kind", "shapes", "dtype", "flops", "bytes_read", "bytes_written", "graph_id", "step", "phase"}},
+        {"ops",
+         {"name", "kind", "shapes", "dtype", "flops", "bytes_read", "bytes_written", "graph_id", "step", "phase"}},
         {"compiles", {"graph_id", "cache_key", "nodes", "cache_hit", "start_ps", "end_ps"}},
         {"counters", {"engine_id", "name", "unit", "value", "description"}},
         {"metrics", {"name", "unit", "value"}}};
@@ -167,8 +182,13 @@ TEST(RunWithNumerics, TheTraceIsTheTraceWithoutNumerics) {
 
 // `hpusim generate` is the same simulated run as `hpusim run --checkpoint`: the same tokens and the same time.
 TEST(RunWithNumerics, GenerateIsTheSameSimulatedRun) {
-  const Args common{"--checkpoint", dir_of("falcon-40b-style"), "--prompt-ids", "14,3,70,45", "--dtype", "fp32",
-                    "--device", "gaudi2", "--mode", "lazy", "--cards", "2", "--json"};
+  const Args common{"--checkpoint", dir_of("falcon-40b-style"),
+                    "--prompt-ids", "14,3,70,45",
+                    "--dtype",      "fp32",
+                    "--device",     "gaudi2",
+                    "--mode",       "lazy",
+                    "--cards",      "2",
+                    "--json"};
   Args gen{"generate", "--max-new-tokens", "8"}, run{"run", "--new-tokens", "8", "--trace", ""};
   gen.insert(gen.end(), common.begin(), common.end());
   test::TempDir dir;
@@ -178,7 +198,8 @@ TEST(RunWithNumerics, GenerateIsTheSameSimulatedRun) {
   ASSERT_EQ(g.status, 0) << g.err;
   ASSERT_EQ(r.status, 0) << r.err;
   const auto gj = nlohmann::json::parse(g.out), rj = nlohmann::json::parse(r.out);
-  EXPECT_EQ(gj["new_tokens"].get<std::vector<int64_t>>(), tokens_of(dir_of("falcon-40b-style") + "/expected.tokens.npy"));
+  EXPECT_EQ(gj["new_tokens"].get<std::vector<int64_t>>(),
+            tokens_of(dir_of("falcon-40b-style") + "/expected.tokens.npy"));
   EXPECT_EQ(gj["new_tokens"], rj["numerics"]["new_tokens"]);
   EXPECT_EQ(gj["simulated"]["latency_s"], rj["latency_s"]);
   EXPECT_EQ(gj["simulated"]["ops"], rj["ops"]);
@@ -190,7 +211,7 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
   test::TempDir dir;
   const std::string ckpt = dir_of("llama-gqa");
   for (const Args& args : std::vector<Args>{
-           {"run", "--checkpoint", ckpt, "--trace", dir.file("a.sqlite")},  // no prompt ids
+           {"run", "--checkpoint", ckpt, "--trace", dir.file("a.sqlite")},                           // no prompt ids
            {"run", "--checkpoint", ckpt, "--prompt-ids", "5,999", "--trace", dir.file("b.sqlite")},  // vocab 96
            {"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--weights", "int8", "--numerics", "on", "--trace",
             dir.file("c.sqlite")},
@@ -198,7 +219,8 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
            {"run", "--logits-out", dir.file("l.npy"), "--trace", dir.file("e.sqlite")},
            {"run", "--checkpoint", dir.file("none"), "--prompt-ids", "5", "--trace", dir.file("f.sqlite")},
            {"run", "--checkpoint", ckpt, "--prompt-ids", "5,x", "--trace", dir.file("g.sqlite")},
-           {"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--numerics", "maybe", "--trace", dir.file("h.sqlite")}}) {
+           {"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--numerics", "maybe", "--trace",
+            dir.file("h.sqlite")}}) {
     const auto r = run_cli(args);
     EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.out << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

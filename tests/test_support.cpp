@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/test_support.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +38,19 @@ void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+double worst_relative_logit_error(const std::vector<float>& got, const std::vector<float>& ref, std::size_t steps) {
+  const std::size_t vocab = ref.size() / steps;
+  double worst = 0;
+  for (std::size_t step = 0; step < steps; ++step) {
+    double scale = 0;
+    for (std::size_t i = 0; i < vocab; ++i)
+      scale = std::max(scale, std::abs(static_cast<double>(ref[step * vocab + i])));
+    for (std::size_t i = 0; i < vocab; ++i)
+      worst = std::max(worst, std::abs(static_cast<double>(got[step * vocab + i]) - ref[step * vocab + i]) / scale);
+  }
+  return worst;
 }
 
 std::string models_dir() { return std::string(HPUSIM_SOURCE_DIR) + "/models"; }

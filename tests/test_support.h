@@ -32,6 +32,10 @@ CliResult run_cli(const std::vector<std::string>& args);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 
+// The largest |got - ref| over `steps` rows of logits, each relative to its row's largest |ref| (the held-out
+// check's "within 1e-4 relative" of a step's logits).
+double worst_relative_logit_error(const std::vector<float>& got, const std::vector<float>& ref, std::size_t steps);
+
 // The folder of shipped model files, and of test data.
 std::string models_dir();
 std::string source_dir();

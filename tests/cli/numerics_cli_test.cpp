@@ -108,15 +108,7 @@ TEST_P(RunWithNumerics, GivesTheReferenceTokensAndLogits) {
   const auto got = logits.to_floats();
   const auto ref = kernels::read_npy(dir_of(c.checkpoint) + "/expected.logits.npy").to_floats();
   ASSERT_EQ(got.size(), ref.size());
-  const std::size_t vocab = ref.size() / 8;
-  double worst = 0;
-  for (std::size_t step = 0; step < 8; ++step) {
-    double scale = 0;
-    for (std::size_t i = 0; i < vocab; ++i)
-      scale = std::max(scale, std::abs(static_cast<double>(ref[step * vocab + i])));
-    for (std::size_t i = 0; i < vocab; ++i)
-      worst = std::max(worst, std::abs(static_cast<double>(got[step * vocab + i]) - ref[step * vocab + i]) / scale);
-  }
+  const double worst = test::worst_relative_logit_error(got, ref, 8);
   EXPECT_LT(worst, 1e-4);
 }
 

@@ -56,16 +56,7 @@ TEST_P(Families, Fp32TokensAndLogitsMatchTheFloat64Reference) {
   const auto ref = kernels::read_npy(dir_of(GetParam()) + "/expected.logits.npy").to_floats();
   ASSERT_EQ(g.logits.size(), ref.size());
   // Relative to the logits' scale (their largest magnitude per step), as the held-out check states it.
-  const std::size_t vocab = ref.size() / 8;
-  double worst = 0;
-  for (std::size_t step = 0; step < 8; ++step) {
-    double scale = 0;
-    for (std::size_t i = 0; i < vocab; ++i)
-      scale = std::max(scale, std::abs(static_cast<double>(ref[step * vocab + i])));
-    for (std::size_t i = 0; i < vocab; ++i)
-      worst =
-          std::max(worst, std::abs(static_cast<double>(g.logits[step * vocab + i]) - ref[step * vocab + i]) / scale);
-  }
+  const double worst = test::worst_relative_logit_error(g.logits, ref, 8);
   EXPECT_LT(worst, 1e-4);
   RecordProperty("worst_relative_error", std::to_string(worst));
 }

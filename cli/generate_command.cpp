@@ -141,9 +141,8 @@ void add_generate_command(CLI::App& app) {
       sc.new_tokens = static_cast<int64_t>(r.new_tokens.size());
       stopped = r.stopped_at_eos;
     }
-    const auto t0 = std::chrono::steady_clock::now();
     const SimulatedRun run = simulate_scenario(sc, "--set", {o->trace, o->logits_out, {}});
-    const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double host_s = run.simulate_s;
     const auto& tokens = run.timing.numerics->calls.back();
     if (o->json) {
       print_json({{"new_tokens", tokens},
@@ -155,6 +154,7 @@ void add_generate_command(CLI::App& app) {
                   {"model", model_json(sc.checkpoint, run.spec.model)},
                   {"simulated", run_json(run)},
                   {"host_seconds", host_s},
+                  {"load_seconds", run.load_s},
                   {"tokens_per_second_on_host", host_s > 0 ? static_cast<double>(tokens.size()) / host_s : 0.0}});
       return;
     }

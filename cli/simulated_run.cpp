@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/simulated_run.h"
 
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -52,7 +53,10 @@ SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runti
   if (!sc.checkpoint.empty()) inputs.push_back(sc.checkpoint);
   if (!out.trace.empty()) traces::check_output_path(out.trace, inputs);
   if (!out.logits_out.empty()) traces::check_output_path(out.logits_out, inputs);
+  const auto t0 = std::chrono::steady_clock::now();
   sim::load_numeric_model(run.spec);  // a missing or misshapen tensor is refused before anything is written
+  const auto t1 = std::chrono::steady_clock::now();
+  run.load_s = std::chrono::duration<double>(t1 - t0).count();
   if (!run.spec.numerics_note.empty()) std::cerr << "hpusim: " << run.spec.numerics_note << "\n";
   nlohmann::json scenario_json = sc.to_json();
   scenario_json["runtime_profile"] = models::to_json(run.spec.execution.runtime);
@@ -65,6 +69,7 @@ SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runti
     record_metrics(rec, run.timing);
     rec.finish(traces::RunStatus::Complete, run.spec.numerics ? "simulated with numerics" : "simulated");
   }
+  run.simulate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   if (!out.logits_out.empty()) write_logits(out.logits_out, *run.timing.numerics, run.spec.model.vocab_size);
   return run;
 }
@@ -142,7 +147,8 @@ void print_run_text(const SimulatedRun& run) {
   std::cout << fmt::format(
       "{} on {} x {} ({} weights, {} mode{}): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
       "{:.3f} ms per token\n",
-      spec.model.name, sc.cards, device.name, sc.weights, sc.mode, spec.static_shapes ? ", static shapes" : "",
+      spec.model.name, sc.cards, device.name, workloads::name(spec.pass.weights), sc.mode,
+      spec.static_shapes ? ", static shapes" : "",
       t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
   if (t.calls_s.size() > 1)
     std::cout << fmt::format("  {} generate calls: the first {:.4f} s, the last {:.4f} s\n", t.calls_s.size(),

@@ -20,6 +20,8 @@ struct SimulatedRun {
   sim::GenerationSpec spec;
   sim::GenerationTiming timing;
   std::string trace;  // "" when none was written
+  double load_s = 0;      // this host's wall time loading the checkpoint's weights
+  double simulate_s = 0;  // this host's wall time simulating (numerics included)
 };
 
 struct RunOutputs {

@@ -48,7 +48,7 @@ void add_workload_command(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "Activations: bf16, fp16 or fp32")
       ->check(CLI::IsMember({"bf16", "fp16", "fp32"}));
   cmd->add_option("--weights", o->weights, "Weight format: bf16, fp16, int8 (LLM.int8), nf4, fp4, fp8")
-      ->check(CLI::IsMember({"bf16", "fp16", "int8", "nf4", "fp4", "fp8"}));
+      ->check(CLI::IsMember({"bf16", "fp16", "fp32", "int8", "nf4", "fp4", "fp8"}));
   cmd->add_flag("--no-trim-logits", o->no_trim, "Send every position through the LM head, not only the last");
   cmd->add_option("--device", o->device,
                   "Check that weights, KV cache and workspace fit this card's memory "

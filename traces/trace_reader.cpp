@@ -125,6 +125,16 @@ TraceSummary TraceReader::summary(int64_t run_id) {
     s.bind(1, run_id);
     while (s.step()) t.metrics.push_back({s.column_text(0), s.column_text(1), s.column_text(3), s.column_double(2)});
   }
+  if (db_.has_table("tokens")) {
+    Statement s =
+        db_.prepare("SELECT call, token_id FROM tokens WHERE run_id = ? AND card = 0 ORDER BY call, position");
+    s.bind(1, run_id);
+    while (s.step()) {
+      const auto call = static_cast<std::size_t>(s.column_int(0));
+      if (t.tokens_per_call.size() <= call) t.tokens_per_call.resize(call + 1);
+      t.tokens_per_call[call].push_back(s.column_int(1));
+    }
+  }
   {
     Statement s = db_.prepare(
         "SELECT d.card, COALESCE(e.name, ''), c.name, c.unit, c.value, c.description FROM counters c "

@@ -48,6 +48,8 @@ struct TraceSummary {
   std::vector<OpKindTime> op_kinds;  // most time first
   std::vector<MetricRow> metrics;
   std::vector<CounterRow> counters;  // card order, then as recorded
+  // Runs with numerics: card 0's tokens per generate call, in order (empty for timing-only runs and version-1 files).
+  std::vector<std::vector<int64_t>> tokens_per_call;
 };
 
 struct OpRow {

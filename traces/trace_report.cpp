@@ -94,6 +94,10 @@ std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
     out += m.render();
   }
 
+  if (!t.tokens_per_call.empty())
+    out += fmt::format("\ntokens the numerics chose (card 0, last of {} calls): {}\n", t.tokens_per_call.size(),
+                       fmt::join(t.tokens_per_call.back(), ","));
+
   // Counters of the first card (each card holds the same in a tensor-parallel run); all of them in --json.
   std::optional<int64_t> first_card;
   for (const auto& c : t.counters)
@@ -149,6 +153,7 @@ nlohmann::json summary_json(const TraceSummary& t) {
         {{"side", k.device_kind}, {"kind", k.op_kind}, {"ops", k.ops}, {"spans", k.spans}, {"total_ps", k.total_ps}});
   j["metrics"] = nlohmann::json::object();
   for (const auto& m : t.metrics) j["metrics"][m.name] = {{"value", m.value}, {"unit", m.unit}};
+  j["tokens_per_call"] = t.tokens_per_call;
   j["counters"] = nlohmann::json::array();
   for (const auto& c : t.counters)
     j["counters"].push_back({{"card", c.card ? nlohmann::json(*c.card) : nlohmann::json()},

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "kernels/gemm.h"
+#include "kernels/quant_int8.h"
 #include "kernels/vector_ops.h"
 #include "workloads/model_catalog.h"
 #include "workloads/row_select.h"
@@ -119,10 +121,57 @@ void DecoderCache::crop(int64_t n) {
     }
 }
 
-DecoderModel::DecoderModel(DecoderConfig config, ModelWeights weights, k::DType dtype, int64_t cards)
-    : config_(std::move(config)), names_(module_names(config_)), w_(std::move(weights)), dtype_(dtype), cards_(cards) {
+DecoderModel::DecoderModel(DecoderConfig config, ModelWeights weights, k::DType dtype, int64_t cards,
+                           std::optional<WeightFormat> weights_format, bool fp8_pow2_scales)
+    : config_(std::move(config)),
+      names_(module_names(config_)),
+      w_(std::move(weights)),
+      dtype_(dtype),
+      cards_(cards),
+      fp8_pow2_(fp8_pow2_scales) {
   if (dtype != k::DType::fp32 && dtype != k::DType::bf16 && dtype != k::DType::fp16)
     throw InputError("--dtype", "", fmt::format("generation runs in fp32, bf16 or fp16, not {}", k::name(dtype)));
+  format_ = weights_format.value_or(dtype == k::DType::fp32   ? WeightFormat::fp32
+                                    : dtype == k::DType::fp16 ? WeightFormat::fp16
+                                                              : WeightFormat::bf16);
+  shard();
+  prepare_projections();
+}
+
+void DecoderModel::prepare_projections() {
+  packed4_.resize(static_cast<std::size_t>(cards_));
+  for (const WeightInfo& info : weight_inventory(config_)) {
+    if (!info.projection || info.bias) continue;
+    const std::string key = fmt::format(fmt::runtime(names_.layer), info.layer) + "." + module_of(info.role) + ".weight";
+    for (int64_t card = 0; card < cards_; ++card) {
+      k::Tensor& w = cards_ > 1 && shards_[static_cast<std::size_t>(card)].count(key)
+                         ? shards_[static_cast<std::size_t>(card)].at(key)
+                         : w_.tensors.at(key);
+      if (format_ == WeightFormat::bf16 || format_ == WeightFormat::fp16) {  // rounded once, as the weights are held
+        const k::DType want = format_ == WeightFormat::bf16 ? k::DType::bf16 : k::DType::fp16;
+        if (w.dtype() != want) w = k::Tensor::from_floats(w.shape(), want, w.to_floats());
+      }
+      if (format_ == WeightFormat::nf4 || format_ == WeightFormat::fp4)
+        packed4_[static_cast<std::size_t>(card)].emplace(
+            key, k::quantize4(w, format_ == WeightFormat::nf4 ? k::Code4::nf4 : k::Code4::fp4, 64, false));
+    }
+  }
+}
+
+std::string DecoderModel::module_of(const std::string& role) const {
+  if (role == "qkv") return names_.qkv;
+  if (role == "q") return names_.q;
+  if (role == "k") return names_.k;
+  if (role == "v") return names_.v;
+  if (role == "attn_out") return names_.attn_out;
+  if (role == "gate") return names_.gate;
+  if (role == "fc1") return names_.fc1;
+  if (role == "fc2") return names_.fc2;
+  throw std::logic_error("decoder model: '" + role + "' is not a projection");
+}
+
+void DecoderModel::shard() {
+  const int64_t cards = cards_;
   const CardShare s = card_share(config_, cards);
   if (cards == 1) return;
   const DecoderConfig& c = config_;
@@ -131,16 +180,7 @@ DecoderModel::DecoderModel(DecoderConfig config, ModelWeights weights, k::DType 
   for (const WeightInfo& info : weight_inventory(c)) {
     if (info.split == Split::replicated) continue;
     const std::string path = fmt::format(fmt::runtime(names_.layer), info.layer) + ".";
-    std::string module;
-    if (info.role == "qkv") module = names_.qkv;
-    if (info.role == "q") module = names_.q;
-    if (info.role == "k") module = names_.k;
-    if (info.role == "v") module = names_.v;
-    if (info.role == "attn_out") module = names_.attn_out;
-    if (info.role == "gate") module = names_.gate;
-    if (info.role == "fc1") module = names_.fc1;
-    if (info.role == "fc2") module = names_.fc2;
-    const std::string key = path + module + (info.bias ? ".bias" : ".weight");
+    const std::string key = path + module_of(info.role) + (info.bias ? ".bias" : ".weight");
     const k::Tensor& full = w_.at(key);
     for (int64_t card = 0; card < cards; ++card) {
       const int64_t first = card * s.heads, kv_first = c.n_kv_head >= cards ? card * s.kv_heads : first / g;
@@ -163,6 +203,44 @@ const k::Tensor& DecoderModel::card_weight(const std::string& name, int64_t card
     if (it != m.end()) return it->second;
   }
   return w_.at(name);
+}
+
+k::Tensor DecoderModel::project(const k::Tensor& x, const std::string& module, int64_t card,
+                                const k::Tensor* bias) const {
+  const std::string key = module + ".weight";
+  const k::Tensor& w = card_weight(key, card);
+  switch (format_) {
+    case WeightFormat::int8: {  // bitsandbytes: fp16 activations; the product comes back in the model's format
+      k::Int8MatmulOptions o;
+      const k::Tensor y = k::int8_matmul(x, w, bias, o).out;
+      return k::Tensor::from_floats(y.shape(), dtype_, y.to_floats());
+    }
+    case WeightFormat::nf4:
+    case WeightFormat::fp4:
+      return k::matmul4(x, packed4_[static_cast<std::size_t>(card)].at(key), bias, dtype_);
+    case WeightFormat::fp8: {  // x [rows, in] times W^T [in, out] in E4M3 with per-tensor scales, then the bias
+      const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / in;
+      const auto wv = w.to_floats();
+      std::vector<float> wt(wv.size());
+      for (int64_t o = 0; o < out; ++o)
+        for (int64_t i = 0; i < in; ++i) wt[static_cast<std::size_t>(i * out + o)] = wv[static_cast<std::size_t>(o * in + i)];
+      k::Fp8MatmulOptions o;
+      o.out_dtype = dtype_;
+      o.pow2_scales = fp8_pow2_;
+      k::Tensor y = k::fp8_matmul(x.reshaped({rows, in}), k::Tensor::from_floats({in, out}, w.dtype(), wt), o).out;
+      if (bias) {
+        const auto bv = bias->to_floats();
+        std::vector<float> b(static_cast<std::size_t>(rows * out));
+        for (std::size_t j = 0; j < b.size(); ++j) b[j] = bv[j % bv.size()];
+        y = k::add(y, k::Tensor::from_floats(y.shape(), dtype_, b), dtype_);
+      }
+      k::Shape shape = x.shape();
+      shape.back() = out;
+      return y.reshaped(shape);
+    }
+    default:
+      return k::linear(x, w, bias, dtype_);
+  }
 }
 
 k::Tensor DecoderModel::forward(const std::vector<int64_t>& ids, DecoderCache& cache) const {

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "kernels/quant4.h"
 #include "kernels/tensor.h"
 #include "workloads/decoder_config.h"
 #include "workloads/decoder_pass.h"
@@ -36,7 +39,13 @@ struct DecoderCache {
 
 class DecoderModel {
  public:
-  DecoderModel(DecoderConfig config, ModelWeights weights, kernels::DType dtype, int64_t cards = 1);
+  // `weights`: the projections' format, as the timing model's (op_graph.h); none: the compute format's. bf16/fp16
+  // round the projection weights to that format; int8 multiplies by LLM.int8 (fp16 activations, threshold 6, the
+  // outlier columns in fp16); nf4/fp4 quantise each card's shard in blocks of 64 (bitsandbytes, no double
+  // quantisation) and dequantise into the product; fp8 takes E4M3 operands with per-tensor amax scales, rounded up
+  // to powers of two when `fp8_pow2_scales` (Gaudi2). The LM head and the embeddings stay in the compute format.
+  DecoderModel(DecoderConfig config, ModelWeights weights, kernels::DType dtype, int64_t cards = 1,
+               std::optional<WeightFormat> weights_format = std::nullopt, bool fp8_pow2_scales = false);
   const DecoderConfig& config() const { return config_; }
   kernels::DType dtype() const { return dtype_; }
   int64_t cards() const { return cards_; }
@@ -52,10 +61,17 @@ class DecoderModel {
   // For the pass interpreter (decoder_pass.h): the weights, each card's shard of one, the embedding's module path.
   const ModelWeights& weights() const { return w_; }
   const kernels::Tensor& card_weight(const std::string& name, int64_t card) const;
+  // x W^T (+ bias) for the projection `module` on `card`, in the model's weight format.
+  kernels::Tensor project(const kernels::Tensor& x, const std::string& module, int64_t card,
+                          const kernels::Tensor* bias) const;
+  WeightFormat weights_format() const { return format_; }
   const std::string& embedding_name() const { return names_.embedding; }
 
  private:
   kernels::Tensor run(const std::vector<int64_t>& ids, DecoderCache& cache, bool all_positions) const;
+  void shard();                // each card's slice of the split weights (cards > 1)
+  void prepare_projections();  // the projections in the weight format
+  std::string module_of(const std::string& role) const;
 
   DecoderConfig config_;
   ModuleNames names_;
@@ -63,6 +79,9 @@ class DecoderModel {
   kernels::DType dtype_;
   int64_t cards_;
   std::vector<std::map<std::string, kernels::Tensor>> shards_;  // [card] name -> its slice (cards > 1)
+  WeightFormat format_;
+  bool fp8_pow2_;
+  std::vector<std::map<std::string, kernels::Quantized4>> packed4_;  // [card] projection weight -> 4-bit
   mutable std::vector<RanOp> ran_;
 };
 

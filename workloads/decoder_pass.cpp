@@ -222,7 +222,7 @@ DecoderPass::Value DecoderPass::compute(Vertex vx, int64_t card) {
     const std::string bias_name = op.name + ".bias";
     const k::Tensor* bias = nullptr;
     if (w.find(bias_name) && !(row_parallel && cards_ > 1)) bias = &model_.card_weight(bias_name, card);
-    out.x = k::linear(input(0).x, model_.card_weight(op.name + ".weight", card), bias, dtype);
+    out.x = model_.project(input(0).x, op.name, card, bias);
     if (r == "q" || r == "k" || r == "v" || r == "qkv") {  // projections to heads: split per head
       const auto v = out.x.to_floats();
       const int64_t width = out.x.dim(-1), hq = share.heads, kv = share.kv_heads;

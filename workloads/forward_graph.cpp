@@ -30,6 +30,8 @@ k::DType weight_dtype(WeightFormat w, k::DType activations) {
       return k::DType::bf16;
     case WeightFormat::fp16:
       return k::DType::fp16;
+    case WeightFormat::fp32:
+      return k::DType::fp32;
     default:
       return activations;
   }
@@ -40,6 +42,7 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
   switch (s.weights) {
     case WeightFormat::bf16:
     case WeightFormat::fp16:
+    case WeightFormat::fp32:
       return k::linear_cost(rows, in, out, bias, weight_dtype(s.weights, s.dtype));
     case WeightFormat::int8: {
       const auto outliers = static_cast<int64_t>(std::llround(s.int8_outlier_fraction * static_cast<double>(in)));

@@ -15,6 +15,8 @@ double bytes_per_weight(WeightFormat w, int64_t row_length) {
     case WeightFormat::bf16:
     case WeightFormat::fp16:
       return 2.0;
+    case WeightFormat::fp32:
+      return 4.0;
     case WeightFormat::int8:
       return 1.0 + 4.0 / static_cast<double>(row_length);
     case WeightFormat::nf4:

@@ -21,6 +21,8 @@ std::string_view name(WeightFormat f) {
       return "bf16";
     case WeightFormat::fp16:
       return "fp16";
+    case WeightFormat::fp32:
+      return "fp32";
     case WeightFormat::int8:
       return "int8";
     case WeightFormat::nf4:
@@ -34,8 +36,8 @@ std::string_view name(WeightFormat f) {
 }
 
 std::optional<WeightFormat> weight_format_from_name(std::string_view text) {
-  for (auto f : {WeightFormat::bf16, WeightFormat::fp16, WeightFormat::int8, WeightFormat::nf4, WeightFormat::fp4,
-                 WeightFormat::fp8})
+  for (auto f : {WeightFormat::bf16, WeightFormat::fp16, WeightFormat::fp32, WeightFormat::int8, WeightFormat::nf4,
+                 WeightFormat::fp4, WeightFormat::fp8})
     if (name(f) == text) return f;
   return std::nullopt;
 }

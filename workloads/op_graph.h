@@ -17,7 +17,7 @@
 
 namespace hpusim::workloads {
 
-enum class WeightFormat { bf16, fp16, int8, nf4, fp4, fp8 };
+enum class WeightFormat { bf16, fp16, fp32, int8, nf4, fp4, fp8 };
 std::string_view name(WeightFormat f);
 std::optional<WeightFormat> weight_format_from_name(std::string_view text);
 

@@ -53,8 +53,6 @@ uint64_t checkpoint_bytes(const std::string& dir) {
 
 // Whether the kernels run on the checkpoint's weights: "" when they do, else why not.
 std::string numerics_refusal(const Scenario& sc, const GenerationSpec& spec) {
-  if (sc.weights != "bf16" && sc.weights != "fp16")
-    return fmt::format("the numerics of {} weights are not modelled yet (bf16 and fp16 are)", sc.weights);
   if (spec.draft)
     return "assisted generation is timed from its acceptance rate; `hpusim generate --draft` runs its numerics";
   // The weights as stored, plus each card's shard of them in tensor parallel, plus room for activations.
@@ -72,7 +70,8 @@ void load_numeric_model(GenerationSpec& spec) {
   if (!spec.numerics || spec.numeric_model) return;
   const workloads::Checkpoint ckpt(spec.checkpoint);
   spec.numeric_model = std::make_shared<workloads::DecoderModel>(
-      ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt), spec.pass.dtype, spec.pass.cards);
+      ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt), spec.pass.dtype, spec.pass.cards,
+      spec.pass.weights, spec.fp8_pow2_scales);
 }
 
 GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareModel& device,
@@ -101,7 +100,9 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.pass.batch = sc.batch;
   spec.pass.cards = sc.cards;
   spec.pass.dtype = *kernels::dtype_from_name(sc.dtype);
-  spec.pass.weights = *workloads::weight_format_from_name(sc.weights);
+  // auto: the projections in the activations' format.
+  spec.pass.weights = *workloads::weight_format_from_name(sc.weights == "auto" ? sc.dtype : sc.weights);
+  spec.fp8_pow2_scales = device.is_gaudi();  // Gaudi2's fp8 takes power-of-two scales (INC's hw-aligned ones)
   spec.pass.trim_logits = sc.trim_logits;
   spec.static_shapes = sc.uses_static_shapes();
   spec.bucket_size = sc.bucket_size;

@@ -2,7 +2,8 @@
 // The numerics of a simulated generation (shared/DESIGN.md: every op runs its numeric kernel when numerics are on,
 // so the simulated machine produces real tokens). An observer of every card: when the device model ends an op on a
 // card, that op's kernels run on that card's shard of the real weights, in the run's compute format
-// (workloads/decoder_pass.h), attention by the flash kernel when the run times flash attention; a fused node of a
+// (workloads/decoder_pass.h), projections in the run's weight format (LLM.int8, 4-bit, fp8, 16-bit), attention by
+// the flash kernel when the run times flash attention; a fused node of a
 // compiled graph runs the ops it stands for. When a pass's argmax ends
 // on a card, that card's token is chosen, recorded in the trace (`tokens`) and embedded by its next pass. Numerics
 // take no simulated time and the timing model never reads a value, so a run with numerics has exactly the timing of

@@ -81,7 +81,9 @@ std::vector<ScenarioField> make_fields() {
                                "Activations' format (and the numerics' compute format)"),
                         "--dtype"));
   f.push_back(with_flag(
-      choice("weights", &Scenario::weights, "bf16", {"bf16", "fp16", "int8", "nf4", "fp4", "fp8"}, "Weight format"),
+      choice("weights", &Scenario::weights, "auto", {"auto", "bf16", "fp16", "fp32", "int8", "nf4", "fp4", "fp8"},
+             "Projection weights' format (auto: the dtype's; int8 is LLM.int8, nf4/fp4 bitsandbytes 4-bit, fp8 E4M3 "
+             "with per-tensor scales)"),
       "--weights"));
   f.push_back(
       with_flag(choice("mode", &Scenario::mode, "eager", {"eager", "lazy", "hpu-graph", "cuda-graph", "compile"},

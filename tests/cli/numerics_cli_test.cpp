@@ -9,11 +9,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "kernels/npy.h"
+#include "workloads/decoder_model.h"
 #include "tests/test_support.h"
 #include "traces/sqlite_db.h"
 
@@ -169,6 +171,10 @@ TEST(RunWithNumerics, TheTraceIsTheTraceWithoutNumerics) {
     }
     EXPECT_FALSE(dump(traces[0], "tokens", {"token_id"}).empty());
     EXPECT_TRUE(dump(traces[1], "tokens", {"token_id"}).empty());
+    const auto summary = run_cli({"trace", "summary", traces[0], "--json"});
+    ASSERT_EQ(summary.status, 0) << summary.err;
+    EXPECT_EQ(nlohmann::json::parse(summary.out)["tokens_per_call"].back(),
+              nlohmann::json({32, 71, 61, 50, 36, 50}));  // the golden's first six (expected.tokens.npy)
   }
 }
 
@@ -205,8 +211,8 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
   for (const Args& args : std::vector<Args>{
            {"run", "--checkpoint", ckpt, "--trace", dir.file("a.sqlite")},                           // no prompt ids
            {"run", "--checkpoint", ckpt, "--prompt-ids", "5,999", "--trace", dir.file("b.sqlite")},  // vocab 96
-           {"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--weights", "int8", "--numerics", "on", "--trace",
-            dir.file("c.sqlite")},
+           {"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--set", "draft_model=" + ckpt, "--numerics", "on",
+            "--trace", dir.file("c.sqlite")},
            {"run", "--numerics", "on", "--trace", dir.file("d.sqlite")},  // no checkpoint
            {"run", "--logits-out", dir.file("l.npy"), "--trace", dir.file("e.sqlite")},
            {"run", "--checkpoint", dir.file("none"), "--prompt-ids", "5", "--trace", dir.file("f.sqlite")},
@@ -219,12 +225,12 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
   }
   for (const char* f : {"a", "b", "c", "d", "e", "f", "g", "h"})
     EXPECT_FALSE(std::filesystem::exists(dir.file(std::string(f) + ".sqlite"))) << f;
-  const auto r = run_cli({"run", "--checkpoint", ckpt, "--weights", "int8", "--device", "a100-80gb", "--trace",
-                          dir.file("t.sqlite"), "--json"});
+  const auto r = run_cli({"run", "--checkpoint", ckpt, "--set", "draft_model=" + ckpt, "--device", "a100-80gb",
+                          "--trace", dir.file("t.sqlite"), "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_FALSE(j["numerics"]["on"].get<bool>());
-  EXPECT_NE(j["numerics"]["note"].get<std::string>().find("int8"), std::string::npos) << r.out;
+  EXPECT_NE(j["numerics"]["note"].get<std::string>().find("assisted"), std::string::npos) << r.out;
 }
 
 // Weights that do not fit in host memory: timing only with numerics=auto (the default), refused with numerics=on.
@@ -245,6 +251,28 @@ TEST(RunWithNumerics, AModelTooBigForHostMemoryRunsTimingOnly) {
   EXPECT_EQ(refused.status, 2) << refused.err;
   EXPECT_NE(refused.err.find("host memory"), std::string::npos) << refused.err;
   unsetenv("HPUSIM_HOST_MEMORY_BYTES");
+}
+
+// The simulated run computes in the run's weight format: its tokens are those of the numeric model in that format
+// (whose 4-bit, int8 and fp8 paths tests/workloads/decoder_model_test.cpp checks against references).
+TEST(RunWithNumerics, QuantisedWeightsRunTheirKernels) {
+  const std::string name = "gptj";
+  const workloads::Checkpoint ckpt(dir_of(name));
+  const auto& c = ckpt.config();
+  for (const auto& [weights, dtype, device] : {std::tuple{"nf4", "fp32", "gaudi2"}, std::tuple{"fp4", "bf16", "a100-80gb"},
+                                               std::tuple{"int8", "fp16", "a100-80gb"}, std::tuple{"fp8", "bf16", "gaudi2"}}) {
+    test::TempDir dir;
+    const auto r = run_cli({"run", "--checkpoint", dir_of(name), "--prompt-ids", prompt_of(name), "--new-tokens", "6",
+                            "--weights", weights, "--dtype", dtype, "--device", device, "--trace", dir.file("t.sqlite"),
+                            "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto format = *workloads::weight_format_from_name(weights);
+    const workloads::DecoderModel model(c, workloads::load_model_weights(c, ckpt), *kernels::dtype_from_name(dtype), 1,
+                                        format, std::string(device) == "gaudi2");
+    const auto want = workloads::generate_greedy(model, nlohmann::json::parse(r.out)["numerics"]["prompt_ids"], 6, false);
+    EXPECT_EQ(nlohmann::json::parse(r.out)["numerics"]["new_tokens"].get<std::vector<int64_t>>(), want.new_tokens)
+        << weights;
+  }
 }
 
 TEST(RunKeys, ListsEveryScenarioKeyWithItsFlag) {

@@ -8,10 +8,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "kernels/npy.h"
+#include "kernels/quant4.h"
 #include "kernels/vector_ops.h"
 #include "tests/test_support.h"
 #include "workloads/decoder_model.h"
@@ -142,6 +145,77 @@ TEST(DecoderModel, TensorParallelShardsOfEveryLayoutGiveTheUnshardedLogits) {
         ASSERT_NEAR(a.logits[i], b.logits[i], 1e-4 * (1 + std::abs(a.logits[i]))) << name << " x" << cards << " " << i;
     }
   }
+}
+
+}  // namespace
+}  // namespace hpusim::workloads
+
+namespace hpusim::workloads {
+namespace {
+
+// The projections' weights as a quantiser leaves them: the checkpoint's tensors with every layer projection replaced.
+ModelWeights with_projections(const DecoderConfig& c, ModelWeights w,
+                              const std::function<kernels::Tensor(const kernels::Tensor&)>& f) {
+  const ModuleNames n = module_names(c);
+  for (auto& [name, t] : w.tensors) {
+    if (name.size() < 7 || name.compare(name.size() - 7, 7, ".weight") != 0 || t.rank() != 2) continue;
+    const bool projection = name.find(n.embedding) == std::string::npos && name.find(n.head) == std::string::npos &&
+                            (n.positions.empty() || name.find(n.positions) == std::string::npos);
+    if (projection) t = f(t);
+  }
+  return w;
+}
+
+// 4-bit weights are dequantised into a product in the compute format (bitsandbytes): the model in nf4/fp4 is the
+// model whose projections hold the dequantised values, to the bit; the head and embeddings are not quantised.
+TEST(DecoderModel, FourBitWeightsAreTheDequantisedWeights) {
+  for (const char* name : {"llama-gqa", "gpt2", "mpt"})
+    for (auto [format, code] : {std::pair{WeightFormat::nf4, kernels::Code4::nf4},
+                                std::pair{WeightFormat::fp4, kernels::Code4::fp4}}) {
+      const Checkpoint ckpt(dir_of(name));
+      const auto& c = ckpt.config();
+      const DecoderModel q(c, load_model_weights(c, ckpt), kernels::DType::fp32, 1, format);
+      const auto dequantised = with_projections(c, load_model_weights(c, ckpt), [&](const kernels::Tensor& t) {
+        return kernels::dequantize4(kernels::quantize4(t, code, 64, false), kernels::DType::fp32);
+      });
+      const DecoderModel plain(c, dequantised, kernels::DType::fp32);
+      const auto a = greedy(q, prompt_of(name), 4), b = greedy(plain, prompt_of(name), 4);
+      EXPECT_EQ(a.tokens, b.tokens) << name;
+      EXPECT_EQ(a.logits, b.logits) << name;
+      const auto full = greedy(DecoderModel(c, load_model_weights(c, ckpt), kernels::DType::fp32), prompt_of(name), 4);
+      EXPECT_NE(a.logits, full.logits) << name << ": the 4-bit path was not taken";
+    }
+}
+
+// 16-bit weights with fp32 activations: the projections' weights rounded to the format, the products in fp32.
+TEST(DecoderModel, SixteenBitWeightsWithFp32ActivationsRoundTheWeightsOnly) {
+  const Checkpoint ckpt(dir_of("gptj"));
+  const auto& c = ckpt.config();
+  const DecoderModel mixed(c, load_model_weights(c, ckpt), kernels::DType::fp32, 1, WeightFormat::bf16);
+  const auto rounded = with_projections(c, load_model_weights(c, ckpt), [](const kernels::Tensor& t) {
+    return kernels::Tensor::from_floats(t.shape(), kernels::DType::bf16, t.to_floats());
+  });
+  EXPECT_EQ(greedy(mixed, prompt_of("gptj"), 3).logits,
+            greedy(DecoderModel(c, rounded, kernels::DType::fp32), prompt_of("gptj"), 3).logits);
+}
+
+// LLM.int8 and fp8 quantise the activations too, so no weight substitution reproduces them; their prompt logits
+// stay near the float64 reference (row-wise int8 within 5% of the logit scale, per-tensor E4M3 within 25% on these
+// random 32-wide models) and differ from the 16-bit model's (the quantised path ran).
+TEST(DecoderModel, Int8AndFp8WeightsStayNearTheReference) {
+  for (const char* name : {"llama-gqa", "gptj", "opt", "mpt", "falcon-40b-style", "gpt2"})
+    for (auto [format, dtype, bound] : {std::tuple{WeightFormat::int8, kernels::DType::fp16, 0.05},
+                                        std::tuple{WeightFormat::fp8, kernels::DType::bf16, 0.25}}) {
+      const Checkpoint ckpt(dir_of(name));
+      const auto& c = ckpt.config();
+      const DecoderModel q(c, load_model_weights(c, ckpt), dtype, 1, format, true);
+      const DecoderModel plain(c, load_model_weights(c, ckpt), dtype);
+      const auto a = greedy(q, prompt_of(name), 1), b = greedy(plain, prompt_of(name), 1);
+      const auto ref = kernels::read_npy(dir_of(name) + "/expected.logits.npy").to_floats();
+      const std::vector<float> first(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(a.logits.size()));
+      EXPECT_LT(test::worst_relative_logit_error(a.logits, first, 1), bound) << name << " " << workloads::name(format);
+      EXPECT_GT(test::worst_relative_logit_error(a.logits, b.logits, 1), 1e-3) << name << " " << workloads::name(format);
+    }
 }
 
 }  // namespace

@@ -122,8 +122,9 @@ void add_generate_command(CLI::App& app) {
     set("mode", o->mode, "--mode");
     sc.cards = o->cards;
     sc.new_tokens = o->max_new_tokens;
-    sc.numerics = "on";
     for (const auto& a : o->sets) sim::apply_set(sc, a);
+    if (sc.numerics == "off") throw InputError("--set", "numerics=off", "generate computes tokens; use hpusim run");
+    sc.numerics = "on";  // weights beyond host memory are refused, not run timing only
     sim::validate(sc, "the command line");
     if (sc.prompt_ids.empty()) throw InputError("--prompt-ids", "", "give at least one token id");
     if (!o->draft.empty()) {
@@ -132,16 +133,17 @@ void add_generate_command(CLI::App& app) {
       return run_assisted(sc, o->draft, o->assistant_tokens, o->schedule, o->stop_at_eos, o->json);
     }
     bool stopped = false;
+    const RunOutputs outputs{o->trace, o->logits_out, {}};
+    SimulatedRun run = prepare_scenario(sc, "--set", outputs);
     if (o->stop_at_eos) {
-      // Timing never depends on values, so the steps to simulate come first: the greedy tokens up to eos.
-      const workloads::Checkpoint ckpt(sc.checkpoint);
-      const workloads::DecoderModel model(ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt),
-                                          *kernels::dtype_from_name(sc.dtype), 1);
-      const auto r = workloads::generate_greedy(model, sc.prompt_ids, sc.new_tokens, true);
-      sc.new_tokens = static_cast<int64_t>(r.new_tokens.size());
+      // Timing never depends on values, so the steps to simulate come first: the same model's greedy tokens up to
+      // eos (in lock step on its cards), then the run of exactly those steps.
+      const auto r = workloads::generate_greedy(*run.spec.numeric_model, sc.prompt_ids, sc.new_tokens, true);
       stopped = r.stopped_at_eos;
+      sc.new_tokens = static_cast<int64_t>(r.new_tokens.size());
+      run = prepare_scenario(sc, "--set", outputs, run.spec.numeric_model);
     }
-    const SimulatedRun run = simulate_scenario(sc, "--set", {o->trace, o->logits_out, {}});
+    simulate(run, outputs);
     const double host_s = run.simulate_s;
     const auto& tokens = run.timing.numerics->calls.back();
     if (o->json) {

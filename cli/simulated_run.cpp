@@ -42,9 +42,14 @@ void write_logits(const std::string& path, const sim::GeneratedTokens& g, int64_
 
 }  // namespace
 
-SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runtime_where, const RunOutputs& out) {
-  SimulatedRun run{sc, models::load_model(sc.device, sc.hardware_sets), {}, {}, out.trace};
-  run.spec = sim::prepare_generation(sc, run.device, runtime_where);
+SimulatedRun prepare_scenario(const sim::Scenario& scenario, const std::string& runtime_where, const RunOutputs& out,
+                              std::shared_ptr<const workloads::DecoderModel> model) {
+  SimulatedRun run{scenario, models::load_model(scenario.device, scenario.hardware_sets), {}, {}, out.trace};
+  run.spec = sim::prepare_generation(scenario, run.device, runtime_where);
+  sim::Scenario& sc = run.scenario;  // as run: the weight format timed, the checkpoint as the model
+  sc.weights = std::string(workloads::name(run.spec.pass.weights));
+  if (!sc.checkpoint.empty()) sc.model = sc.checkpoint;
+  run.spec.keep_logits = !out.logits_out.empty();
   if (!out.logits_out.empty() && !run.spec.numerics)
     throw InputError("--logits-out", out.logits_out,
                      run.spec.numerics_note.empty() ? "logits need numerics: give a checkpoint (--checkpoint DIR)"
@@ -54,12 +59,18 @@ SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runti
   if (!out.trace.empty()) traces::check_output_path(out.trace, inputs);
   if (!out.logits_out.empty()) traces::check_output_path(out.logits_out, inputs);
   const auto t0 = std::chrono::steady_clock::now();
+  if (run.spec.numerics) run.spec.numeric_model = std::move(model);
   sim::load_numeric_model(run.spec);  // a missing or misshapen tensor is refused before anything is written
-  const auto t1 = std::chrono::steady_clock::now();
-  run.load_s = std::chrono::duration<double>(t1 - t0).count();
+  run.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return run;
+}
+
+void simulate(SimulatedRun& run, const RunOutputs& out) {
+  const sim::Scenario& sc = run.scenario;
   if (!run.spec.numerics_note.empty()) std::cerr << "hpusim: " << run.spec.numerics_note << "\n";
   nlohmann::json scenario_json = sc.to_json();
   scenario_json["runtime_profile"] = models::to_json(run.spec.execution.runtime);
+  const auto t0 = std::chrono::steady_clock::now();
   if (out.trace.empty()) {
     traces::NullRecorder rec;
     run.timing = sim::simulate_generation(run.device, run.spec, rec);
@@ -69,8 +80,14 @@ SimulatedRun simulate_scenario(const sim::Scenario& sc, const std::string& runti
     record_metrics(rec, run.timing);
     rec.finish(traces::RunStatus::Complete, run.spec.numerics ? "simulated with numerics" : "simulated");
   }
-  run.simulate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  run.simulate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out.logits_out.empty()) write_logits(out.logits_out, *run.timing.numerics, run.spec.model.vocab_size);
+}
+
+SimulatedRun simulate_scenario(const sim::Scenario& scenario, const std::string& runtime_where,
+                               const RunOutputs& out) {
+  SimulatedRun run = prepare_scenario(scenario, runtime_where, out);
+  simulate(run, out);
   return run;
 }
 
@@ -127,10 +144,7 @@ nlohmann::json run_json(const SimulatedRun& run) {
     for (const auto& c : g.calls) calls_agree = calls_agree && c == g.calls.back();
     numerics["prompt_ids"] = g.prompt;
     numerics["new_tokens"] = g.calls.empty() ? std::vector<int64_t>{} : g.calls.back();
-    std::vector<double> token_logits;  // the chosen token's logit at each step of the last call
-    for (std::size_t i = 0; i < g.logits.size(); ++i)
-      token_logits.push_back(g.logits[i].to_floats()[static_cast<std::size_t>(g.calls.back()[i])]);
-    numerics["token_logits"] = token_logits;
+    numerics["token_logits"] = g.token_logits;  // the chosen token's logit at each step of the last call
     numerics["calls_agree"] = calls_agree;
     numerics["eos_seen"] = g.eos_seen;
     numerics["dtype"] = sc.dtype;

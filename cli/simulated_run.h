@@ -3,6 +3,7 @@
 // scenario prepared and checked, the checkpoint's weights loaded when numerics are on, the trace written (or not),
 // the simulation run, and its figures, tokens and logits reported.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,15 @@ struct RunOutputs {
   std::vector<std::string> inputs;  // files the outputs must not overwrite
 };
 
-// InputError (exit 2) before anything is written; `runtime_where` names the runtime overrides' source in messages.
+// Every check, and the checkpoint's weights loaded (or `model` reused), before anything is written: InputError
+// (exit 2). `runtime_where` names the runtime overrides' source in messages. The scenario kept is the resolved one
+// (weights=auto as the format timed, model as the checkpoint).
+SimulatedRun prepare_scenario(const sim::Scenario& scenario, const std::string& runtime_where,
+                              const RunOutputs& outputs,
+                              std::shared_ptr<const workloads::DecoderModel> model = nullptr);
+// Writes the trace (if any), simulates, writes the logits (if asked).
+void simulate(SimulatedRun& run, const RunOutputs& outputs);
+// Both.
 SimulatedRun simulate_scenario(const sim::Scenario& scenario, const std::string& runtime_where,
                                const RunOutputs& outputs);
 

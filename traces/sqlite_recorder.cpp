@@ -119,7 +119,9 @@ SqliteRecorder::SqliteRecorder(const std::string& path, const RunInfo& info, Rec
       insert_op_(db_.prepare("INSERT INTO ops (run_id, name, kind, shapes, dtype, flops, bytes_read, bytes_written,"
                              " graph_id, step, phase) VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
       insert_engine_(db_.prepare("INSERT INTO engines (device_id, name, kind) VALUES (?,?,?)")),
-      insert_device_(db_.prepare("INSERT INTO devices (run_id, kind, card, name) VALUES (?,?,?,?)")) {
+      insert_device_(db_.prepare("INSERT INTO devices (run_id, kind, card, name) VALUES (?,?,?,?)")),
+      insert_token_(db_.prepare("INSERT INTO tokens (run_id, card, step, call, position, token_id, logit, at_ps)"
+                                " VALUES (?,?,?,?,?,?,?,?)")) {
   pending_.reserve(kRowsPerInsert);
   Statement run = db_.prepare(
       "INSERT INTO runs (label, status, status_detail, started_utc, tool, command, scenario_json, model_json)"
@@ -268,8 +270,8 @@ void SqliteRecorder::metric(std::string_view name, std::string_view unit, double
 }
 
 void SqliteRecorder::token(const TokenRecord& r) {
-  Statement s = db_.prepare(
-      "INSERT INTO tokens (run_id, card, step, call, position, token_id, logit, at_ps) VALUES (?,?,?,?,?,?,?,?)");
+  Statement& s = insert_token_;
+  s.reset();
   s.bind(1, run_id_);
   s.bind(2, int64_t{r.card});
   s.bind(3, r.step);

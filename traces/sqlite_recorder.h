@@ -63,6 +63,7 @@ class SqliteRecorder final : public Recorder {
   Statement insert_op_;
   Statement insert_engine_;
   Statement insert_device_;
+  Statement insert_token_;
 };
 
 // The current UTC time in ISO 8601, or SOURCE_DATE_EPOCH's when that is set (bit-for-bit reproducible traces).

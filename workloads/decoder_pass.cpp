@@ -70,6 +70,20 @@ k::RotaryOptions rotary_options(const DecoderConfig& c) {
 
 }  // namespace
 
+PassSpec DecoderPass::spec_for(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions,
+                               bool flash) {
+  PassSpec spec;
+  spec.phase = past == 0 ? Phase::prefill : Phase::decode;
+  spec.tokens = tokens;
+  spec.kv_before = past;
+  spec.cards = model.cards();
+  spec.dtype = model.dtype();
+  spec.weights = model.weights_format();
+  spec.trim_logits = !all_positions;
+  spec.flash_attention = flash;
+  return spec;
+}
+
 DecoderPass::DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions,
                          DecoderCache& cache, bool flash)
     : model_(model),
@@ -88,15 +102,7 @@ DecoderPass::DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past
     cache.k.resize(static_cast<std::size_t>(c.n_layer * cards_));
     cache.v.resize(static_cast<std::size_t>(c.n_layer * cards_));
   }
-  PassSpec spec;
-  spec.phase = past == 0 ? Phase::prefill : Phase::decode;
-  spec.tokens = tokens;
-  spec.kv_before = past;
-  spec.cards = cards_;
-  spec.dtype = model.dtype();
-  spec.trim_logits = !all_positions;
-  spec.flash_attention = flash;
-  graph_ = build_forward_graph(c, spec);
+  graph_ = build_forward_graph(c, spec_for(model, tokens, past, all_positions, flash));
   const std::size_t n = boost::num_vertices(graph_);
   inputs_.resize(n);
   for (Vertex v = 0; v < n; ++v)
@@ -107,6 +113,7 @@ DecoderPass::DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past
   uses_.assign(n, std::vector<std::size_t>(per_card));
   for (Vertex v = 0; v < n; ++v) uses_[v].assign(per_card, boost::out_degree(v, graph_));
   reduced_by_.assign(n, 0);
+  reduced_.resize(n);
   ids_.resize(per_card);
   logits_.resize(per_card);
   positions_ = index_range(past, tokens);
@@ -140,10 +147,13 @@ void DecoderPass::release_inputs(Vertex v, int64_t card) {
 void DecoderPass::run(Vertex v, int64_t card) {
   const OpNode& op = graph_[v];
   if (op.role == "all_reduce") {
-    // Every card computes the same sum from every card's partial; the partials are freed once all have.
-    value(v, card) = all_reduce(v);
-    if (++reduced_by_[v] == cards_)
+    // Every card gets the same sum of every card's partials (computed once); the partials are freed once all have.
+    if (reduced_by_[v] == 0) reduced_[v] = all_reduce(v);
+    value(v, card).x = reduced_[v];
+    if (++reduced_by_[v] == cards_) {
       for (int64_t c = 0; c < cards_; ++c) release_inputs(v, c);
+      reduced_[v] = k::Tensor{};
+    }
   } else {
     value(v, card) = compute(v, card);
     release_inputs(v, card);
@@ -156,7 +166,7 @@ void DecoderPass::run(Vertex v, int64_t card) {
        op.role == "kv_cache" ? cache_.k[static_cast<std::size_t>(op.layer * cards_)].shape() : shown.shape()});
 }
 
-DecoderPass::Value DecoderPass::all_reduce(Vertex v) {  // partial sums in ring order, then the row-parallel bias
+k::Tensor DecoderPass::all_reduce(Vertex v) {  // partial sums in ring order, then the row-parallel bias
   const k::DType dtype = model_.dtype();
   const Vertex in = inputs_[v].at(0);
   std::vector<float> stacked;
@@ -168,15 +178,14 @@ DecoderPass::Value DecoderPass::all_reduce(Vertex v) {  // partial sums in ring 
   }
   k::Shape shape = val_[in][0].x.shape();
   shape.insert(shape.begin(), cards_);
-  Value out;
-  out.x = k::all_reduce(k::Tensor::from_floats(shape, dtype, stacked), dtype, k::ReduceOrder::ring);
+  k::Tensor sum = k::all_reduce(k::Tensor::from_floats(shape, dtype, stacked), dtype, k::ReduceOrder::ring);
   if (const auto* bias = model_.weights().find(graph_[in].name + ".bias")) {
     const auto bv = bias->to_floats();
-    std::vector<float> b(static_cast<std::size_t>(out.x.numel()));
+    std::vector<float> b(static_cast<std::size_t>(sum.numel()));
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = bv[i % bv.size()];
-    out.x = k::add(out.x, k::Tensor::from_floats(out.x.shape(), dtype, b), dtype);
+    sum = k::add(sum, k::Tensor::from_floats(sum.shape(), dtype, b), dtype);
   }
-  return out;
+  return sum;
 }
 
 DecoderPass::Value DecoderPass::compute(Vertex vx, int64_t card) {

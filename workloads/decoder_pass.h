@@ -26,6 +26,8 @@ class DecoderPass {
   // The cache must outlive the pass; card c appends to its slots (layer * cards + c).
   DecoderPass(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions, DecoderCache& cache,
               bool flash = false);
+  // The pass's shape as the op graph builder takes it (batch 1, one card's share).
+  static PassSpec spec_for(const DecoderModel& model, int64_t tokens, int64_t past, bool all_positions, bool flash);
   DecoderPass(const DecoderPass&) = delete;
   DecoderPass& operator=(const DecoderPass&) = delete;
 
@@ -52,7 +54,7 @@ class DecoderPass {
   Value& value(Vertex v, int64_t card) { return val_[v][static_cast<std::size_t>(card)]; }
   void release_inputs(Vertex v, int64_t card);
   Value compute(Vertex v, int64_t card);
-  Value all_reduce(Vertex v);
+  kernels::Tensor all_reduce(Vertex v);
 
   const DecoderModel& model_;
   DecoderCache& cache_;
@@ -63,6 +65,7 @@ class DecoderPass {
   std::vector<std::vector<Value>> val_;         // [vertex][card]
   std::vector<std::vector<std::size_t>> uses_;  // consumers left, [vertex][card]
   std::vector<int64_t> reduced_by_;             // all-reduce vertices: cards that have run it
+  std::vector<kernels::Tensor> reduced_;        // all-reduce vertices: the sum, computed by the first card
   std::vector<std::vector<int64_t>> ids_;       // [card]
   std::vector<int64_t> positions_;
   std::vector<kernels::Tensor> logits_;  // [card]

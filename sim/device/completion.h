@@ -4,6 +4,7 @@
 // ended long ago or ends later; the event wakes the waiters without polling.
 #pragma once
 #include <functional>
+#include <stdexcept>
 #include <utility>
 
 #include "sim/systemc_env.h"
@@ -20,7 +21,11 @@ class Completion {
   }
   // Work to do at the moment the task ends, before anyone waiting on it wakes (an op's numeric kernel). Zero
   // simulated time: it can never change when anything happens.
-  void then(std::function<void()> f) { then_ = std::move(f); }
+  // One per completion, set before it is signalled.
+  void then(std::function<void()> f) {
+    if (then_ || done_) throw std::logic_error("completion: then() twice, or after the task ended");
+    then_ = std::move(f);
+  }
   // From an SC_THREAD: returns once signalled.
   void wait() {
     while (!done_) sc_core::wait(event_);

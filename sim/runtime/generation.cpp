@@ -177,7 +177,8 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   std::optional<NumericRun> numerics;
   if (spec.numerics) {
     if (!spec.numeric_model || spec.draft) throw std::logic_error("simulate_generation: numerics without a model");
-    numerics.emplace(*spec.numeric_model, spec.prompt_ids, schedule, spec.flash_attention, recorder);
+    numerics.emplace(*spec.numeric_model, spec.prompt_ids, schedule, spec.flash_attention, spec.keep_logits,
+                     recorder);
     for (auto& card : cards) card->set_observer(&*numerics);
   }
   run_simulation();

@@ -44,6 +44,7 @@ struct GenerationSpec {
   std::vector<int64_t> prompt_ids;
   bool numerics = false;
   bool fp8_pow2_scales = false;  // numerics of fp8 weights: scales rounded up to powers of two (Gaudi)
+  bool keep_logits = false;      // numerics: keep the last call's full logits (--logits-out)
   std::string numerics_note;
   std::shared_ptr<const workloads::DecoderModel> numeric_model;
 };

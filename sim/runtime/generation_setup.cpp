@@ -32,7 +32,13 @@ workloads::DecoderConfig model_config(const std::string& name, const char* key) 
 // Host memory the numerics may take: HPUSIM_HOST_MEMORY_BYTES when set (a cap, and what tests use), else what the
 // kernel says is available now.
 uint64_t host_memory_available() {
-  if (const char* cap = std::getenv("HPUSIM_HOST_MEMORY_BYTES")) return std::strtoull(cap, nullptr, 10);
+  if (const char* cap = std::getenv("HPUSIM_HOST_MEMORY_BYTES")) {
+    char* end = nullptr;
+    const unsigned long long bytes = std::strtoull(cap, &end, 10);
+    if (*cap == '\0' || *end != '\0' || bytes == 0)
+      throw InputError("HPUSIM_HOST_MEMORY_BYTES", cap, "expected a number of bytes > 0");
+    return bytes;
+  }
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
   uint64_t kib = 0;
@@ -87,13 +93,14 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
       throw InputError("prompt_ids", std::to_string(id),
                        fmt::format("outside the model's vocabulary [0, {})", spec.model.vocab_size));
   const int64_t longest = spec.prompt_len + sc.new_tokens;
+  const std::string model_file = sc.checkpoint.empty() ? sc.model : sc.checkpoint + "/config.json";
   if (spec.model.sliding_window && *spec.model.sliding_window < longest)
-    throw InputError(sc.model, "/sliding_window",
+    throw InputError(model_file, "/sliding_window",
                      fmt::format("a sliding window of {} positions, shorter than the {} of this run, is not modelled "
                                  "(supported: sequences within the window)",
                                  *spec.model.sliding_window, longest));
   if (spec.model.positions == workloads::Positions::learned && spec.model.max_positions < longest)
-    throw InputError(sc.model, "/max_position_embeddings",
+    throw InputError(model_file, "/max_position_embeddings",
                      fmt::format("{} learned positions do not reach the {} of this run (prompt_len + new_tokens)",
                                  spec.model.max_positions, longest));
   spec.new_tokens = sc.new_tokens;

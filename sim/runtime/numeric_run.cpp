@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/runtime/numeric_run.h"
 
+#include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -10,11 +11,13 @@
 namespace hpusim::sim {
 
 NumericRun::NumericRun(const workloads::DecoderModel& model, std::vector<int64_t> prompt,
-                       const std::vector<ScheduledPass>& schedule, bool flash_attention, traces::Recorder& recorder)
+                       const std::vector<ScheduledPass>& schedule, bool flash_attention, bool keep_logits,
+                       traces::Recorder& recorder)
     : model_(model),
       prompt_(std::move(prompt)),
       schedule_(schedule),
       flash_(flash_attention),
+      keep_logits_(keep_logits),
       rec_(recorder),
       cards_(model.cards()) {
   if (prompt_.empty()) throw std::logic_error("numeric run: no prompt");
@@ -31,6 +34,16 @@ NumericRun::NumericRun(const workloads::DecoderModel& model, std::vector<int64_t
     last_pass_of_call_[static_cast<std::size_t>(s.call)] = static_cast<int64_t>(i);
   }
   tokens_.assign(static_cast<std::size_t>(cards_), std::vector<std::vector<int64_t>>(static_cast<std::size_t>(calls)));
+  std::set<const PreparedPass*> checked;  // each distinct pass once, at its first step
+  const auto n = static_cast<int64_t>(prompt_.size());
+  for (std::size_t i = 0; i < schedule.size(); ++i)
+    if (checked.insert(schedule[i].pass).second) {
+      const Place& p = place_[i];
+      const auto spec = workloads::DecoderPass::spec_for(model_, p.step == 0 ? n : 1, p.step == 0 ? 0 : n + p.step - 1,
+                                                         false, flash_);
+      check_same_ops(schedule[i].pass->source.graph, workloads::build_forward_graph(model_.config(), spec),
+                     static_cast<int64_t>(i));
+    }
 }
 
 void NumericRun::check_same_ops(const workloads::OpGraph& timed, const workloads::OpGraph& computed,
@@ -51,7 +64,6 @@ NumericRun::Live& NumericRun::live(int64_t pass_index) {
   const int64_t tokens = p.step == 0 ? prompt : 1, past = p.step == 0 ? 0 : prompt + p.step - 1;
   Live l;
   l.pass = std::make_unique<workloads::DecoderPass>(model_, tokens, past, false, caches_[p.call], flash_);
-  check_same_ops(schedule_[static_cast<std::size_t>(pass_index)].pass->source.graph, l.pass->graph(), pass_index);
   l.ops_run.assign(static_cast<std::size_t>(cards_), 0);
   return live_.emplace(pass_index, std::move(l)).first->second;
 }
@@ -75,6 +87,7 @@ void NumericRun::op_ended(int card, int64_t pass_index, std::size_t vertex) {
     }
   } catch (...) {
     failure_ = std::current_exception();
+    sc_core::sc_stop();
   }
 }
 
@@ -86,7 +99,10 @@ void NumericRun::choose_token(int card, int64_t pass_index, Live& l) {
   tokens_[static_cast<std::size_t>(card)][static_cast<std::size_t>(p.call)].push_back(token);
   rec_.token({card, pass_index, p.call, p.step, token, logit, now_ps()});
   if (card == 0 && p.call + 1 == static_cast<int64_t>(last_pass_of_call_.size()))
-    last_call_logits_.push_back(std::move(logits));
+  {
+    last_call_token_logits_.push_back(logit);
+    if (keep_logits_) last_call_logits_.push_back(std::move(logits));
+  }
 }
 
 GeneratedTokens NumericRun::result() {
@@ -98,6 +114,7 @@ GeneratedTokens NumericRun::result() {
   g.prompt = prompt_;
   g.calls = tokens_[0];
   g.logits = std::move(last_call_logits_);
+  g.token_logits = std::move(last_call_token_logits_);
   if (!g.calls.empty())
     for (int64_t t : g.calls.back()) g.eos_seen = g.eos_seen || t == model_.config().eos_token_id;
   return g;

@@ -30,15 +30,20 @@ namespace hpusim::sim {
 struct GeneratedTokens {
   std::vector<int64_t> prompt;
   std::vector<std::vector<int64_t>> calls;  // per generate call: its new tokens
-  std::vector<kernels::Tensor> logits;      // the last call's, per new token: [V] fp32
+  std::vector<double> token_logits;         // the last call's: each chosen token's logit
+  std::vector<kernels::Tensor> logits;      // the last call's, per new token: [V] fp32 (when kept)
   bool eos_seen = false;                    // the last call emitted eos_token_id (the timed run does not stop there)
 };
 
 class NumericRun final : public OpObserver {
  public:
-  // The schedule must be a plain generation (no draft passes); `cards` cards run it in tensor parallel.
+  // The schedule must be a plain generation (no draft passes); the model's cards run it in tensor parallel. Every
+  // distinct pass is checked here, before the simulation, to compute the ops it times (logic_error if not).
+  // `keep_logits`: keep the last call's full logits (for --logits-out), not only the chosen tokens'.
   NumericRun(const workloads::DecoderModel& model, std::vector<int64_t> prompt,
-             const std::vector<ScheduledPass>& schedule, bool flash_attention, traces::Recorder& recorder);
+             const std::vector<ScheduledPass>& schedule, bool flash_attention, bool keep_logits,
+             traces::Recorder& recorder);
+  // A kernel that throws stops the simulation (sc_stop); result() rethrows it.
   void op_ended(int card, int64_t pass_index, std::size_t vertex) override;
   // After the simulation: what a kernel threw, rethrown; else the tokens (every card chose the same ones).
   GeneratedTokens result();
@@ -59,16 +64,16 @@ class NumericRun final : public OpObserver {
   const workloads::DecoderModel& model_;
   std::vector<int64_t> prompt_;
   const std::vector<ScheduledPass>& schedule_;
-  bool flash_;
+  bool flash_, keep_logits_;
   traces::Recorder& rec_;
   int64_t cards_;
   std::vector<Place> place_;  // per pass index
   std::vector<int64_t> last_pass_of_call_;
   std::map<int64_t, Live> live_;                       // passes in flight on some card
   std::map<int64_t, workloads::DecoderCache> caches_;  // per call in flight
-  std::map<int64_t, int64_t> cards_done_with_call_;
   std::vector<std::vector<std::vector<int64_t>>> tokens_;  // [card][call] new tokens
   std::vector<kernels::Tensor> last_call_logits_;
+  std::vector<double> last_call_token_logits_;
   std::exception_ptr failure_;
 };
 

@@ -240,8 +240,7 @@ void set_scenario_field(Scenario& s, const ScenarioField& f, const json& v, cons
     case K::Sections: {
       const bool sections = f.kind == K::Sections;
       if (!v.is_object()) throw bad(sections ? "{\"section\": {\"key\": value}}" : "{\"key\": value}");
-      auto& out = s.*std::get<std::vector<std::string> Scenario::*>(f.member);
-      out.clear();
+      auto& out = s.*std::get<std::vector<std::string> Scenario::*>(f.member);  // appended: a file's, then --set's
       for (const auto& [name, x] : v.items()) {
         if (!sections) {
           out.push_back(name + "=" + override_text(x));
@@ -256,7 +255,10 @@ void set_scenario_field(Scenario& s, const ScenarioField& f, const json& v, cons
 }
 
 void set_scenario_field_text(Scenario& s, const ScenarioField& f, const std::string& text, const std::string& where) {
-  if (f.kind == K::Text || f.kind == K::Choice) return set_scenario_field(s, f, json(text), where);
+  if (f.kind == K::Text || f.kind == K::Choice) {  // as typed, or a JSON string ("" clears draft_model)
+    const json quoted = json::parse(text, nullptr, false);
+    return set_scenario_field(s, f, quoted.is_string() ? quoted : json(text), where);
+  }
   if (f.kind == K::IdList && !text.empty() && text.front() != '[') {  // 5,17,42
     json ids = json::array();
     std::stringstream in(text);

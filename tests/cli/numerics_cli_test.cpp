@@ -223,7 +223,20 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
     EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.out << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  for (const char* f : {"a", "b", "c", "d", "e", "f", "g", "h"})
+  for (const Args& args : std::vector<Args>{
+           {"generate", "--checkpoint", ckpt, "--prompt-ids", "5", "--set", "numerics=off"},
+           {"generate", "--checkpoint", dir_of("opt"), "--prompt-ids", "5", "--max-new-tokens", "40", "--trace",
+            dir.file("i.sqlite")}}) {  // 32 learned positions
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.out << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  setenv("HPUSIM_HOST_MEMORY_BYTES", "lots", 1);
+  const auto bad_env = run_cli({"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--trace", dir.file("j.sqlite")});
+  EXPECT_EQ(bad_env.status, 2) << bad_env.err;
+  EXPECT_NE(bad_env.err.find("HPUSIM_HOST_MEMORY_BYTES"), std::string::npos) << bad_env.err;
+  unsetenv("HPUSIM_HOST_MEMORY_BYTES");
+  for (const char* f : {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"})
     EXPECT_FALSE(std::filesystem::exists(dir.file(std::string(f) + ".sqlite"))) << f;
   const auto r = run_cli({"run", "--checkpoint", ckpt, "--set", "draft_model=" + ckpt, "--device", "a100-80gb",
                           "--trace", dir.file("t.sqlite"), "--json"});
@@ -273,6 +286,21 @@ TEST(RunWithNumerics, QuantisedWeightsRunTheirKernels) {
     EXPECT_EQ(nlohmann::json::parse(r.out)["numerics"]["new_tokens"].get<std::vector<int64_t>>(), want.new_tokens)
         << weights;
   }
+}
+
+// --stop-at-eos finds the steps with the model the run computes (its cards and weight format), then simulates
+// exactly those: the tokens end at eos and the run has that many steps.
+TEST(RunWithNumerics, GenerateStopsAtEosWithTheModelItSimulates) {
+  const std::string ckpt = test::source_dir() + "/tests/golden/bloom/tiny-heads6-lmhead-bf16";
+  const auto r = run_cli({"generate", "--checkpoint", ckpt, "--prompt-ids", "5,17,42", "--max-new-tokens", "5",
+                          "--stop-at-eos", "--cards", "2", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["new_tokens"], (std::vector<int64_t>{64, 25, 31, 2}));  // tests/golden/make_bloom_checkpoints.py
+  EXPECT_TRUE(j["stopped_at_eos"].get<bool>());
+  EXPECT_EQ(j["simulated"]["tokens"], 4);
+  EXPECT_EQ(j["simulated"]["scenario"]["model"], ckpt);
+  EXPECT_EQ(j["simulated"]["scenario"]["weights"], "fp32");  // auto, resolved
 }
 
 TEST(RunKeys, ListsEveryScenarioKeyWithItsFlag) {

@@ -67,6 +67,12 @@ TEST(Scenario, BadScenariosNameTheKey) {
     }
   }
   Scenario s;
+  apply_set(s, "draft_model=bloom-560m");
+  apply_set(s, "draft_model=\"\"");  // a JSON string: clears it
+  EXPECT_EQ(s.draft_model, "");
+  apply_set(s, "runtime.launch_us=5");
+  apply_set(s, "runtime_overrides={\"kernel_gap_us\": 2}");  // appended to the earlier runtime key
+  EXPECT_EQ(s.runtime_sets, (std::vector<std::string>{"launch_us=5", "kernel_gap_us=2"}));
   EXPECT_THROW(apply_set(s, "bacth=2"), InputError);
   EXPECT_THROW(apply_set(s, "noequals"), InputError);
 }

@@ -84,8 +84,7 @@ void simulate(SimulatedRun& run, const RunOutputs& out) {
   if (!out.logits_out.empty()) write_logits(out.logits_out, *run.timing.numerics, run.spec.model.vocab_size);
 }
 
-SimulatedRun simulate_scenario(const sim::Scenario& scenario, const std::string& runtime_where,
-                               const RunOutputs& out) {
+SimulatedRun simulate_scenario(const sim::Scenario& scenario, const std::string& runtime_where, const RunOutputs& out) {
   SimulatedRun run = prepare_scenario(scenario, runtime_where, out);
   simulate(run, out);
   return run;
@@ -162,8 +161,7 @@ void print_run_text(const SimulatedRun& run) {
       "{} on {} x {} ({} weights, {} mode{}): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
       "{:.3f} ms per token\n",
       spec.model.name, sc.cards, device.name, workloads::name(spec.pass.weights), sc.mode,
-      spec.static_shapes ? ", static shapes" : "",
-      t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
+      spec.static_shapes ? ", static shapes" : "", t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
   if (t.calls_s.size() > 1)
     std::cout << fmt::format("  {} generate calls: the first {:.4f} s, the last {:.4f} s\n", t.calls_s.size(),
                              t.first_call_s, t.latency_s);

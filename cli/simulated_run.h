@@ -20,7 +20,7 @@ struct SimulatedRun {
   models::HardwareModel device;
   sim::GenerationSpec spec;
   sim::GenerationTiming timing;
-  std::string trace;  // "" when none was written
+  std::string trace;      // "" when none was written
   double load_s = 0;      // this host's wall time loading the checkpoint's weights
   double simulate_s = 0;  // this host's wall time simulating (numerics included)
 };

@@ -140,9 +140,11 @@ DecoderModel::DecoderModel(DecoderConfig config, ModelWeights weights, k::DType 
 
 void DecoderModel::prepare_projections() {
   packed4_.resize(static_cast<std::size_t>(cards_));
+  transposed_.resize(static_cast<std::size_t>(cards_));
   for (const WeightInfo& info : weight_inventory(config_)) {
     if (!info.projection || info.bias) continue;
-    const std::string key = fmt::format(fmt::runtime(names_.layer), info.layer) + "." + module_of(info.role) + ".weight";
+    const std::string key =
+        fmt::format(fmt::runtime(names_.layer), info.layer) + "." + module_of(info.role) + ".weight";
     for (int64_t card = 0; card < cards_; ++card) {
       k::Tensor& w = cards_ > 1 && shards_[static_cast<std::size_t>(card)].count(key)
                          ? shards_[static_cast<std::size_t>(card)].at(key)
@@ -150,6 +152,15 @@ void DecoderModel::prepare_projections() {
       if (format_ == WeightFormat::bf16 || format_ == WeightFormat::fp16) {  // rounded once, as the weights are held
         const k::DType want = format_ == WeightFormat::bf16 ? k::DType::bf16 : k::DType::fp16;
         if (w.dtype() != want) w = k::Tensor::from_floats(w.shape(), want, w.to_floats());
+      }
+      if (format_ == WeightFormat::fp8) {  // fp8_matmul takes b as [in, out]
+        const int64_t out = w.dim(0), in = w.dim(1);
+        const auto wv = w.to_floats();
+        std::vector<float> wt(wv.size());
+        for (int64_t o = 0; o < out; ++o)
+          for (int64_t i = 0; i < in; ++i)
+            wt[static_cast<std::size_t>(i * out + o)] = wv[static_cast<std::size_t>(o * in + i)];
+        transposed_[static_cast<std::size_t>(card)].emplace(key, k::Tensor::from_floats({in, out}, w.dtype(), wt));
       }
       if (format_ == WeightFormat::nf4 || format_ == WeightFormat::fp4)
         packed4_[static_cast<std::size_t>(card)].emplace(
@@ -220,14 +231,10 @@ k::Tensor DecoderModel::project(const k::Tensor& x, const std::string& module, i
       return k::matmul4(x, packed4_[static_cast<std::size_t>(card)].at(key), bias, dtype_);
     case WeightFormat::fp8: {  // x [rows, in] times W^T [in, out] in E4M3 with per-tensor scales, then the bias
       const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / in;
-      const auto wv = w.to_floats();
-      std::vector<float> wt(wv.size());
-      for (int64_t o = 0; o < out; ++o)
-        for (int64_t i = 0; i < in; ++i) wt[static_cast<std::size_t>(i * out + o)] = wv[static_cast<std::size_t>(o * in + i)];
       k::Fp8MatmulOptions o;
       o.out_dtype = dtype_;
       o.pow2_scales = fp8_pow2_;
-      k::Tensor y = k::fp8_matmul(x.reshaped({rows, in}), k::Tensor::from_floats({in, out}, w.dtype(), wt), o).out;
+      k::Tensor y = k::fp8_matmul(x.reshaped({rows, in}), transposed_[static_cast<std::size_t>(card)].at(key), o).out;
       if (bias) {
         const auto bv = bias->to_floats();
         std::vector<float> b(static_cast<std::size_t>(rows * out));

@@ -82,6 +82,7 @@ class DecoderModel {
   WeightFormat format_;
   bool fp8_pow2_;
   std::vector<std::map<std::string, kernels::Quantized4>> packed4_;  // [card] projection weight -> 4-bit
+  std::vector<std::map<std::string, kernels::Tensor>> transposed_;   // [card] projection weight -> W^T (fp8)
   mutable std::vector<RanOp> ran_;
 };
 

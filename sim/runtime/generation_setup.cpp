@@ -7,15 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include <boost/range/iterator_range.hpp>
 #include <fmt/format.h>
+#include <boost/range/iterator_range.hpp>
 
 #include "common/input_error.h"
 #include "models/model_loader.h"
 #include "models/runtime_profile.h"
 #include "sim/device/engine_timing.h"
-#include "workloads/model_catalog.h"
 #include "workloads/memory_plan.h"
+#include "workloads/model_catalog.h"
 #include "workloads/safetensors.h"
 
 namespace hpusim::sim {
@@ -84,7 +84,8 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
                                   const std::string& runtime_where) {
   sim::GenerationSpec spec;
   // A checkpoint's config is the model; its weights run through the kernels unless numerics are off or cannot be.
-  spec.model = sc.checkpoint.empty() ? workloads::model_config(sc.model) : workloads::Checkpoint(sc.checkpoint).config();
+  spec.model =
+      sc.checkpoint.empty() ? workloads::model_config(sc.model) : workloads::Checkpoint(sc.checkpoint).config();
   (void)workloads::card_share(spec.model, sc.cards, "cards");
   spec.prompt_len = sc.prompt_ids.empty() ? sc.prompt_len : static_cast<int64_t>(sc.prompt_ids.size());
   spec.prompt_ids = sc.prompt_ids;
@@ -145,12 +146,11 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   x.graph_breaks = sc.graph_breaks;
   x.kernels = sc.kernels;
   x.limit_hpu_graphs = sc.limit_hpu_graphs;
-  spec.pass.kv_update_bmm = sc.kv_update == "onehot_bmm" ||
-                            (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes);
-  x.runtime = models::load_runtime_profile(
-      sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime, sc.runtime_sets,
-      models::default_models_dir().string(),
-      runtime_where);
+  spec.pass.kv_update_bmm =
+      sc.kv_update == "onehot_bmm" || (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes);
+  x.runtime =
+      models::load_runtime_profile(sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime,
+                                   sc.runtime_sets, models::default_models_dir().string(), runtime_where);
   x.mode = sim::check_mode(sc.mode, device, x, spec.static_shapes, sc.cards, sc.dtype, spec.flash_attention);
   if (sc.bucket_size > 0 && !spec.static_shapes)
     throw InputError("bucket_size", std::to_string(sc.bucket_size),
@@ -170,10 +170,10 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
     request.reserve_bytes = 0;
     const auto draft = workloads::plan_memory(*spec.draft, request);
     if (static_cast<uint64_t>(draft.total()) >= capacity)
-      throw InputError("draft_model", sc.draft_model,
-                       fmt::format("the draft alone needs {:.1f} GB per card, more than the {:.1f} GB of {}",
-                                   static_cast<double>(draft.total()) / 1e9, static_cast<double>(capacity) / 1e9,
-                                   device.name));
+      throw InputError(
+          "draft_model", sc.draft_model,
+          fmt::format("the draft alone needs {:.1f} GB per card, more than the {:.1f} GB of {}",
+                      static_cast<double>(draft.total()) / 1e9, static_cast<double>(capacity) / 1e9, device.name));
     capacity -= static_cast<uint64_t>(draft.total());
   }
   if (!sc.checkpoint.empty()) {

@@ -98,8 +98,7 @@ void NumericRun::choose_token(int card, int64_t pass_index, Live& l) {
   const double logit = logits.to_floats()[static_cast<std::size_t>(token)];
   tokens_[static_cast<std::size_t>(card)][static_cast<std::size_t>(p.call)].push_back(token);
   rec_.token({card, pass_index, p.call, p.step, token, logit, now_ps()});
-  if (card == 0 && p.call + 1 == static_cast<int64_t>(last_pass_of_call_.size()))
-  {
+  if (card == 0 && p.call + 1 == static_cast<int64_t>(last_pass_of_call_.size())) {
     last_call_token_logits_.push_back(logit);
     if (keep_logits_) last_call_logits_.push_back(std::move(logits));
   }

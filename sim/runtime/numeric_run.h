@@ -69,8 +69,8 @@ class NumericRun final : public OpObserver {
   int64_t cards_;
   std::vector<Place> place_;  // per pass index
   std::vector<int64_t> last_pass_of_call_;
-  std::map<int64_t, Live> live_;                       // passes in flight on some card
-  std::map<int64_t, workloads::DecoderCache> caches_;  // per call in flight
+  std::map<int64_t, Live> live_;                           // passes in flight on some card
+  std::map<int64_t, workloads::DecoderCache> caches_;      // per call in flight
   std::vector<std::vector<std::vector<int64_t>>> tokens_;  // [card][call] new tokens
   std::vector<kernels::Tensor> last_call_logits_;
   std::vector<double> last_call_token_logits_;

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "kernels/npy.h"
-#include "workloads/decoder_model.h"
 #include "tests/test_support.h"
 #include "traces/sqlite_db.h"
+#include "workloads/decoder_model.h"
 
 namespace hpusim {
 namespace {
@@ -223,10 +223,10 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
     EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.out << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  for (const Args& args : std::vector<Args>{
-           {"generate", "--checkpoint", ckpt, "--prompt-ids", "5", "--set", "numerics=off"},
-           {"generate", "--checkpoint", dir_of("opt"), "--prompt-ids", "5", "--max-new-tokens", "40", "--trace",
-            dir.file("i.sqlite")}}) {  // 32 learned positions
+  for (const Args& args :
+       std::vector<Args>{{"generate", "--checkpoint", ckpt, "--prompt-ids", "5", "--set", "numerics=off"},
+                         {"generate", "--checkpoint", dir_of("opt"), "--prompt-ids", "5", "--max-new-tokens", "40",
+                          "--trace", dir.file("i.sqlite")}}) {  // 32 learned positions
     const auto r = run_cli(args);
     EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.out << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -272,17 +272,19 @@ TEST(RunWithNumerics, QuantisedWeightsRunTheirKernels) {
   const std::string name = "gptj";
   const workloads::Checkpoint ckpt(dir_of(name));
   const auto& c = ckpt.config();
-  for (const auto& [weights, dtype, device] : {std::tuple{"nf4", "fp32", "gaudi2"}, std::tuple{"fp4", "bf16", "a100-80gb"},
-                                               std::tuple{"int8", "fp16", "a100-80gb"}, std::tuple{"fp8", "bf16", "gaudi2"}}) {
+  for (const auto& [weights, dtype, device] :
+       {std::tuple{"nf4", "fp32", "gaudi2"}, std::tuple{"fp4", "bf16", "a100-80gb"},
+        std::tuple{"int8", "fp16", "a100-80gb"}, std::tuple{"fp8", "bf16", "gaudi2"}}) {
     test::TempDir dir;
-    const auto r = run_cli({"run", "--checkpoint", dir_of(name), "--prompt-ids", prompt_of(name), "--new-tokens", "6",
-                            "--weights", weights, "--dtype", dtype, "--device", device, "--trace", dir.file("t.sqlite"),
-                            "--json"});
+    const auto r =
+        run_cli({"run", "--checkpoint", dir_of(name), "--prompt-ids", prompt_of(name), "--new-tokens", "6", "--weights",
+                 weights, "--dtype", dtype, "--device", device, "--trace", dir.file("t.sqlite"), "--json"});
     ASSERT_EQ(r.status, 0) << r.err;
     const auto format = *workloads::weight_format_from_name(weights);
     const workloads::DecoderModel model(c, workloads::load_model_weights(c, ckpt), *kernels::dtype_from_name(dtype), 1,
                                         format, std::string(device) == "gaudi2");
-    const auto want = workloads::generate_greedy(model, nlohmann::json::parse(r.out)["numerics"]["prompt_ids"], 6, false);
+    const auto want =
+        workloads::generate_greedy(model, nlohmann::json::parse(r.out)["numerics"]["prompt_ids"], 6, false);
     EXPECT_EQ(nlohmann::json::parse(r.out)["numerics"]["new_tokens"].get<std::vector<int64_t>>(), want.new_tokens)
         << weights;
   }

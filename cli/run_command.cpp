@@ -27,7 +27,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("scenario", o->scenario_file, "Scenario file (JSON); flags and --set override its values");
   for (const auto& f : sim::scenario_fields())  // the scenario keys that have a flag of their own
     if (!f.flag.empty())
-      cmd->add_option(f.flag, o->flags[f.key], fmt::format("{} ({})", f.meaning, sim::describe_allowed(f)));
+      cmd->add_option(f.flag, o->flags[f.key], fmt::format("{} ({})", f.meaning, sim::describe_allowed(f)))
+          ->type_name(f.kind == sim::ScenarioKind::Integer  ? "INT"
+                      : f.kind == sim::ScenarioKind::IdList ? "IDS"
+                      : f.kind == sim::ScenarioKind::Choice ? "CHOICE"
+                                                            : "TEXT");
   cmd->add_option("--set", o->sets,
                   "key=value for any scenario key (see --keys: batch=4, static_shapes=true, bucket_size=16, "
                   "compile_mode=reduce-overhead), hardware key (hbm.bandwidth_GBps=3200) or runtime key "

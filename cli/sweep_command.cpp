@@ -98,7 +98,7 @@ void add_sweep_command(CLI::App& app) {
   struct Options {
     std::string file, out = "hpusim-sweep", shard;
     int64_t jobs = 1;
-    bool quiet = false, json = false;
+    bool quiet = false, json = false, no_traces = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sweep", "Run a grid of scenarios in parallel processes into one results database");
@@ -107,6 +107,9 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "Output folder: sweep.sqlite, results.csv, traces/ (default hpusim-sweep)");
   cmd->add_option("--shard", o->shard, "I/N: run only the points with id % N == I (Slurm array tasks)");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_flag("--no-traces", o->no_traces,
+                "The points write no trace database (results.csv and sweep.sqlite keep every figure): for sweeps of "
+                "long generations");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   auto* merge = cmd->add_subcommand("merge", "Merge the shards in --out into one database and CSV");
   merge->add_option("sweep", o->file, "The sweep file the shards ran")->required();
@@ -130,6 +133,7 @@ void add_sweep_command(CLI::App& app) {
     ro.jobs = o->jobs;
     ro.executable = self_executable();
     ro.progress = !o->quiet;
+    ro.traces = !o->no_traces;
     const auto mpi = mpi_rank();
     if (!o->shard.empty()) {
       const auto slash = o->shard.find('/');

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+echo "== building hpusim (Release, -Werror) in build/: a few minutes on 2 cores"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DHPUSIM_WERROR=ON >/dev/null
 cmake --build build --target hpusim -j "$(nproc)" >/dev/null
 

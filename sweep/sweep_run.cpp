@@ -133,8 +133,8 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& o) {
       const Point& p = *todo[next++];
       Running r{&p, (fs::path(o.out_dir) / "points" / fmt::format("{}.json", p.id)).string(),
                 (fs::path(o.out_dir) / "points" / fmt::format("{}.err", p.id)).string(),
-                (fs::path(o.out_dir) / "traces" / fmt::format("point-{}.sqlite", p.id)).string()};
-      fs::remove(r.trace);  // a point interrupted before leaves its partial trace: this run replaces it
+                o.traces ? (fs::path(o.out_dir) / "traces" / fmt::format("point-{}.sqlite", p.id)).string() : ""};
+      if (!r.trace.empty()) fs::remove(r.trace);  // a point interrupted before leaves a partial trace: replaced
       std::vector<std::string> argv{o.executable, "run", base, "--json", "--trace", r.trace};
       for (const auto& a : p.assignments) {
         argv.push_back("--set");

@@ -19,6 +19,7 @@ struct RunOptions {
   int64_t shard_index = 0, shard_count = 1;
   std::string executable;  // the hpusim binary the points run (this one)
   bool progress = true;
+  bool traces = true;      // false: the points write no trace (the figures still go to the results database)
 };
 
 struct RunSummary {

@@ -260,3 +260,25 @@ TEST(ReportOnSweeps, NoPointRanAndUnknownMetricsAndTheOutputMustNotBeAnInput) {
 
 }  // namespace
 }  // namespace hpusim
+
+namespace hpusim {
+namespace {
+// --no-traces: every figure in results.csv, no trace database written (sweeps of long generations).
+TEST(SweepCli, NoTracesKeepsTheFiguresAndWritesNoTrace) {
+  test::TempDir dir;
+  test::write_file(dir.file("s.json"), R"({"base": {"device": "gaudi2", "model": "bloom-560m", "new_tokens": 2},
+    "zip": {"mode": ["eager", "hpu-graph"]}})");
+  const auto r = test::run_cli(
+      {"sweep", dir.file("s.json"), "--jobs", "2", "--out", dir.file("out"), "--no-traces", "--quiet", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["ran"], 2);
+  std::ifstream csv(dir.file("out/results.csv"));
+  std::string header, first;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  EXPECT_NE(header.find("latency_s"), std::string::npos);
+  EXPECT_NE(first.find(",done,"), std::string::npos) << first;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.file("out/traces")));
+}
+}  // namespace
+}  // namespace hpusim

@@ -68,6 +68,9 @@ struct DecoderConfig {
   Activation activation = Activation::gelu_tanh;
   bool gated_mlp = false;     // down(act(gate(x)) * up(x)) (Llama's SwiGLU)
   int64_t act_torch_ops = 1;  // torch ops the modeling code spends on the activation (BLOOM writes tanh-GELU as 9)
+  // optimum-habana's modeling of the family writes the static KV cache by a batched matmul with one-hot selectors
+  // (BLOOM's update() with WA_INDEX_COPY=1, workloads-detailed.md §2.3); the others use index_copy_.
+  bool gaudi_onehot_kv_update = false;
 
   QkvLayout qkv_layout = QkvLayout::per_head;
   bool qkv_bias = true, out_bias = true, mlp_bias = true;

@@ -147,7 +147,8 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   x.kernels = sc.kernels;
   x.limit_hpu_graphs = sc.limit_hpu_graphs;
   spec.pass.kv_update_bmm =
-      sc.kv_update == "onehot_bmm" || (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes);
+      sc.kv_update == "onehot_bmm" ||
+      (sc.kv_update == "auto" && device.is_gaudi() && spec.static_shapes && spec.model.gaudi_onehot_kv_update);
   x.runtime =
       models::load_runtime_profile(sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime,
                                    sc.runtime_sets, models::default_models_dir().string(), runtime_where);

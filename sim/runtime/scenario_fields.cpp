@@ -115,7 +115,8 @@ std::vector<ScenarioField> make_fields() {
   f.push_back(choice("attention", &Scenario::attention, "plain", {"plain", "flash"},
                      "Attention: baddbmm + softmax, or fused (FusedSDPA on Gaudi, SDPA flash on GPUs)"));
   f.push_back(choice("kv_update", &Scenario::kv_update, "auto", {"auto", "index_copy", "onehot_bmm"},
-                     "Static KV cache write (auto: onehot_bmm on Gaudi with static shapes, as optimum-habana)"));
+                     "Static KV cache write (auto: onehot_bmm on Gaudi with static shapes for BLOOM, as optimum-habana's BLOOM "
+                     "modeling; index_copy otherwise)"));
   f.push_back(field("limit_hpu_graphs", K::Boolean, &Scenario::limit_hpu_graphs, false,
                     "hpu-graph: the prompt's forward runs lazily, outside the graph"));
   f.push_back(field("trim_logits", K::Boolean, &Scenario::trim_logits, false,

@@ -73,10 +73,17 @@ int64_t tpc_cycles(const models::TpcSpec& tpc, const k::CostPart& part) {
   return static_cast<int64_t>(std::ceil(lane_cycles / static_cast<double>(lanes)));
 }
 
-SmGemmWork sm_gemm_work(const models::SmSpec& sm, const k::MatrixShape& s, k::DType dtype) {
+SmGemmWork sm_gemm_work(const models::SmSpec& sm, const k::MatrixShape& s, k::DType dtype, SmGemmPath path) {
   SmGemmWork w;
-  const double flops_per_cycle_per_sm =
-      rate_of(sm.tensor_flops_per_clock, dtype, "tensor cores") * static_cast<double>(sm.tensor_cores_per_sm);
+  double flops_per_cycle_per_sm = 2.0 * static_cast<double>(sm.fp32_lanes);  // CUDA cores: an FMA per lane per cycle
+  if (path != SmGemmPath::cuda_cores) {
+    const auto it = sm.tensor_flops_per_clock.find(path == SmGemmPath::tf32_tensor_cores ? "tf32" : rate_key(dtype));
+    if (it == sm.tensor_flops_per_clock.end() || it->second <= 0)
+      throw InputError("tensor cores", path == SmGemmPath::tf32_tensor_cores ? "tf32" : rate_key(dtype),
+                       fmt::format("the tensor cores take no {} operands (its model lists none)",
+                                   path == SmGemmPath::tf32_tensor_cores ? "tf32" : rate_key(dtype)));
+    flops_per_cycle_per_sm = it->second * static_cast<double>(sm.tensor_cores_per_sm);
+  }
   // Large tiles unless they leave most SMs idle (what cuBLAS's heuristics do, roughly).
   for (int64_t tile : {128, 64}) {
     w.block_m = w.block_n = tile;
@@ -102,7 +109,7 @@ Picoseconds bytes_to_ps(int64_t bytes, double bandwidth_GBps) {
   return static_cast<Picoseconds>(std::llround(static_cast<double>(bytes) * 1e3 / bandwidth_GBps));
 }
 
-PartTime part_time(const models::HardwareModel& d, const k::CostPart& part) {
+PartTime part_time(const models::HardwareModel& d, const k::CostPart& part, const TimingOptions& options) {
   PartTime t;
   t.memory_ps = bytes_to_ps(part.bytes_read + part.bytes_written, d.hbm.bandwidth_GBps * d.hbm.efficiency);
   switch (part.engine) {
@@ -111,9 +118,15 @@ PartTime part_time(const models::HardwareModel& d, const k::CostPart& part) {
         t.engine = "mme";
         t.compute_ps =
             cycles_to_ps(mme_work(*d.mme, part.matrix, part.dtype).cycles, d.mme->clock_MHz * d.mme->efficiency);
+      } else if (part.dtype == k::DType::fp32 && !options.allow_tf32) {  // SGEMM on the CUDA cores
+        t.engine = "cuda";
+        t.compute_ps = cycles_to_ps(sm_gemm_work(*d.sm, part.matrix, part.dtype, SmGemmPath::cuda_cores).cycles,
+                                    d.sm->clock_MHz);
       } else {
         t.engine = "tensor";
-        t.compute_ps = cycles_to_ps(sm_gemm_work(*d.sm, part.matrix, part.dtype).cycles,
+        const SmGemmPath path =
+            part.dtype == k::DType::fp32 ? SmGemmPath::tf32_tensor_cores : SmGemmPath::tensor_cores;
+        t.compute_ps = cycles_to_ps(sm_gemm_work(*d.sm, part.matrix, part.dtype, path).cycles,
                                     d.sm->clock_MHz * d.sm->tensor_efficiency);
       }
       break;
@@ -146,7 +159,7 @@ const PartTime& PartTimeMemo::operator()(const k::CostPart& p) {
                 p.matrix.k,                 static_cast<int>(p.dtype)};
   const auto it = memo_.find(key);
   if (it != memo_.end()) return it->second;
-  return memo_.emplace(key, part_time(device_, p)).first->second;
+  return memo_.emplace(key, part_time(device_, p, options_)).first->second;
 }
 
 Picoseconds op_time_alone_ps(const models::HardwareModel& d, const k::KernelCost& cost) {

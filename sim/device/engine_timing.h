@@ -10,6 +10,9 @@
 //  - GPU tensor cores: thread-block tiles (128x128, or 64x64 when that makes more blocks for small products) in
 //    waves over the SMs, each block on one SM's tensor cores at their per-clock rate.
 //  - GPU CUDA cores: one flop per fp32 lane per cycle; transcendentals at 4 lane-cycles (SFU at a quarter rate).
+//  - fp32 products on GPUs: the tensor cores take no fp32 operands. PyTorch runs them as SGEMM on the CUDA cores
+//    (one FMA, 2 flops, per fp32 lane per cycle, in the same thread-block waves), or on the TF32 tensor cores when
+//    torch.backends.cuda.matmul.allow_tf32 is set (TimingOptions::allow_tf32; PyTorch's default is off since 1.12).
 //  - Memory: bytes over the peak HBM bandwidth; an op alone is bound by the larger of its compute and its memory.
 #pragma once
 #include <cstdint>
@@ -41,7 +44,11 @@ struct SmGemmWork {
   int64_t block_m = 0, block_n = 0, blocks = 0, waves = 0;
   int64_t cycles = 0;  // waves x cycles of one block
 };
-SmGemmWork sm_gemm_work(const models::SmSpec& sm, const kernels::MatrixShape& shape, kernels::DType dtype);
+// Where a GPU product runs: the tensor cores in the operands' format, the tensor cores in TF32 (fp32 operands with
+// allow_tf32), or the CUDA cores' fp32 lanes (SGEMM).
+enum class SmGemmPath { tensor_cores, tf32_tensor_cores, cuda_cores };
+SmGemmWork sm_gemm_work(const models::SmSpec& sm, const kernels::MatrixShape& shape, kernels::DType dtype,
+                        SmGemmPath path = SmGemmPath::tensor_cores);
 int64_t sm_vector_cycles(const models::SmSpec& sm, const kernels::CostPart& part);
 
 Picoseconds cycles_to_ps(int64_t cycles, double clock_MHz);
@@ -53,14 +60,21 @@ struct PartTime {
   Picoseconds memory_ps = 0;  // its HBM bytes at the full bandwidth
   Picoseconds alone_ps() const { return compute_ps > memory_ps ? compute_ps : memory_ps; }
 };
+// What the software stack decides about the engines' use (not the hardware's).
+struct TimingOptions {
+  bool allow_tf32 = false;  // GPUs: fp32 products on TF32 tensor cores (else SGEMM on the CUDA cores)
+};
+
 // One part of a kernel's cost on a device, as if it ran alone. Collective parts are the fabric's (collectives.h).
-PartTime part_time(const models::HardwareModel& device, const kernels::CostPart& part);
+PartTime part_time(const models::HardwareModel& device, const kernels::CostPart& part,
+                   const TimingOptions& options = {});
 
 // part_time, memoised: decode steps repeat the same parts (shared/DESIGN.md, "memoise repeated identical tasks").
 // One per simulation; not thread-safe (SystemC runs one process at a time).
 class PartTimeMemo {
  public:
-  explicit PartTimeMemo(const models::HardwareModel& device) : device_(device) {}
+  explicit PartTimeMemo(const models::HardwareModel& device, TimingOptions options = {})
+      : device_(device), options_(options) {}
   const PartTime& operator()(const kernels::CostPart& part);
   int64_t lookups() const { return lookups_; }
   int64_t computed() const { return static_cast<int64_t>(memo_.size()); }
@@ -68,6 +82,7 @@ class PartTimeMemo {
  private:
   using Key = std::tuple<int, double, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int>;
   const models::HardwareModel& device_;
+  TimingOptions options_;
   std::map<Key, PartTime> memo_;
   int64_t lookups_ = 0;
 };

@@ -164,7 +164,7 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
     }
 
   Fabric fabric("fabric", device.fabric, spec.pass.cards);
-  PartTimeMemo times(device);
+  PartTimeMemo times(device, spec.timing);
   const int64_t host_device = recorder.add_device(-1, "host");
   std::vector<std::unique_ptr<Card>> cards;
   std::vector<std::unique_ptr<HostProcess>> hosts;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/hardware_model.h"
+#include "sim/device/engine_timing.h"
 #include "sim/runtime/card.h"
 #include "sim/runtime/execution_mode.h"
 #include "sim/runtime/numeric_run.h"
@@ -34,6 +35,7 @@ struct GenerationSpec {
   int64_t requests = 0;        // prompts in all (0: one batch)
   bool l2_reuse = true;
   ExecutionOptions execution;
+  TimingOptions timing;  // the stack's use of the engines (allow_tf32)
   // Assisted generation (timing only): a draft model proposes tokens, the target verifies them in one pass; rounds
   // come from the acceptance rate (workloads/assisted.h, HF's heuristic schedule from 5 drafts).
   std::optional<workloads::DecoderConfig> draft;

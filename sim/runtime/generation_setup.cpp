@@ -116,6 +116,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.bucket_size = sc.bucket_size;
   spec.flash_attention = sc.attention == "flash";
   spec.iterations = sc.iterations;
+  spec.timing.allow_tf32 = sc.allow_tf32;
   if (!sc.draft_model.empty()) {
     spec.draft = model_config(sc.draft_model, "draft_model");
     spec.acceptance = sc.acceptance;
@@ -198,7 +199,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
     const auto g = workloads::build_forward_graph(spec.model, sim::pass_for_step(spec, step, sc.batch));
     for (auto v : boost::make_iterator_range(boost::vertices(g)))
       for (const auto& part : g[v].cost.parts)
-        if (part.engine != kernels::EngineClass::collective) (void)sim::part_time(device, part);
+        if (part.engine != kernels::EngineClass::collective) (void)sim::part_time(device, part, spec.timing);
   }
   return spec;
 }

@@ -29,7 +29,7 @@ struct Scenario {
   bool fullgraph;
   int64_t graph_breaks;
   std::string kernels, attention, kv_update;
-  bool limit_hpu_graphs, trim_logits;
+  bool limit_hpu_graphs, trim_logits, allow_tf32;
   int64_t iterations;
   std::string draft_model;
   double acceptance;

@@ -119,6 +119,9 @@ std::vector<ScenarioField> make_fields() {
                      "modeling; index_copy otherwise)"));
   f.push_back(field("limit_hpu_graphs", K::Boolean, &Scenario::limit_hpu_graphs, false,
                     "hpu-graph: the prompt's forward runs lazily, outside the graph"));
+  f.push_back(field("allow_tf32", K::Boolean, &Scenario::allow_tf32, false,
+                    "GPUs, fp32: products on the TF32 tensor cores (torch.backends.cuda.matmul.allow_tf32); false: "
+                    "SGEMM on the CUDA cores, PyTorch's default since 1.12"));
   f.push_back(field("trim_logits", K::Boolean, &Scenario::trim_logits, false,
                     "LM head on the last position only (BLOOM's HF/Gaudi forward: every position)"));
   f.push_back(integer("iterations", &Scenario::iterations, 1, 1, 1000, "calls",

@@ -125,6 +125,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"llama3-scaled-bf16", Args{"--device", "h100-sxm", "--mode", "compile", "--cards", "1"}, "bf16"},
         Case{"mistral", Args{"--device", "gaudi2", "--mode", "eager", "--set", "iterations=2"}},
         Case{"gptj", Args{"--device", "gaudi", "--mode", "eager", "--cards", "2"}},
+        Case{"gptj", Args{"--device", "a100-80gb", "--mode", "eager"}},  // fp32: SGEMM on the CUDA cores
+        Case{"gpt2", Args{"--device", "h100-sxm", "--mode", "cuda-graph"}},
         Case{"gpt-neox", Args{"--device", "gaudi2", "--mode", "lazy", "--cards", "2"}},
         Case{"falcon-7b-style", Args{"--device", "gaudi2", "--mode", "hpu-graph", "--cards", "2"}},
         Case{"falcon-40b-style", Args{"--device", "gaudi2", "--mode", "eager", "--cards", "2"}},
@@ -303,6 +305,24 @@ TEST(RunWithNumerics, GenerateStopsAtEosWithTheModelItSimulates) {
   EXPECT_EQ(j["simulated"]["tokens"], 4);
   EXPECT_EQ(j["simulated"]["scenario"]["model"], ckpt);
   EXPECT_EQ(j["simulated"]["scenario"]["weights"], "fp32");  // auto, resolved
+}
+
+// fp32 on GPUs: the CUDA cores' 19.5 TFLOP/s (A100), or the TF32 tensor cores' 156 with allow_tf32. A prefill of
+// 4096 tokens through Llama-2-7B (55 TFLOP) is bound by that compute.
+TEST(RunFp32OnGpus, Tf32TensorCoresAreFasterThanCudaCores) {
+  std::map<std::string, double> prefill_ms;
+  for (const char* tf32 : {"false", "true"}) {
+    const auto r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--dtype", "fp32", "--batch", "8",
+                            "--prompt-len", "512", "--new-tokens", "2", "--set", std::string("allow_tf32=") + tf32,
+                            "--trace", "", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    prefill_ms[tf32] = nlohmann::json::parse(r.out)["prefill_ms"].get<double>();
+  }
+  const double tflop = 2.0 * 6.74e9 * 4096 / 1e12;  // 2 x parameters x tokens
+  EXPECT_GT(prefill_ms["false"], tflop / 19.5 * 1e3);
+  EXPECT_LT(prefill_ms["false"], 1.3 * tflop / 19.5 * 1e3);
+  EXPECT_GT(prefill_ms["true"], tflop / 156 * 1e3);
+  EXPECT_LT(prefill_ms["true"], 0.25 * prefill_ms["false"]);
 }
 
 TEST(RunKeys, ListsEveryScenarioKeyWithItsFlag) {

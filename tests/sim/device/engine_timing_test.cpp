@@ -78,6 +78,31 @@ TEST(SmTiming, ThreadBlockWavesQuantise) {
   EXPECT_EQ(decode.cycles, 2 * 64 * 64 * 4096 / 2048);
 }
 
+// fp32 products on an A100: SGEMM on the CUDA cores (64 fp32 lanes x 2 flops per SM per cycle: 19.5 TFLOP/s at
+// 1410 MHz, the datasheet's FP32 peak), or TF32 tensor cores with allow_tf32 (4 x 256 per SM per cycle: 156 TFLOP/s).
+TEST(SmTiming, Fp32ProductsRunOnCudaCoresOrTf32TensorCores) {
+  const auto a100 = device("a100-80gb");
+  const MatrixShape big{1, 4096, 4096, 4096};  // 32 x 32 = 1024 blocks of 128: ceil(1024 / 108) = 10 waves
+  const auto cuda = sm_gemm_work(*a100.sm, big, DType::fp32, SmGemmPath::cuda_cores);
+  EXPECT_EQ(cuda.waves, 10);
+  EXPECT_EQ(cuda.cycles, 10 * (2 * 128 * 128 * 4096 / 128));
+  EXPECT_EQ(sm_gemm_work(*a100.sm, big, DType::fp32, SmGemmPath::tf32_tensor_cores).cycles,
+            10 * (2 * 128 * 128 * 4096 / 1024));
+  EXPECT_THROW(sm_gemm_work(*a100.sm, big, DType::fp32), InputError);  // no fp32 tensor-core rate
+  kernels::CostPart gemm{kernels::EngineClass::matrix};
+  gemm.matrix = big;
+  gemm.dtype = DType::fp32;
+  gemm.flops = 2.0 * 4096 * 4096 * 4096;
+  const auto on_cuda = part_time(a100, gemm);
+  EXPECT_EQ(on_cuda.engine, "cuda");
+  EXPECT_EQ(on_cuda.compute_ps, cycles_to_ps(10 * 1048576, 1410));  // 7.437 ms: 18.5 TFLOP/s, wave-quantised
+  TimingOptions tf32;
+  tf32.allow_tf32 = true;
+  const auto on_tensor = part_time(a100, gemm, tf32);
+  EXPECT_EQ(on_tensor.engine, "tensor");
+  EXPECT_EQ(on_tensor.compute_ps, cycles_to_ps(10 * 131072, 1410 * a100.sm->tensor_efficiency));
+}
+
 TEST(Roofline, NoOpIsFasterThanItsBytesOrItsFlopsAllowOnAnyDevice) {
   for (const std::string name : {"gaudi", "gaudi2", "a100-80gb", "a100-40gb", "h100-sxm"}) {
     const auto d = device(name);

@@ -5,7 +5,7 @@ the sweep over them, and prints, per device and weight format, the rows, the mea
 seconds per generate call, and the worst rows.
 
     hpusim sweep calibration/generations/gaudi-sweep.json --jobs 2 --out /tmp/gaudi-cal
-    python3 calibration/generations/compare.py /tmp/gaudi-cal/results.csv [--json]
+    python3 calibration/generations/compare.py /tmp/gaudi-cal/results.csv [--rows gaudi|gpu] [--json]
 
 error = predicted / measured - 1. A point the simulator refused (a model that does not fit, a format the engines do
 not take) is listed as refused, with the simulator's message.
@@ -23,7 +23,8 @@ def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
     as_json = "--json" in sys.argv
-    with open(os.path.join(HERE, "gaudi.json")) as f:
+    name = sys.argv[sys.argv.index("--rows") + 1] if "--rows" in sys.argv else "gaudi"
+    with open(os.path.join(HERE, f"{name}.json")) as f:
         rows = json.load(f)["rows"]
     with open(sys.argv[1]) as f:
         results = list(csv.DictReader(f))
@@ -33,7 +34,8 @@ def main():
     refused = []
     for row, res in zip(rows, results):
         s = row["scenario"]
-        key = (s["device"], s["weights"], "1 card" if s["cards"] == 1 else "TP")
+        key = (s["device"], s["weights"] + ("" if s["weights"] != "auto" else "/" + s["dtype"]),
+               "1 card" if s["cards"] == 1 else "TP")
         if res["status"] != "done" or not res.get("latency_s"):
             refused.append({"id": row["id"], "why": res.get("error", "")[:160]})
             continue

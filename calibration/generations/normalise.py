@@ -7,10 +7,11 @@ call, each with its source. The project then stands on its own: the fit and the 
 
     python3 calibration/generations/normalise.py [../shared/reference/calibration-set]
 
-writes calibration/generations/gaudi.json (rows, and the rows left out with the reason) and gaudi-sweep.json
-(a sweep with one point per row: `hpusim sweep calibration/generations/gaudi-sweep.json --jobs 2`).
-The input is the calibration set's gaudi-cases.json (see its README and gaudi-notes.md for what each source's number
-means). No BLOOM row is in it, and none may be added: BLOOM end-to-end results are the validation set.
+writes calibration/generations/gaudi.json and gpu.json (rows, and the rows left out with the reason) and
+gaudi-sweep.json, gpu-sweep.json (sweeps with one point per row: `hpusim sweep ... --jobs 2 --no-traces`).
+The input is the calibration set's gaudi-cases.json and gpu-cases.json (see its README, gaudi-notes.md and
+gpu-notes.md for what each source's number means); of the GPU rows, those of Hugging Face transformers' generate in
+eager PyTorch (LLM-Perf, optimum-benchmark, bitsandbytes) are the stack modelled so far. No BLOOM row is in it, and none may be added: BLOOM end-to-end results are the validation set.
 """
 import json
 import os
@@ -49,7 +50,84 @@ PRESETS = {
     "facebook/opt-66b": "opt-66b",
     "mosaicml/mpt-7b": "mpt-7b",
     "mosaicml/mpt-30b": "mpt-30b",
+    "NousResearch/Llama-2-7b-hf": "llama-2-7b",
+    "meta-llama/Llama-2-7b-chat-hf": "llama-2-7b",
+    "NousResearch/Llama-2-13b-hf": "llama-2-13b",
+    "meta-llama/Llama-2-13b-chat-hf": "llama-2-13b",
+    "lmsys/vicuna-7b-v1.5": "llama-2-7b",
 }
+
+GPUS = {"A100-80GB": "a100-80gb", "A100-SXM4-80GB": "a100-80gb", "A100-40GB": "a100-40gb", "H100-SXM5-80GB": "h100-sxm"}
+
+
+def normalise_gpu(case):
+    """(row, None) or (None, reason) for a row of gpu-cases.json."""
+    hf_id = case["model"]["hf_id"]
+    if "bloom" in hf_id.lower():
+        raise SystemExit(f"{case['id']}: a BLOOM row in the calibration set; BLOOM is the validation set")
+    stack = case.get("stack") or {}
+    if "HF transformers generate" not in stack.get("framework", ""):
+        return None, f"stack not modelled yet: {stack.get('framework', '')[:60]}"
+    preset = PRESETS.get(hf_id)
+    if preset is None:
+        return None, f"{hf_id}: no preset of this architecture (family not modelled, or no preset yet)"
+    hw = case["hardware"]
+    device = next((v for k, v in GPUS.items() if hw["gpu"].startswith(k)), None)
+    if device is None:
+        return None, f"device not modelled: {hw['gpu']}"
+    w = str(case.get("weights", ""))
+    if "GPTQ" in w or "AWQ" in w or "gptq" in w.lower():
+        return None, f"weight format not modelled: {w[:60]}"
+    weights = "auto"
+    if "LLM.int8" in w or "load_in_8bit" in w:
+        weights = "int8"
+    elif "4-bit" in w or "load_in_4bit" in w or "4bit" in w:
+        weights = "nf4" if "nf4" in w.lower() else "fp4"
+    dtype = {"fp16": "fp16", "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "bf16-true": "bf16",
+             "float32": "fp32", "32-true": "fp32"}.get(str(case.get("dtype")))
+    if dtype is None:
+        return None, f"dtype not modelled: {case.get('dtype')}"
+    if weights == "int8":
+        dtype = "fp16"  # bitsandbytes computes LLM.int8 in fp16
+    attention = str(stack.get("attention", ""))
+    flash = "flash" in attention or "sdpa" in attention.lower() or "SDPA" in attention
+    if flash and dtype == "fp32":
+        flash = False  # SDPA falls back to its math kernel in fp32
+    work = case["workload"]
+    if work.get("sampling", "greedy") != "greedy":
+        return None, "not greedy"
+    seconds = case.get("seconds_per_generate")
+    if not seconds or seconds <= 0:
+        return None, "no seconds per generate call"
+    row = {
+        "id": case["id"],
+        "hf_id": hf_id,
+        "scenario": {
+            "device": device,
+            "model": preset,
+            "cards": int(hw.get("count", 1)),
+            "batch": int(work["batch"]),
+            "prompt_len": int(work["input_tokens"]),
+            "new_tokens": int(work["new_tokens"]),
+            "dtype": dtype,
+            "weights": weights,
+            "mode": "eager",
+            "static_shapes": "false",
+            "bucket_size": 0,
+            "limit_hpu_graphs": False,
+            "trim_logits": False,
+            "attention": "flash" if flash else "plain",
+            "iterations": 2,
+        },
+        "measured_s": float(seconds),
+        "protocol": case.get("protocol"),
+        "not_modelled": [x for x in ("flash_attention_2",) if x in attention],
+        "prompt_len_exact": True,
+        "software": case.get("software") or {},
+        "source": case.get("source") or {},
+        "verified": str(case.get("verified", ""))[:1],
+    }
+    return row, None
 
 
 def flag_list(case):
@@ -149,8 +227,37 @@ def normalise(case):
     return row, None
 
 
+def write(name, about, generated, rows, excluded):
+    with open(os.path.join(HERE, f"{name}.json"), "w") as f:
+        json.dump({"about": about, "generated_from": generated, "rows": rows, "excluded": excluded}, f, indent=1)
+        f.write("\n")
+    keys = list(rows[0]["scenario"].keys())
+    sweep = {
+        "description": f"One point per normalised row of calibration/generations/{name}.json, in order",
+        "base": {},
+        "zip": {k: [r["scenario"][k] for r in rows] for k in keys},
+    }
+    with open(os.path.join(HERE, f"{name}-sweep.json"), "w") as f:
+        json.dump(sweep, f, indent=1)
+        f.write("\n")
+    print(f"{name}: {len(rows)} rows, {len(excluded)} left out")
+
+
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SET
+    with open(os.path.join(src, "gpu-cases.json")) as f:
+        gpu = json.load(f)
+    rows, excluded = [], []
+    for case in gpu["cases"]:
+        row, why = normalise_gpu(case)
+        if row:
+            rows.append(row)
+        else:
+            excluded.append({"id": case["id"], "hf_id": case["model"]["hf_id"], "reason": why})
+    write("gpu", "Published end-to-end generation latencies on A100 and H100 of models other than BLOOM, normalised by "
+          "normalise.py from the calibration set's gpu-cases.json: Hugging Face transformers' generate in eager "
+          "PyTorch (LLM-Perf, optimum-benchmark, bitsandbytes); seconds per generate call. Sources per row.",
+          gpu.get("about", "")[:80], rows, excluded)
     with open(os.path.join(src, "gaudi-cases.json")) as f:
         data = json.load(f)
     rows, excluded = [], []
@@ -163,28 +270,10 @@ def main():
     for e in data.get("excluded", []):
         excluded.append({"id": e.get("id", ""), "hf_id": e.get("hf_id", ""),
                          "reason": "excluded by the calibration set: " + str(e.get("reason", ""))[:200]})
-    out = {
-        "about": "Published end-to-end generation latencies on Gaudi and Gaudi2 of models other than BLOOM, "
-                 "normalised by normalise.py from the calibration set's gaudi-cases.json: the scenario the "
-                 "simulator runs for each, and the measured seconds per generate call (warm calls; tokenisation, "
-                 "prefill, decode, copy back and detokenisation inside). Sources per row.",
-        "generated_from": data.get("generated", ""),
-        "rows": rows,
-        "excluded": excluded,
-    }
-    with open(os.path.join(HERE, "gaudi.json"), "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
-    keys = list(rows[0]["scenario"].keys())
-    sweep = {
-        "description": "One point per normalised Gaudi row (calibration/generations/gaudi.json), in order",
-        "base": {},
-        "zip": {k: [r["scenario"][k] for r in rows] for k in keys},
-    }
-    with open(os.path.join(HERE, "gaudi-sweep.json"), "w") as f:
-        json.dump(sweep, f, indent=1)
-        f.write("\n")
-    print(f"{len(rows)} rows, {len(excluded)} left out")
+    write("gaudi", "Published end-to-end generation latencies on Gaudi and Gaudi2 of models other than BLOOM, "
+          "normalised by normalise.py from the calibration set's gaudi-cases.json: the scenario the simulator runs for "
+          "each, and the measured seconds per generate call (warm calls; tokenisation, prefill, decode, copy back and "
+          "detokenisation inside). Sources per row.", data.get("generated", ""), rows, excluded)
 
 
 if __name__ == "__main__":

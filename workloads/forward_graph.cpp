@@ -67,6 +67,26 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
   return {};
 }
 
+// Torch ops a projection in the weight format costs Hugging Face's eager path (1: the 16-bit count of
+// execution_mode.cpp applies). bitsandbytes 0.41-0.43, autograd/_functions.py: MatMul8bitLt.forward casts A to fp16,
+// double_quant, finds the outlier columns (unique), zeroes them in CA and CAt, gathers subA, transforms CA to col32,
+// igemmlt, mm_dequant, then subB = CB[:, idx] * SCB / 127, the outlier matmul, the add and the bias: ≈ 16 ops.
+// MatMul4Bit: dequantize_4bit (+ the absmax's own dequantisation with compress_statistics) and the linear, ≈ 4;
+// a single row takes the fused gemv_4bit, ≈ 2. fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
+int64_t quantised_eager_ops(WeightFormat w, int64_t rows) {
+  switch (w) {
+    case WeightFormat::int8:
+      return 16;
+    case WeightFormat::nf4:
+    case WeightFormat::fp4:
+      return rows == 1 ? 2 : 4;
+    case WeightFormat::fp8:
+      return 2;
+    default:
+      return 1;  // the 16-bit count (execution_mode.cpp: the GEMM, and the bias copy at M = 1 on GPUs)
+  }
+}
+
 struct Op {
   std::string name, kind, shapes, role;
   k::KernelCost cost;
@@ -166,7 +186,7 @@ class Walk {
   Vertex linear(int64_t l, const std::string& path, const char* role, Vertex x, int64_t in, int64_t out, bool bias,
                 bool model_bias) {
     return add({in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
-                projection_cost(s_, rows_, in, out, bias), false, model_bias},
+                projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_.weights, rows_)},
                {{x, rows_ * in * act_}});
   }
 

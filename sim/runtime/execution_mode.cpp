@@ -64,6 +64,7 @@ int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t ro
   const std::string& r = n.role;
   if (n.kind == "linear") {
     if (r == "head") return 1;
+    if (n.eager_ops > 1) return n.eager_ops;  // a quantised projection's own ops (forward_graph.cpp)
     if (ds) return r == "qkv" || r == "q" ? 2 : (r == "k" || r == "v" ? 0 : 1);  // fused LN+QKV+bias: 3 with LN
     return gpu && rows == 1 && n.has_bias ? 2 : 1;  // cuBLASLt's bias epilogue is off for M = 1: bias copy + GEMM
   }

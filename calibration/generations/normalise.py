@@ -243,30 +243,30 @@ def write(name, about, generated, rows, excluded):
     print(f"{name}: {len(rows)} rows, {len(excluded)} left out")
 
 
-def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SET
-    with open(os.path.join(src, "gpu-cases.json")) as f:
-        gpu = json.load(f)
+def split(cases, normalise_one):
+    """The rows normalised, and the cases left out with the reason."""
     rows, excluded = [], []
-    for case in gpu["cases"]:
-        row, why = normalise_gpu(case)
+    for case in cases:
+        row, why = normalise_one(case)
         if row:
             rows.append(row)
         else:
             excluded.append({"id": case["id"], "hf_id": case["model"]["hf_id"], "reason": why})
+    return rows, excluded
+
+
+def main():
+    src = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SET
+    with open(os.path.join(src, "gpu-cases.json")) as f:
+        gpu = json.load(f)
+    rows, excluded = split(gpu["cases"], normalise_gpu)
     write("gpu", "Published end-to-end generation latencies on A100 and H100 of models other than BLOOM, normalised by "
           "normalise.py from the calibration set's gpu-cases.json: Hugging Face transformers' generate in eager "
           "PyTorch (LLM-Perf, optimum-benchmark, bitsandbytes); seconds per generate call. Sources per row.",
           gpu.get("about", "")[:80], rows, excluded)
     with open(os.path.join(src, "gaudi-cases.json")) as f:
         data = json.load(f)
-    rows, excluded = [], []
-    for case in data["cases"]:
-        row, why = normalise(case)
-        if row:
-            rows.append(row)
-        else:
-            excluded.append({"id": case["id"], "hf_id": case["model"]["hf_id"], "reason": why})
+    rows, excluded = split(data["cases"], normalise)
     for e in data.get("excluded", []):
         excluded.append({"id": e.get("id", ""), "hf_id": e.get("hf_id", ""),
                          "reason": "excluded by the calibration set: " + str(e.get("reason", ""))[:200]})

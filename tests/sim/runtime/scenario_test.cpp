@@ -5,6 +5,9 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
 
 #include "common/input_error.h"
 #include "models/model_loader.h"
@@ -138,5 +141,28 @@ TEST(ScenarioFields, GeneratedDocIsCurrent) {
     EXPECT_NE(render_scenario_keys(true).find("| `" + f.key + "` |"), std::string::npos) << f.key;
 }
 
+}  // namespace
+}  // namespace hpusim::sim
+
+namespace hpusim::sim {
+namespace {
+// The calibration rows brought into the project (calibration/generations, issue 14): every row's scenario is a valid
+// scenario of a preset, each has a measured time and a source, and none is BLOOM's (BLOOM is the validation set).
+TEST(CalibrationRows, EveryRowIsAValidScenarioWithItsSourceAndNoneIsBloom) {
+  for (const char* set : {"gaudi", "gpu"}) {
+    const std::string path = test::source_dir() + "/calibration/generations/" + set + ".json";
+    const auto rows = nlohmann::json::parse(test::read_file(path))["rows"];
+    ASSERT_GT(rows.size(), 50u) << set;
+    for (const auto& r : rows) {
+      const std::string id = r["id"].get<std::string>();
+      EXPECT_NO_THROW((void)scenario_from_json(r["scenario"], path + " " + id)) << id;
+      EXPECT_GT(r["measured_s"].get<double>(), 0) << id;
+      EXPECT_FALSE(r["source"].empty()) << id;
+      std::string lower = r["hf_id"].get<std::string>();
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      EXPECT_EQ(lower.find("bloom"), std::string::npos) << id;
+    }
+  }
+}
 }  // namespace
 }  // namespace hpusim::sim

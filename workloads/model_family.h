@@ -60,6 +60,12 @@ Activation read_activation(const HfConfig& config, std::initializer_list<const c
 // Multi-head attention over hidden / heads dimensions; refused naming `heads_key` when the heads do not divide the
 // hidden size.
 void set_heads(const HfConfig& config, DecoderConfig& c, const char* heads_key);
+// GPT-2's size keys (n_embd, n_layer, n_head, n_inner, n_positions, layer_norm_epsilon, with HF's aliases), which
+// GPT-J's config shares; the defaults are each family's own.
+struct Gpt2StyleDefaults {
+  int64_t vocab, hidden, layers, heads, positions;
+};
+void read_gpt2_style_sizes(const HfConfig& config, DecoderConfig& c, const Gpt2StyleDefaults& defaults);
 // bos/eos/pad token ids and torch_dtype (ids may be lists or null in real files: the first id, or the default).
 void read_token_ids(const HfConfig& config, DecoderConfig& c);
 

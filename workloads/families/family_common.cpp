@@ -47,6 +47,17 @@ void set_heads(const HfConfig& j, DecoderConfig& c, const char* heads_key) {
   c.n_kv_head = c.n_head;
 }
 
+void read_gpt2_style_sizes(const HfConfig& j, DecoderConfig& c, const Gpt2StyleDefaults& d) {
+  c.vocab_size = j.integer({"vocab_size"}, d.vocab, 1, int64_t{1} << 31);
+  c.hidden_size = j.integer({"n_embd", "hidden_size"}, d.hidden, 1, int64_t{1} << 20);
+  c.n_layer = j.integer({"n_layer", "num_hidden_layers"}, d.layers, 1, 10000);
+  c.n_head = j.integer({"n_head", "num_attention_heads"}, d.heads, 1, 1 << 16);
+  set_heads(j, c, "n_head");
+  c.ffn_hidden = j.integer({"n_inner"}, 4 * c.hidden_size, 1, int64_t{1} << 22);
+  c.max_positions = j.integer({"n_positions", "max_position_embeddings"}, d.positions, 1);
+  c.norm_eps = j.number({"layer_norm_epsilon"}, 1e-5);
+}
+
 namespace {
 void read_id(const HfConfig& c, const char* key, int64_t& out) {
   const auto& j = c.json();

@@ -12,14 +12,7 @@ namespace {
 DecoderConfig parse(const HfConfig& j) {
   DecoderConfig c;
   c.family = "gpt2";
-  c.vocab_size = j.integer({"vocab_size"}, 50257, 1, int64_t{1} << 31);
-  c.hidden_size = j.integer({"n_embd", "hidden_size"}, 768, 1, int64_t{1} << 20);
-  c.n_layer = j.integer({"n_layer", "num_hidden_layers"}, 12, 1, 10000);
-  c.n_head = j.integer({"n_head", "num_attention_heads"}, 12, 1, 1 << 16);
-  set_heads(j, c, "n_head");
-  c.ffn_hidden = j.integer({"n_inner"}, 4 * c.hidden_size, 1, int64_t{1} << 22);
-  c.max_positions = j.integer({"n_positions", "max_position_embeddings"}, 1024, 1);
-  c.norm_eps = j.number({"layer_norm_epsilon"}, 1e-5);
+  read_gpt2_style_sizes(j, c, {50257, 768, 12, 12, 1024});
   for (const char* key : {"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn"})
     if (j.boolean({key}, false)) j.refuse(key, "not supported here (supported: false)");
   if (!j.boolean({"scale_attn_weights"}, true)) j.refuse("scale_attn_weights", "not supported here (supported: true)");

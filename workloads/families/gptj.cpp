@@ -13,14 +13,7 @@ namespace {
 DecoderConfig parse(const HfConfig& j) {
   DecoderConfig c;
   c.family = "gptj";
-  c.vocab_size = j.integer({"vocab_size"}, 50400, 1, int64_t{1} << 31);
-  c.hidden_size = j.integer({"n_embd", "hidden_size"}, 4096, 1, int64_t{1} << 20);
-  c.n_layer = j.integer({"n_layer", "num_hidden_layers"}, 28, 1, 10000);
-  c.n_head = j.integer({"n_head", "num_attention_heads"}, 16, 1, 1 << 16);
-  set_heads(j, c, "n_head");
-  c.ffn_hidden = j.integer({"n_inner"}, 4 * c.hidden_size, 1, int64_t{1} << 22);
-  c.max_positions = j.integer({"n_positions", "max_position_embeddings"}, 2048, 1);
-  c.norm_eps = j.number({"layer_norm_epsilon"}, 1e-5);
+  read_gpt2_style_sizes(j, c, {50400, 4096, 28, 16, 2048});
   c.parallel_residual = true;
   c.shared_parallel_norm = true;
   c.positions = Positions::rotary;

@@ -35,7 +35,7 @@ uint64_t host_memory_available() {
   if (const char* cap = std::getenv("HPUSIM_HOST_MEMORY_BYTES")) {
     char* end = nullptr;
     const unsigned long long bytes = std::strtoull(cap, &end, 10);
-    if (*cap == '\0' || *end != '\0' || bytes == 0)
+    if (*cap < '0' || *cap > '9' || *end != '\0' || bytes == 0)  // strtoull would take "-5" as a huge number
       throw InputError("HPUSIM_HOST_MEMORY_BYTES", cap, "expected a number of bytes > 0");
     return bytes;
   }

@@ -233,10 +233,12 @@ TEST(RunWithNumerics, RefusalsAndTimingOnlyFallbacks) {
     EXPECT_EQ(r.status, 2) << testing::PrintToString(args) << r.out << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  setenv("HPUSIM_HOST_MEMORY_BYTES", "lots", 1);
-  const auto bad_env = run_cli({"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--trace", dir.file("j.sqlite")});
-  EXPECT_EQ(bad_env.status, 2) << bad_env.err;
-  EXPECT_NE(bad_env.err.find("HPUSIM_HOST_MEMORY_BYTES"), std::string::npos) << bad_env.err;
+  for (const char* value : {"lots", "-5", ""}) {
+    setenv("HPUSIM_HOST_MEMORY_BYTES", value, 1);
+    const auto bad_env = run_cli({"run", "--checkpoint", ckpt, "--prompt-ids", "5", "--trace", dir.file("j.sqlite")});
+    EXPECT_EQ(bad_env.status, 2) << value << bad_env.err;
+    EXPECT_NE(bad_env.err.find("HPUSIM_HOST_MEMORY_BYTES"), std::string::npos) << bad_env.err;
+  }
   unsetenv("HPUSIM_HOST_MEMORY_BYTES");
   for (const char* f : {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"})
     EXPECT_FALSE(std::filesystem::exists(dir.file(std::string(f) + ".sqlite"))) << f;

@@ -2,12 +2,16 @@
 // hpusim calibrate --device NAME [--file models/calibration/NAME.json] [--json]
 // The device model against its component measurements: measured, predicted, error; and the efficiencies that a
 // fit to those measurements gives (to copy into the model file with the calibration file as their source).
+// hpusim calibrate --fit [--stack S] [--device D] [--out DIR] [--profiles DIR] [--jobs N]: the end-to-end fit
+// (calibrate_fit.h).
 #include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "cli/calibrate_fit.h"
 #include "cli/commands.h"
+#include "common/input_error.h"
 #include "common/text_table.h"
 #include "models/model_loader.h"
 #include "sim/device/calibration.h"
@@ -18,15 +22,34 @@ namespace hpusim::cli {
 void add_calibrate_command(CLI::App& app) {
   struct Options {
     std::string device, file;
-    bool json = false;
+    bool json = false, fit = false;
+    CalibrateFitOptions f;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd =
-      app.add_subcommand("calibrate", "Compare a device model with its component measurements and fit efficiencies");
-  cmd->add_option("--device", o->device, "A model name (see `hpusim models list`)")->required();
+  auto* cmd = app.add_subcommand(
+      "calibrate",
+      "Compare a device model with its component measurements and fit efficiencies; with --fit, fit each stack's "
+      "parameters on the measured generations of other models and cross-validate them");
+  cmd->add_option("--device", o->device, "A model name (see `hpusim models list`); with --fit: only this device");
   cmd->add_option("--file", o->file, "Calibration data (default: models/calibration/DEVICE.json)");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->add_flag("--fit", o->fit, "Fit the stacks' parameters on the measured generation rows (calibration/)");
+  cmd->add_option("--stacks", o->f.stacks_file, "--fit: the stacks file (default calibration/fit/stacks.json)");
+  cmd->add_option("--stack", o->f.stack, "--fit: only this stack");
+  cmd->add_option("--out", o->f.out_dir, "--fit: residuals, summary and the simulation cache")->capture_default_str();
+  cmd->add_option("--profiles", o->f.profiles_dir, "--fit: where the fitted profiles go (default models/fitted)");
+  cmd->add_option("--jobs", o->f.jobs, "--fit: simulations at once")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--iterations", o->f.iterations, "--fit: Gauss-Newton iterations (0: the priors only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   cmd->callback([o] {
+    if (o->fit) {
+      o->f.device = o->device;
+      o->f.json = o->json;
+      run_calibration_fit(o->f);
+      return;
+    }
+    if (o->device.empty()) throw InputError("--device", "", "is required (or --fit)");
     const auto device = models::load_model(o->device);
     std::string file = o->file;
     if (file.empty()) {  // the shipped data, named relative to the current folder when it is inside it

@@ -27,6 +27,9 @@ struct ValidationFailed {};
 const std::string& command_line();
 void set_command_line(int argc, char** argv);
 
+// This hpusim binary (/proc/self/exe): what sweeps and fits run their points with.
+std::string self_executable();
+
 // Prints one JSON document on stdout with a newline; invalid UTF-8 from user data is replaced, never fatal.
 void print_json(const nlohmann::json& doc);
 

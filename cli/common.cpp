@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cstdio>
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "cli/commands.h"
@@ -17,6 +19,13 @@ void set_command_line(int argc, char** argv) {
     if (i) g_command_line += ' ';
     g_command_line += argv[i];
   }
+}
+
+std::string self_executable() {
+  std::error_code ec;
+  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot find this executable (/proc/self/exe)");
+  return p.string();
 }
 
 void print_json(const nlohmann::json& doc) {

@@ -44,8 +44,10 @@ void write_logits(const std::string& path, const sim::GeneratedTokens& g, int64_
 
 SimulatedRun prepare_scenario(const sim::Scenario& scenario, const std::string& runtime_where, const RunOutputs& out,
                               std::shared_ptr<const workloads::DecoderModel> model) {
-  SimulatedRun run{scenario, models::load_model(scenario.device, scenario.hardware_sets), {}, {}, out.trace};
-  run.spec = sim::prepare_generation(scenario, run.device, runtime_where);
+  SimulatedRun run{scenario, models::load_model(scenario.device, scenario.hardware_sets), {}, {}, out.trace, 0, 0, {}};
+  run.calibration = apply_calibration(run.scenario, run.device.name, run.device.is_gaudi());
+  if (run.calibration.profile) run.device = models::load_model(run.scenario.device, run.scenario.hardware_sets);
+  run.spec = sim::prepare_generation(run.scenario, run.device, runtime_where);
   sim::Scenario& sc = run.scenario;  // as run: the weight format timed, the checkpoint as the model
   sc.weights = std::string(workloads::name(run.spec.pass.weights));
   if (!sc.checkpoint.empty()) sc.model = sc.checkpoint;
@@ -149,6 +151,7 @@ nlohmann::json run_json(const SimulatedRun& run) {
     numerics["dtype"] = sc.dtype;
   }
   j["numerics"] = numerics;
+  add_calibration_json(j, run.calibration, spec, t, sc);
   return j;
 }
 
@@ -180,6 +183,7 @@ void print_run_text(const SimulatedRun& run) {
       "workspace {:.2f})\n",
       gib(t.memory.total()), gib(static_cast<int64_t>(device.hbm.capacity_bytes())), gib(t.memory.weights),
       gib(t.memory.kv_cache), gib(t.memory.activations), gib(t.memory.reserve));
+  std::cout << calibration_text(run.calibration, spec, t, sc);
   std::cout << fmt::format("trace: {} ({} device ops)\n", (run.trace.empty() ? std::string("none") : run.trace), t.ops);
   if (t.numerics && !t.numerics->calls.empty())
     std::cout << fmt::format("new tokens ({} numerics on {}'s weights): {}\n", sc.dtype, spec.checkpoint,

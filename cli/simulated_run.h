@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/run_calibration.h"
 #include "models/hardware_model.h"
 #include "sim/runtime/generation.h"
 #include "sim/runtime/scenario.h"
@@ -23,6 +24,7 @@ struct SimulatedRun {
   std::string trace;      // "" when none was written
   double load_s = 0;      // this host's wall time loading the checkpoint's weights
   double simulate_s = 0;  // this host's wall time simulating (numerics included)
+  RunCalibration calibration;  // the fitted profile applied, if any
 };
 
 struct RunOutputs {

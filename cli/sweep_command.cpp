@@ -29,13 +29,6 @@
 namespace hpusim::cli {
 namespace {
 
-std::string self_executable() {
-  std::error_code ec;
-  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot find this executable (/proc/self/exe)");
-  return p.string();
-}
-
 // The MPI rank and size when started by mpirun (Open MPI, or PMI-based launchers), else nothing.
 std::optional<std::pair<int64_t, int64_t>> mpi_rank() {
   for (const auto& [rank, size] : {std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},

@@ -222,36 +222,50 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
 }
 
 KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype,
-                          int64_t kv_heads) {
+                          const KvLayout& kv) {
   (void)causal;  // plain attention computes every score and masks afterwards
   const DType act = gemm_output_dtype(dtype);
+  const DType cache = kv.cache_dtype.value_or(dtype);
+  const DType operands = kv.cache_dtype ? cache : dtype;  // fp8 cache: both products take fp8 operands (INC)
+  const int64_t kvh = kv.kv_heads <= 0 || kv.kv_heads >= h ? h : kv.kv_heads;
+  const bool grouped = kv.grouped_queries && kvh < h;
+  // Grouped: one product per KV head, its h / kvh query heads stacked as rows; else one per query head.
+  const int64_t products = grouped ? b * kvh : b * h, rows = grouped ? (h / kvh) * sq : sq;
   const int64_t scores = b * h * sq * sk;
   CostPart qk{EngineClass::matrix}, softmax{EngineClass::vector}, pv{EngineClass::matrix};
   qk.flops = 2.0 * static_cast<double>(scores * d);
-  qk.matrix = {b * h, sq, sk, d};
-  qk.dtype = dtype;
-  qk.bytes_read = bytes(b * h * (sq + sk) * d, dtype);
+  qk.matrix = {products, rows, sk, d};
+  qk.dtype = operands;
+  // K read once per product: per KV head when grouped or after the copy (the copy's output), else per query head.
+  qk.bytes_read = bytes(b * h * sq * d, dtype) + bytes(products * sk * d, grouped ? cache : dtype);
   qk.bytes_written = bytes(scores, act);  // S goes through memory
   softmax.flops = 5.0 * static_cast<double>(scores);
   softmax.transcendentals = scores;
   softmax.bytes_read = bytes(scores, act);
   softmax.bytes_written = bytes(scores, act);
   pv.flops = 2.0 * static_cast<double>(scores * d);
-  pv.matrix = {b * h, sq, d, sk};
-  pv.dtype = act;
-  pv.bytes_read = bytes(scores, act) + bytes(b * h * sk * d, dtype);
+  pv.matrix = {products, rows, d, sk};
+  pv.dtype = kv.cache_dtype ? cache : act;
+  pv.bytes_read = bytes(scores, act) + bytes(products * sk * d, grouped ? cache : dtype);
   pv.bytes_written = bytes(b * h * sq * d, act);
-  if (kv_heads <= 0 || kv_heads >= h) return {{qk, softmax, pv}};
+  if (kvh == h || grouped) {
+    if (kvh == h) {  // no copy: K and V are read in the cache's format
+      qk.bytes_read = bytes(b * h * sq * d, dtype) + bytes(b * h * sk * d, cache);
+      pv.bytes_read = bytes(scores, act) + bytes(b * h * sk * d, cache);
+    }
+    return {{qk, softmax, pv}};
+  }
   CostPart repeat{EngineClass::data_movement};  // K and V expanded to every query head
-  repeat.bytes_read = bytes(2 * b * kv_heads * sk * d, dtype);
+  repeat.bytes_read = bytes(2 * b * kvh * sk * d, cache);
   repeat.bytes_written = bytes(2 * b * h * sk * d, dtype);
   repeat.dtype = dtype;
   return {{repeat, qk, softmax, pv}};
 }
 
 KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, const AttentionOptions& o,
-                                DType dtype, int64_t kv_heads) {
-  const int64_t kvh = kv_heads <= 0 || kv_heads >= h ? h : kv_heads;
+                                DType dtype, const KvLayout& kv) {
+  const int64_t kvh = kv.kv_heads <= 0 || kv.kv_heads >= h ? h : kv.kv_heads;
+  const DType cache = kv.cache_dtype.value_or(dtype);
   // Count the key positions actually visited, block by block, as the kernel does.
   int64_t visited = 0;
   for (int64_t q0 = 0; q0 < sq; q0 += o.block_q) {
@@ -264,10 +278,14 @@ KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, in
   const int64_t scores = b * h * visited;
   CostPart mm{EngineClass::matrix}, online{EngineClass::vector};
   mm.flops = 4.0 * static_cast<double>(scores * d);
-  // Two products per visited tile (q k^T and p v): as 2 b h products of [sq, d] x [d, keys per query row].
-  mm.matrix = {2 * b * h, sq, std::max<int64_t>(1, visited / std::max<int64_t>(1, sq)), d};
+  // Two products per visited tile (q k^T and p v): as 2 b h products of [sq, d] x [d, keys per query row]; with
+  // grouped queries, 2 b kvh products of [h / kvh * sq, d] x [d, keys per query row].
+  const bool grouped = kv.grouped_queries && kvh < h;
+  const int64_t products = grouped ? b * kvh : b * h, rows = grouped ? (h / kvh) * sq : sq;
+  mm.matrix = {2 * products, rows, std::max<int64_t>(1, visited / std::max<int64_t>(1, sq)), d};
   mm.dtype = dtype;
-  mm.bytes_read = bytes(b * (h * sq + 2 * kvh * sk) * d, dtype);  // Q once, K and V once per query block at best
+  // Q once, K and V once per query block at best
+  mm.bytes_read = bytes(b * h * sq * d, dtype) + bytes(2 * b * kvh * sk * d, cache);
   mm.bytes_written = bytes(b * h * sq * d, act);
   online.flops = 6.0 * static_cast<double>(scores);
   online.transcendentals = scores;

@@ -36,12 +36,21 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
                        const AttentionOptions& options, DType dtype);
 
 // Plain attention materialises S and P (written and read back); flash never does, and skips causal blocks.
-// kv_heads < h (grouped-query, multi-query): plain attention first copies each KV head to its query heads (HF's
-// repeat_kv); flash reads each KV head once. 0: as many as query heads.
+// How the keys and values are laid out. kv_heads < h (grouped-query, multi-query): plain attention first copies
+// each KV head to its query heads (HF's repeat_kv) unless `grouped_queries`, where the query heads of one KV head are
+// stacked as the rows of one product (optimum-habana's gaudi_llama_repeat_kv: q [B, Hkv, H/Hkv * Sq, D] against
+// k [B, Hkv, Sk, D], broadcast, nothing copied); flash reads each KV head once. kv_heads 0: as many as query heads.
+// `cache_dtype`: the cache's format when it differs from `dtype` (Intel Neural Compressor's fp8 KV cache on Gaudi2,
+// whose patched matmuls then take fp8 operands on both products).
+struct KvLayout {
+  int64_t kv_heads = 0;
+  bool grouped_queries = false;
+  std::optional<DType> cache_dtype;
+};
 KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype,
-                          int64_t kv_heads = 0);
+                          const KvLayout& kv = {});
 KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d,
-                                const AttentionOptions& options, DType dtype, int64_t kv_heads = 0);
+                                const AttentionOptions& options, DType dtype, const KvLayout& kv = {});
 
 // The most negative finite value of a floating format (what masked scores are set to).
 float lowest(DType dtype);

@@ -178,6 +178,14 @@ Fp8MatmulResult fp8_matmul(const Tensor& a, const Tensor& b, const Fp8MatmulOpti
   return {Tensor::from_floats({a.dim(0), b.dim(1)}, o.out_dtype, c), sa, sb};
 }
 
+Tensor round_trip(const Tensor& x, DType storage, bool pow2_scales, DType out) {
+  std::vector<float> v = x.to_floats();
+  const bool fp8 = storage == DType::fp8e4m3 || storage == DType::fp8e4m3fnuz || storage == DType::fp8e5m2;
+  const float s = fp8 ? pick_scale(v, storage, pow2_scales) : 1.0f;
+  for (float& e : v) e = fp8 ? round_to(storage, e / s) * s : round_to(storage, e);
+  return Tensor::from_floats(x.shape(), out, v);
+}
+
 KernelCost fp8_matmul_cost(int64_t m, int64_t n, int64_t k, const Fp8MatmulOptions& o) {
   KernelCost c = gemm_cost(1, m, n, k, o.format);
   c.parts[0].bytes_written = in_bytes(m * n, o.out_dtype);

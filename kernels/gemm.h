@@ -42,6 +42,11 @@ struct Fp8MatmulResult {
 Fp8MatmulResult fp8_matmul(const Tensor& a, const Tensor& b, const Fp8MatmulOptions& options);
 KernelCost fp8_matmul_cost(int64_t m, int64_t n, int64_t k, const Fp8MatmulOptions& options);
 
+// x stored in `storage` and read back in `out`: for an fp8 storage, divided by a per-tensor maxabs scale (rounded up
+// to a power of two with `pow2_scales`), rounded saturating and multiplied back (a quantised KV cache); other formats
+// are a plain rounding.
+Tensor round_trip(const Tensor& x, DType storage, bool pow2_scales, DType out);
+
 // The raw product used by every kernel above: C[M,N] = A[M,K] * op(B) in fp32, op(B) = B [K,N] or B^T for B [N,K].
 void sgemm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool b_transposed);
 

@@ -106,6 +106,15 @@ int64_t SweepDb::count(const std::string& status) {
   return q.column_int(0);
 }
 
+std::vector<SweepDb::PointRow> SweepDb::results() {
+  std::vector<PointRow> out;
+  auto q = db_.prepare("SELECT id, status, result, error FROM points ORDER BY id");
+  while (q.step())
+    out.push_back({q.column_int(0), q.column_text(1) == "done", nlohmann::json::parse(q.column_text(2)),
+                   q.column_text(3)});
+  return out;
+}
+
 void SweepDb::write_csv(const std::string& path, const SweepSpec& spec) {
   const std::string tmp = path + ".tmp";
   {

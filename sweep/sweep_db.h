@@ -32,6 +32,13 @@ class SweepDb {
   void set_complete(bool complete);
   bool complete();
   int64_t count(const std::string& status);
+  struct PointRow {
+    int64_t id = 0;
+    bool ok = false;
+    nlohmann::json result;  // what `hpusim run --json` printed
+    std::string error;
+  };
+  std::vector<PointRow> results();  // every finished point, by id
   // results.csv: id, the swept keys, status, the result columns, error, trace. Written to a temporary file first.
   void write_csv(const std::string& path, const SweepSpec& spec);
   // The points as a text table (swept values, the main figures), at most `max_rows`.

@@ -65,6 +65,11 @@ class DecoderModel {
   kernels::Tensor project(const kernels::Tensor& x, const std::string& module, int64_t card,
                           const kernels::Tensor* bias) const;
   WeightFormat weights_format() const { return format_; }
+  // The KV cache's format when not the compute format: fp8 stores each appended K and V in E4M3 with a per-tensor
+  // maxabs scale (Intel Neural Compressor's PatchedKVCache); the attention products still run in the compute format.
+  std::optional<kernels::DType> kv_cache_dtype() const { return kv_dtype_; }
+  void set_kv_cache_dtype(std::optional<kernels::DType> t) { kv_dtype_ = t; }
+  bool fp8_pow2_scales() const { return fp8_pow2_; }
   const std::string& embedding_name() const { return names_.embedding; }
 
  private:
@@ -81,6 +86,7 @@ class DecoderModel {
   std::vector<std::map<std::string, kernels::Tensor>> shards_;  // [card] name -> its slice (cards > 1)
   WeightFormat format_;
   bool fp8_pow2_;
+  std::optional<kernels::DType> kv_dtype_;
   std::vector<std::map<std::string, kernels::Quantized4>> packed4_;  // [card] projection weight -> 4-bit
   std::vector<std::map<std::string, kernels::Tensor>> transposed_;   // [card] projection weight -> W^T (fp8)
   mutable std::vector<RanOp> ran_;

@@ -81,6 +81,7 @@ PassSpec DecoderPass::spec_for(const DecoderModel& model, int64_t tokens, int64_
   spec.weights = model.weights_format();
   spec.trim_logits = !all_positions;
   spec.flash_attention = flash;
+  spec.kv_dtype = model.kv_cache_dtype();
   return spec;
 }
 
@@ -268,8 +269,12 @@ DecoderPass::Value DecoderPass::compute(Vertex vx, int64_t card) {
     const k::Tensor& vin = n_in > 1 ? input(1).v : input(0).v;
     k::Tensor& ck = cache_.k[slot];
     k::Tensor& cv = cache_.v[slot];
-    ck = ck.rank() == 4 ? k::kv_cache_append(ck, kin, dtype) : kin;
-    cv = cv.rank() == 4 ? k::kv_cache_append(cv, vin, dtype) : vin;
+    const auto stored = [&](const k::Tensor& x) {
+      const auto kv = model_.kv_cache_dtype();
+      return kv ? k::round_trip(x, *kv, model_.fp8_pow2_scales(), dtype) : x;
+    };
+    ck = ck.rank() == 4 ? k::kv_cache_append(ck, stored(kin), dtype) : stored(kin);
+    cv = cv.rank() == 4 ? k::kv_cache_append(cv, stored(vin), dtype) : stored(vin);
   } else if (r == "attention") {
     const int64_t times = share.heads / share.kv_heads;
     k::Tensor expanded_k, expanded_v;  // HF's repeat_kv, only when KV heads are shared

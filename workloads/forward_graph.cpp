@@ -217,7 +217,7 @@ class Walk {
     const bool static_kv = s_.kv_capacity || s_.bucket;
     const bool onehot = s_.kv_update_bmm && static_kv && s_.phase == Phase::decode;
     const auto kv_cost = onehot ? k::gemm_cost(2 * b_ * kvh, d_, len_, len_ + 1, s_.dtype)
-                                : k::kv_cache_append_cost(b_, kvh, s_.kv_before, t_, d_, s_.dtype);
+                                : k::kv_cache_append_cost(b_, kvh, s_.kv_before, t_, d_, s_.kv_dtype.value_or(s_.dtype));
     const std::string kv_shapes = fmt::format("[{},{},{}+{},{}]{}", b_, kvh, s_.kv_before, t_, d_,
                                               onehot ? " one-hot bmm" : (static_kv ? " static" : ""));
     const std::string kv_name = in_layer(l, n_.attention + ".kv_cache");
@@ -225,12 +225,14 @@ class Walk {
                           ? add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost}, {{kk, 2 * rows_ * kvc * act_}})
                           : add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost},
                                 {{kk, rows_ * kvc * act_}, {v, rows_ * kvc * act_}});
+    const k::KvLayout layout{kvh, s_.grouped_queries, s_.kv_dtype};
     const auto attn_cost = s_.flash_attention
-                               ? k::flash_attention_cost(b_, heads, t_, len_, d_, k::AttentionOptions{}, s_.dtype, kvh)
-                               : k::attention_cost(b_, heads, t_, len_, d_, true, s_.dtype, kvh);
+                               ? k::flash_attention_cost(b_, heads, t_, len_, d_, k::AttentionOptions{}, s_.dtype, layout)
+                               : k::attention_cost(b_, heads, t_, len_, d_, true, s_.dtype, layout);
     const std::string attn_name = in_layer(l, n_.attention + ".attention");
     const std::string attn_shapes = fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b_, heads, t_, d_, b_, kvh, len_, d_);
-    const int64_t q_bytes = rows_ * qc * act_, kv_bytes = 2 * b_ * kvh * len_ * d_ * act_;
+    const int64_t q_bytes = rows_ * qc * act_, kv_bytes = 2 * b_ * kvh * len_ * d_ *
+                                                     static_cast<int64_t>(k::size_bytes(s_.kv_dtype.value_or(s_.dtype)));
     const Vertex attn =
         c_.positions == Positions::alibi
             ? add({attn_name, "attention", attn_shapes, "attention", attn_cost},

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workloads/memory_plan.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/input_error.h"
@@ -61,9 +63,14 @@ MemoryPlan plan_memory(const DecoderConfig& c, const MemoryRequest& r) {
   }
   MemoryPlan p;
   p.weights = replicated + static_cast<int64_t>(split / static_cast<double>(r.cards));
-  p.kv_cache = r.batch * r.max_tokens * 2 * c.n_layer * share.kv_dim(c) * act;
-  p.activations = c.activation_bytes(r.batch * r.max_tokens, r.max_tokens, r.activations) / r.cards +
-                  r.batch * c.vocab_size * 4;  // fp32 logits of the last position
+  const int64_t cache = r.kv_cache ? static_cast<int64_t>(kernels::size_bytes(*r.kv_cache)) : act;
+  p.kv_cache = r.batch * r.max_tokens * 2 * c.n_layer * share.kv_dim(c) * cache;
+  // The largest live intermediate: the first forward's (padded prompt, or the prompt alone), or a decode step's
+  // scores over the whole cache.
+  const int64_t first = r.prefill_tokens > 0 ? std::min(r.prefill_tokens, r.max_tokens) : r.max_tokens;
+  const int64_t largest = std::max(c.activation_bytes(r.batch * first, first, r.activations),
+                                   c.activation_bytes(r.batch, r.max_tokens, r.activations));
+  p.activations = largest / r.cards + r.batch * c.vocab_size * 4;  // fp32 logits of the last position
   p.reserve = r.reserve_bytes;
   return p;
 }

@@ -4,6 +4,7 @@
 // of the KV cache at the longest length, the largest live activation, and a runtime reserve. A plan that does not fit is refused with the sizes and what would fit.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "workloads/model_catalog.h"
@@ -22,6 +23,8 @@ struct MemoryRequest {
   int64_t cards = 1;
   int64_t batch = 1;
   int64_t max_tokens = 107;                  // prompt + new tokens: the KV cache's longest length
+  std::optional<kernels::DType> kv_cache;    // the cache's format when not the activations' (fp8 with INC)
+  int64_t prefill_tokens = 0;                // positions of the first forward when fewer than max_tokens (0: max)
   int64_t reserve_bytes = int64_t{2} << 30;  // runtime, framework and graph workspace (assumption: 2 GiB)
 };
 

@@ -7,6 +7,7 @@
 // moved and add the dequantisation and outlier work the real methods do. The timing model (issue 5) reads only this.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -38,6 +39,12 @@ struct PassSpec {
   // Static shapes on Gaudi: optimum-habana writes the new K/V at token_idx by a batched matmul with one-hot selector
   // matrices (WA_INDEX_COPY=1, its default) instead of an index copy: [B*H, d, S+1] x [B*H, S+1, S], K and V.
   bool kv_update_bmm = false;  // FusedSDPA (Gaudi) / SDPA's flash kernel (GPU) instead of baddbmm + softmax
+  // Gaudi (optimum-habana's gaudi_llama_repeat_kv and its Mistral, Qwen2, Falcon twins): grouped-query attention
+  // stacks the query heads of each KV head as rows of one product instead of copying K and V to every query head.
+  bool grouped_queries = false;
+  // The KV cache's format when it is not the activations' (Intel Neural Compressor on Gaudi2 quantises the cache
+  // and both attention products to fp8 E4M3 with fp8 weights: its PatchedKVCache and PatchedMatmul).
+  std::optional<kernels::DType> kv_dtype;
   double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
 
   // The key length attention runs over: kv_before + tokens (dynamic), or the static capacity (rounded to buckets).

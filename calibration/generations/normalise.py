@@ -157,6 +157,8 @@ def normalise(case):
     preset = PRESETS.get(hf_id)
     if preset is None:
         return None, f"{hf_id}: no preset of this architecture (family not modelled, or no preset yet)"
+    if case.get("flag") == "implausible":  # the set's own mark: a figure above the device's physical limit
+        return None, "flagged implausible by the calibration set: " + " ".join(case.get("caveats", []))[-160:]
     mode_text = case.get("execution_mode", "")
     if "torch.compile" in mode_text:
         return None, "torch.compile on Gaudi (hpu_backend) is not modelled"
@@ -209,6 +211,9 @@ def normalise(case):
             "limit_hpu_graphs": limit,
             "trim_logits": "--trim_logits" in flags,
             "attention": "flash" if "--use_flash_attention" in flags else "plain",
+            # --bucket_internal slices attention to the current bucket as bucket_size does; the cache is
+            # allocated once either way with reuse_cache
+            "reuse_cache": "--reuse_cache" in flags,
             "iterations": 2,  # the measured calls come after warm-up: the second call is a warm one
         },
         "measured_s": float(latency),
@@ -217,8 +222,7 @@ def normalise(case):
             "timed_calls": protocol.get("timed_generate_calls"),
             "includes": protocol.get("includes"),
         },
-        "not_modelled": [f for f in ("--reuse_cache", "--attn_softmax_bf16", "--bucket_internal",
-                                     "--flash_attention_recompute") if f in flags],
+        "not_modelled": [f for f in ("--attn_softmax_bf16", "--flash_attention_recompute") if f in flags],
         "prompt_len_exact": bool(case.get("input_tokens_exact")) or max_input is not None,
         "software": software,
         "source": source,

@@ -118,6 +118,9 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   mem.max_tokens = spec.prompt_len + spec.new_tokens;
   if (spec.static_shapes && spec.bucket_size > 0)  // the last pass's allocation (pass_for_step)
     mem.max_tokens = ((spec.prompt_len + spec.new_tokens - 1) / spec.bucket_size + 1) * spec.bucket_size;
+  if (spec.pass.kv_dtype) mem.kv_cache = *spec.pass.kv_dtype;
+  // The longest pass: the padded prompt, or with reuse_cache the prompt alone (decode passes are one position).
+  if (spec.reuse_cache && spec.static_shapes) mem.prefill_tokens = spec.prompt_len;
   return mem;
 }
 
@@ -137,12 +140,17 @@ workloads::PassSpec pass_for_step(const GenerationSpec& spec, int64_t step, int6
     // reaches the allocation (workloads-detailed.md §2.3): pass k attends over (floor((P + k) / N) + 1) N.
     const int64_t n = spec.bucket_size;
     s.kv_capacity = ((spec.prompt_len + step) / n + 1) * n;
-    if (step == 0) s.tokens = s.kv_capacity;
+  } else {
+    // Static shapes: the prompt padded with the new tokens' places, the KV cache at its final length from the start.
+    s.kv_capacity = spec.prompt_len + spec.new_tokens;
+  }
+  if (step > 0) return s;
+  if (!spec.reuse_cache) {
+    s.tokens = s.kv_capacity;
     return s;
   }
-  // Static shapes: the prompt padded with the new tokens' places, the KV cache at its final length from the start.
-  s.kv_capacity = spec.prompt_len + spec.new_tokens;
-  if (step == 0) s.tokens = s.kv_capacity;
+  // reuse_cache: the first forward sees the prompt alone and attends over it; its K and V go into the allocated cache.
+  s.kv_capacity = 0;
   return s;
 }
 

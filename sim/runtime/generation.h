@@ -30,6 +30,9 @@ struct GenerationSpec {
   int64_t new_tokens = 20;
   bool static_shapes = false;  // prompt padded to prompt + new tokens, KV cache allocated up front
   int64_t bucket_size = 0;     // with static shapes: the allocation grows in buckets instead
+  // With static shapes, optimum-habana's --reuse_cache: the KV cache is allocated up front and the first forward
+  // runs on the prompt alone (prepare_inputs_for_generation slices input_ids to token_idx), not on the padded length.
+  bool reuse_cache = false;
   bool flash_attention = false;
   int64_t iterations = 1;      // generate calls over the same requests
   int64_t requests = 0;        // prompts in all (0: one batch)

@@ -75,9 +75,11 @@ std::string numerics_refusal(const Scenario& sc, const GenerationSpec& spec) {
 void load_numeric_model(GenerationSpec& spec) {
   if (!spec.numerics || spec.numeric_model) return;
   const workloads::Checkpoint ckpt(spec.checkpoint);
-  spec.numeric_model = std::make_shared<workloads::DecoderModel>(
+  auto model = std::make_shared<workloads::DecoderModel>(
       ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt), spec.pass.dtype, spec.pass.cards,
       spec.pass.weights, spec.fp8_pow2_scales);
+  model->set_kv_cache_dtype(spec.pass.kv_dtype);
+  spec.numeric_model = std::move(model);
 }
 
 GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareModel& device,
@@ -114,6 +116,19 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.pass.trim_logits = sc.trim_logits;
   spec.static_shapes = sc.uses_static_shapes();
   spec.bucket_size = sc.bucket_size;
+  spec.reuse_cache = sc.reuse_cache;
+  if (sc.reuse_cache && !spec.static_shapes)
+    throw InputError("reuse_cache", "true",
+                     "reuses a KV cache allocated up front: set static_shapes=true (or leave reuse_cache false)");
+  // optimum-habana's attention groups the query heads of each KV head (gaudi_llama_repeat_kv); HF's copies K and V.
+  spec.pass.grouped_queries = device.is_gaudi();
+  if (sc.kv_cache_dtype == "auto") {
+    if (device.is_gaudi() && spec.pass.weights == workloads::WeightFormat::fp8)
+      spec.pass.kv_dtype = kernels::DType::fp8e4m3;
+  } else if (sc.kv_cache_dtype != sc.dtype) {
+    spec.pass.kv_dtype =
+        sc.kv_cache_dtype == "fp8" ? kernels::DType::fp8e4m3 : *kernels::dtype_from_name(sc.kv_cache_dtype);
+  }
   spec.flash_attention = sc.attention == "flash";
   spec.iterations = sc.iterations;
   spec.timing.allow_tf32 = sc.allow_tf32;

@@ -28,13 +28,14 @@ struct Scenario {
   std::string compile_mode, dynamic;
   bool fullgraph;
   int64_t graph_breaks;
-  std::string kernels, attention, kv_update;
-  bool limit_hpu_graphs, trim_logits, allow_tf32;
+  std::string kernels, attention, kv_update, kv_cache_dtype;
+  bool limit_hpu_graphs, trim_logits, allow_tf32, reuse_cache;
   int64_t iterations;
   std::string draft_model;
   double acceptance;
   int64_t requests;
   std::string runtime;
+  std::string calibration;  // auto | none | a fitted profile file (models/fitted/)
   std::vector<std::string> runtime_sets;   // "key=value" for the runtime profile
   std::vector<std::string> hardware_sets;  // "section.key=value", applied to the device model
 

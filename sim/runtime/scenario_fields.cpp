@@ -117,6 +117,12 @@ std::vector<ScenarioField> make_fields() {
   f.push_back(choice("kv_update", &Scenario::kv_update, "auto", {"auto", "index_copy", "onehot_bmm"},
                      "Static KV cache write (auto: onehot_bmm on Gaudi with static shapes for BLOOM, as optimum-habana's BLOOM "
                      "modeling; index_copy otherwise)"));
+  f.push_back(choice("kv_cache_dtype", &Scenario::kv_cache_dtype, "auto", {"auto", "bf16", "fp16", "fp32", "fp8"},
+                     "The KV cache's format (auto: fp8 E4M3 on Gaudi with fp8 weights, as Intel Neural Compressor's "
+                     "PatchedKVCache, whose attention products then take fp8; the activations' format otherwise)"));
+  f.push_back(field("reuse_cache", K::Boolean, &Scenario::reuse_cache, false,
+                    "Static shapes: optimum-habana's --reuse_cache, the first forward on the prompt alone (not padded "
+                    "to prompt_len + new_tokens) into a KV cache allocated up front"));
   f.push_back(field("limit_hpu_graphs", K::Boolean, &Scenario::limit_hpu_graphs, false,
                     "hpu-graph: the prompt's forward runs lazily, outside the graph"));
   f.push_back(field("allow_tf32", K::Boolean, &Scenario::allow_tf32, false,
@@ -137,6 +143,11 @@ std::vector<ScenarioField> make_fields() {
   f.back().max_open = true;
   f.push_back(field("runtime", K::Text, &Scenario::runtime, "auto",
                     "Host/runtime profile (models/runtime/), auto: by the device's family"));
+  f.back().non_empty = true;
+  f.push_back(field("calibration", K::Text, &Scenario::calibration, "auto",
+                    "Fitted parameters (`hpusim calibrate --fit`): auto, models/fitted/STACK-DEVICE.json when one "
+                    "exists for the run's device and stack; none, the model and runtime files' own figures; or a "
+                    "fitted profile file. The scenario's own hardware and runtime keys win"));
   f.back().non_empty = true;
   f.push_back(field("runtime_overrides", K::Overrides, &Scenario::runtime_sets, json::object(),
                     "Runtime-profile keys: {\"key\": value} (--set runtime.KEY=VALUE)"));

@@ -276,21 +276,24 @@ TEST(RunWithNumerics, QuantisedWeightsRunTheirKernels) {
   const std::string name = "gptj";
   const workloads::Checkpoint ckpt(dir_of(name));
   const auto& c = ckpt.config();
-  for (const auto& [weights, dtype, device] :
-       {std::tuple{"nf4", "fp32", "gaudi2"}, std::tuple{"fp4", "bf16", "a100-80gb"},
-        std::tuple{"int8", "fp16", "a100-80gb"}, std::tuple{"fp8", "bf16", "gaudi2"}}) {
+  // fp8 on Gaudi2 stores the KV cache in fp8 too (INC's PatchedKVCache, kv_cache_dtype auto), unless told not to.
+  for (const auto& [weights, dtype, device, kv] :
+       {std::tuple{"nf4", "fp32", "gaudi2", "auto"}, std::tuple{"fp4", "bf16", "a100-80gb", "auto"},
+        std::tuple{"int8", "fp16", "a100-80gb", "auto"}, std::tuple{"fp8", "bf16", "gaudi2", "auto"},
+        std::tuple{"fp8", "bf16", "gaudi2", "bf16"}}) {
     test::TempDir dir;
-    const auto r =
-        run_cli({"run", "--checkpoint", dir_of(name), "--prompt-ids", prompt_of(name), "--new-tokens", "6", "--weights",
-                 weights, "--dtype", dtype, "--device", device, "--trace", dir.file("t.sqlite"), "--json"});
+    const auto r = run_cli({"run", "--checkpoint", dir_of(name), "--prompt-ids", prompt_of(name), "--new-tokens", "6",
+                            "--weights", weights, "--dtype", dtype, "--device", device, "--set",
+                            std::string("kv_cache_dtype=") + kv, "--trace", dir.file("t.sqlite"), "--json"});
     ASSERT_EQ(r.status, 0) << r.err;
     const auto format = *workloads::weight_format_from_name(weights);
-    const workloads::DecoderModel model(c, workloads::load_model_weights(c, ckpt), *kernels::dtype_from_name(dtype), 1,
-                                        format, std::string(device) == "gaudi2");
+    workloads::DecoderModel model(c, workloads::load_model_weights(c, ckpt), *kernels::dtype_from_name(dtype), 1,
+                                  format, std::string(device) == "gaudi2");
+    if (std::string(weights) == "fp8" && std::string(kv) == "auto") model.set_kv_cache_dtype(kernels::DType::fp8e4m3);
     const auto want =
         workloads::generate_greedy(model, nlohmann::json::parse(r.out)["numerics"]["prompt_ids"], 6, false);
     EXPECT_EQ(nlohmann::json::parse(r.out)["numerics"]["new_tokens"].get<std::vector<int64_t>>(), want.new_tokens)
-        << weights;
+        << weights << " kv " << kv;
   }
 }
 

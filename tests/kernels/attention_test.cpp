@@ -134,3 +134,53 @@ TEST(Attention, BadShapesAreKernelErrors) {
 
 }  // namespace
 }  // namespace hpusim::kernels
+
+namespace hpusim::kernels {
+namespace {
+
+// Mistral-7B decode on one card: 32 query heads over 8 KV heads, d 128, 120 sequences against 2176 cached keys.
+TEST(AttentionCost, GroupedQueriesStackTheHeadsOfAKvHeadAndCopyNothing) {
+  const int64_t b = 120, h = 32, kvh = 8, sk = 2176, d = 128;
+  const auto copied = attention_cost(b, h, 1, sk, d, true, DType::bf16, KvLayout{kvh, false, {}});
+  const auto grouped = attention_cost(b, h, 1, sk, d, true, DType::bf16, KvLayout{kvh, true, {}});
+  // HF's repeat_kv: a data-movement part first, reading 2 b kvh sk d and writing 2 b h sk d bf16 values.
+  ASSERT_EQ(copied.parts.size(), 4u);
+  EXPECT_EQ(copied.parts[0].bytes_read, 2 * b * kvh * sk * d * 2);
+  EXPECT_EQ(copied.parts[0].bytes_written, 2 * b * h * sk * d * 2);
+  EXPECT_EQ(copied.parts[1].matrix.batch, b * h);
+  EXPECT_EQ(copied.parts[1].matrix.m, 1);
+  // optimum-habana's gaudi_llama_repeat_kv: q [b, kvh, 4, d] against k [b, kvh, sk, d]: b kvh products of 4 rows.
+  ASSERT_EQ(grouped.parts.size(), 3u);
+  EXPECT_EQ(grouped.parts[0].matrix.batch, b * kvh);
+  EXPECT_EQ(grouped.parts[0].matrix.m, 4);
+  EXPECT_EQ(grouped.parts[0].matrix.n, sk);
+  EXPECT_EQ(grouped.parts[2].matrix.batch, b * kvh);
+  EXPECT_EQ(grouped.parts[2].matrix.n, d);
+  // Same arithmetic; K read once per KV head (plus q).
+  EXPECT_DOUBLE_EQ(grouped.parts[0].flops, copied.parts[1].flops);
+  EXPECT_EQ(grouped.parts[0].bytes_read, b * h * d * 2 + b * kvh * sk * d * 2);
+}
+
+TEST(AttentionCost, AnFp8CacheHalvesTheKvBytesAndTakesFp8Products) {
+  const int64_t b = 4, h = 8, kvh = 2, sk = 512, d = 64;
+  const auto bf = attention_cost(b, h, 1, sk, d, true, DType::bf16, KvLayout{kvh, true, {}});
+  const auto f8 = attention_cost(b, h, 1, sk, d, true, DType::bf16, KvLayout{kvh, true, DType::fp8e4m3});
+  EXPECT_EQ(f8.parts[0].dtype, DType::fp8e4m3);
+  EXPECT_EQ(f8.parts[2].dtype, DType::fp8e4m3);
+  EXPECT_EQ(bf.parts[0].bytes_read - f8.parts[0].bytes_read, b * kvh * sk * d);  // 2 bytes -> 1 per K value
+  const auto flash = flash_attention_cost(b, h, 1, sk, d, AttentionOptions{}, DType::bf16,
+                                          KvLayout{kvh, true, DType::fp8e4m3});
+  EXPECT_EQ(flash.parts[0].bytes_read, b * h * d * 2 + 2 * b * kvh * sk * d);
+  EXPECT_EQ(flash.parts[0].matrix.batch, 2 * b * kvh);
+  EXPECT_EQ(flash.parts[0].matrix.m, h / kvh);
+}
+
+TEST(AttentionCost, DefaultsAreTheCopyingLayout) {
+  // Without a layout, multi-head attention is three parts and the KV bytes are in the activations' format.
+  const auto c = attention_cost(2, 4, 3, 10, 8, true, DType::bf16);
+  ASSERT_EQ(c.parts.size(), 3u);
+  EXPECT_EQ(c.parts[0].bytes_read, 2 * 4 * (3 + 10) * 8 * 2);
+}
+
+}  // namespace
+}  // namespace hpusim::kernels

@@ -69,3 +69,28 @@ TEST(MemoryPlan, QuantisedWeightsShrinkTheShare) {
 
 }  // namespace
 }  // namespace hpusim::workloads
+
+namespace hpusim::workloads {
+namespace {
+
+TEST(MemoryPlan, AnFp8CacheHalvesItAndReuseCacheSizesTheFirstForwardByThePrompt) {
+  const auto c = model_preset("mistral-7b");  // 32 layers, 8 KV heads of 128: 2 x 32 x 1024 values per position
+  MemoryRequest r;
+  r.batch = 120;
+  r.max_tokens = 2176;
+  const auto bf = plan_memory(c, r);
+  EXPECT_EQ(bf.kv_cache, int64_t{120} * 2176 * 2 * 32 * 1024 * 2);
+  r.kv_cache = kernels::DType::fp8e4m3;
+  EXPECT_EQ(plan_memory(c, r).kv_cache, bf.kv_cache / 2);
+  // Padded prompt: the first forward's MLP over 120 x 2176 positions (2 x 14336 bf16 each) or its scores
+  // (32 heads x 2176^2 per sequence), whichever is larger; with reuse_cache the prompt's 128 positions only.
+  const int64_t padded = std::max<int64_t>(int64_t{120} * 2176 * 2 * 14336 * 2, int64_t{32} * 120 * 2176 * 2176 * 2);
+  EXPECT_EQ(bf.activations, padded + int64_t{120} * c.vocab_size * 4);
+  r.prefill_tokens = 128;
+  const int64_t prompt = std::max<int64_t>(int64_t{120} * 128 * 2 * 14336 * 2, int64_t{32} * 120 * 128 * 128 * 2);
+  const int64_t decode = std::max<int64_t>(int64_t{120} * 2 * 14336 * 2, int64_t{32} * 120 * 2176 * 2);
+  EXPECT_EQ(plan_memory(c, r).activations, std::max(prompt, decode) + int64_t{120} * c.vocab_size * 4);
+}
+
+}  // namespace
+}  // namespace hpusim::workloads

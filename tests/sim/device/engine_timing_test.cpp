@@ -35,17 +35,19 @@ TEST(MmeTiming, HandDerivedTileCycles) {
   EXPECT_THROW(mme_work(*g2.mme, MatrixShape{1, 1, 256, 1024}, DType::int8), InputError);
 }
 
-TEST(MmeTiming, Gaudi2ReconfiguresForThinProductsGaudiDoesNot) {
+TEST(MmeTiming, ThinProductsTakeTheTallOrWideShape) {
   // Decode [1, 4096] x [4096, 12288] (BLOOM-7b1's QKV). 256 x 256: 48 tiles, 24 per MME, 24 x 4096 + 512 cycles;
   // 128 x 512 ("2xWide"): 24 tiles, 12 per MME: 12 x 4096 + 512, the one the compiler takes.
   const auto g2 = mme_work(*device("gaudi2").mme, MatrixShape{1, 1, 12288, 4096}, DType::bf16);
   EXPECT_EQ(g2.rows, 128);
   EXPECT_EQ(g2.cols, 512);
   EXPECT_EQ(g2.cycles, 12 * 4096 + 512);
-  // First-generation Gaudi: one 128 x 128 engine, 96 tiles of K = 4096 cycles, plus its 256 cycles of fill/drain.
+  // First-generation Gaudi: one engine of 16,384 MACs; as 128 x 128, 96 tiles of K = 4096 cycles; as 64 x 256 (the
+  // shape its decode rows need, models/gaudi.json), 48 tiles: 48 x 4096 plus its 256 cycles of fill/drain.
   const auto g1 = mme_work(*device("gaudi").mme, MatrixShape{1, 1, 12288, 4096}, DType::bf16);
-  EXPECT_EQ(g1.rows, 128);
-  EXPECT_EQ(g1.cycles, 96 * 4096 + 256);
+  EXPECT_EQ(g1.rows, 64);
+  EXPECT_EQ(g1.cols, 256);
+  EXPECT_EQ(g1.cycles, 48 * 4096 + 256);
   // Square products keep the square array: [512, 512] x [512, 512] takes 4 tiles in all three geometries, and the
   // square one is found first.
   EXPECT_EQ(mme_work(*device("gaudi2").mme, MatrixShape{1, 512, 512, 512}, DType::bf16).rows, 256);

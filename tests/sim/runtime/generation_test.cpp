@@ -134,3 +134,30 @@ TEST(Generation, EachCardRecordsWhatItHolds) {
 
 }  // namespace
 }  // namespace hpusim::sim
+
+namespace hpusim::sim {
+namespace {
+
+TEST(PassForStep, ReuseCacheRunsThePromptAloneIntoTheAllocatedCache) {
+  GenerationSpec spec;
+  spec.model = workloads::model_preset("mistral-7b");
+  spec.prompt_len = 128;
+  spec.new_tokens = 2048;
+  spec.static_shapes = true;
+  // Without reuse_cache: the prompt padded to the whole length (optimum-habana pads input_ids by max_new_tokens).
+  auto first = pass_for_step(spec, 0, 1);
+  EXPECT_EQ(first.tokens, 2176);
+  EXPECT_EQ(first.attention_length(), 2176);
+  spec.reuse_cache = true;
+  first = pass_for_step(spec, 0, 1);
+  EXPECT_EQ(first.tokens, 128);
+  EXPECT_EQ(first.attention_length(), 128);
+  // Decode attends over the allocated cache either way; with buckets, over the bucket.
+  EXPECT_EQ(pass_for_step(spec, 5, 1).attention_length(), 2176);
+  spec.bucket_size = 128;
+  EXPECT_EQ(pass_for_step(spec, 0, 1).tokens, 128);
+  EXPECT_EQ(pass_for_step(spec, 5, 1).attention_length(), 256);
+}
+
+}  // namespace
+}  // namespace hpusim::sim

@@ -44,7 +44,8 @@ std::string json_cell(const nlohmann::json& v) {
 }  // namespace
 
 const std::vector<std::string>& result_columns() {
-  static const std::vector<std::string> c{"latency_s",          "prefill_ms",          "decode_ms_per_token",
+  static const std::vector<std::string> c{"latency_s",          "latency_s_low",       "latency_s_high",
+                                          "prefill_ms",         "decode_ms_per_token",
                                           "first_call_s",       "graph_compiles",      "compile_s",
                                           "host_busy_fraction", "device_busy_fraction", "device_kernels"};
   return c;

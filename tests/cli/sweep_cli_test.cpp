@@ -64,7 +64,10 @@ TEST(SweepCli, AGridRunsInParallelIntoOneDatabaseAndCsv) {
   // The CSV: a header with the swept keys and the figures, then one line per point in id order.
   const auto csv = lines(dir.file("out/results.csv"));
   ASSERT_EQ(csv.size(), 9u);
-  EXPECT_EQ(csv[0].rfind("id,mode,batch,hbm.bandwidth_GBps,status,latency_s,prefill_ms,decode_ms_per_token", 0), 0u)
+  EXPECT_EQ(csv[0].rfind("id,mode,batch,hbm.bandwidth_GBps,status,latency_s,latency_s_low,latency_s_high,"
+                         "prefill_ms,",
+                         0),
+            0u)
       << csv[0];
   EXPECT_EQ(csv[1].rfind("0,eager,1,1200,done,", 0), 0u) << csv[1];
   EXPECT_EQ(csv[8].rfind("7,hpu-graph,2,2450,done,", 0), 0u) << csv[8];

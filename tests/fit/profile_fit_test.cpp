@@ -60,15 +60,21 @@ std::vector<CalibrationRow> closed_form_rows(double eff, double host_us) {
   return rows;
 }
 
-TEST(ProfileFit, RecoversTheParametersOfAClosedFormModel) {
-  const auto rows = closed_form_rows(0.7, 250);
+// The closed-form rows fitted for hbm.efficiency (prior 1, bounds [0.3, 1]) and replay_graph_us (prior 50).
+GroupFit fit_closed_form(double eff, double host_us, int iterations) {
+  static std::vector<CalibrationRow> rows;  // outlives the GroupFit's pointers
+  rows = closed_form_rows(eff, host_us);
   std::vector<const CalibrationRow*> ptrs;
   for (const auto& r : rows) ptrs.push_back(&r);
   const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
                                          param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
   FitOptions o;
-  o.max_iterations = 8;
-  const auto g = fit_group("s", "d", ptrs, params, o, closed_form());
+  o.max_iterations = iterations;
+  return fit_group("optimum-habana", "gaudi2", ptrs, params, o, closed_form());
+}
+
+TEST(ProfileFit, RecoversTheParametersOfAClosedFormModel) {
+  const auto g = fit_closed_form(0.7, 250, 8);
   EXPECT_NEAR(g.values[0], 0.7, 0.7 * 0.01);
   EXPECT_NEAR(g.values[1], 250, 250 * 0.01);
   EXPECT_LT(error_stats(g.rows, Which::fitted).worst_abs, 0.01);
@@ -79,14 +85,7 @@ TEST(ProfileFit, RecoversTheParametersOfAClosedFormModel) {
 }
 
 TEST(ProfileFit, ABoundHoldsAndIsReported) {
-  const auto rows = closed_form_rows(0.2, 250);  // below the lowest efficiency allowed
-  std::vector<const CalibrationRow*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
-  const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
-                                         param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
-  FitOptions o;
-  o.max_iterations = 8;
-  const auto g = fit_group("s", "d", ptrs, params, o, closed_form());
+  const auto g = fit_closed_form(0.2, 250, 8);  // below the lowest efficiency allowed
   EXPECT_NEAR(g.values[0], 0.3, 1e-9);
   EXPECT_EQ(g.at_bound[0], -1);
   const auto j = to_json(g, "rows.json");
@@ -162,12 +161,7 @@ TEST(ProfileFit, RecoversKnownParametersFromRowsTheSimulatorGenerated) {
 }
 
 TEST(FittedProfile, RoundTripsAndRefusesAValueOutsideItsBounds) {
-  const auto rows = closed_form_rows(0.7, 250);
-  std::vector<const CalibrationRow*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
-  const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
-                                         param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
-  const auto g = fit_group("optimum-habana", "gaudi2", ptrs, params, FitOptions{}, closed_form());
+  const auto g = fit_closed_form(0.7, 250, 2);
   test::TempDir dir;
   auto j = to_json(g, "rows.json");
   test::write_file(dir.file("p.json"), j.dump());

@@ -176,8 +176,10 @@ std::string stack_of(bool gaudi, const std::string& kernels) {
 std::optional<std::string> fitted_profile_file(const std::string& models_dir, const std::string& stack,
                                                const std::string& device) {
   const auto p = std::filesystem::path(models_dir) / "fitted" / (stack + "-" + device + ".json");
-  if (std::filesystem::exists(p)) return p.string();
-  return std::nullopt;
+  if (!std::filesystem::exists(p)) return std::nullopt;
+  std::error_code ec;  // named from the current folder when it is inside it
+  const auto rel = std::filesystem::relative(p, ec);
+  return ec || rel.empty() || rel.native().rfind("..", 0) == 0 ? p.string() : rel.string();
 }
 
 std::vector<std::string> outside_coverage(const Coverage& c, const std::string& family, const std::string& mode,

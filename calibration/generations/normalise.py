@@ -238,7 +238,7 @@ def write(name, about, generated, rows, excluded):
     keys = list(rows[0]["scenario"].keys())
     sweep = {
         "description": f"One point per normalised row of calibration/generations/{name}.json, in order",
-        "base": {},
+        "base": {"calibration": "none"},  # the model files' own figures; `hpusim calibrate --fit` fits
         "zip": {k: [r["scenario"][k] for r in rows] for k in keys},
     }
     with open(os.path.join(HERE, f"{name}-sweep.json"), "w") as f:

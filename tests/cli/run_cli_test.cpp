@@ -132,7 +132,8 @@ TEST(RunCli, ScenarioFileWithFlagsAndSetsOnTop) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["scenario"]["model"], "bloom-560m");
   EXPECT_EQ(j["scenario"]["batch"], 2);
-  EXPECT_EQ(j["scenario"]["hardware_sets"][0], "hbm.bandwidth_GBps=3200");
+  // The scenario's own hardware set comes last, after any fitted profile's (models/fitted/), so it wins.
+  EXPECT_EQ(j["scenario"]["hardware_sets"].back(), "hbm.bandwidth_GBps=3200");
   traces::TraceReader reader(dir.file("t.sqlite"));
   EXPECT_NE(reader.runs()[0].command.find("bloomz-7b1-gaudi2-hbm3200.json"), std::string::npos);
 }

@@ -68,7 +68,11 @@ nlohmann::json to_json(const GroupFit& g, const std::string& rows_file) {
                                               "log(predicted/measured) with the prior {:g} (x/{:g}){}",
                                               used.size(), rows_file, g.device, families.size(), p.prior,
                                               p.prior_factor, bound)
-                                : fmt::format("prior, not fitted: no row of {} exercises it", g.device)},
+                                : g.iterations == 0
+                                    ? fmt::format("prior, not fitted (--iterations 0): the errors below are the "
+                                                  "model files' own on {} rows of {} on {}",
+                                                  used.size(), rows_file, g.device)
+                                    : fmt::format("prior, not fitted: no row of {} exercises it", g.device)},
          {"prior_source", p.source}});
   }
   const auto stats = [](const ErrorStats& s) {

@@ -89,7 +89,7 @@ GroupFit fit_group(const std::string& stack, const std::string& device, const st
   bool any_tp = false;
   for (const auto* r : rows) any_tp = any_tp || r->scenario.value("cards", 1) > 1;
   // A fabric figure no row exercises stays at its prior (and costs no simulations).
-  g.fitted.assign(n, true);
+  g.fitted.assign(n, o.max_iterations > 0);  // no iterations: every parameter at its prior
   for (std::size_t i = 0; i < n; ++i)
     if (params[i].scales == Scales::fabric && !any_tp) g.fitted[i] = false;
   const auto run = [&](const Vec& x) {

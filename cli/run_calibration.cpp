@@ -68,7 +68,11 @@ RunCalibration apply_calibration(sim::Scenario& sc, const std::string& device_na
   } else {
     file = sc.calibration;
   }
-  c.profile = fit::read_fitted_profile(file);
+  try {
+    c.profile = fit::read_fitted_profile(file);
+  } catch (const InputError& e) {
+    throw InputError("calibration", "", e.what());  // the scenario key that named the file
+  }
   if (c.profile->device != device_name)
     throw InputError("calibration", file,
                      fmt::format("is fitted for {}, not {}", c.profile->device, device_name));

@@ -163,7 +163,7 @@ std::vector<KernelDef> make_registry() {
                },
                [](const Inputs& in, const Params&, DType t) {
                  const Tensor &c = in.at("cache"), &n = in.at("new");
-                 return kv_cache_append_cost(c.dim(0), c.dim(1), c.dim(2), n.dim(2), c.dim(3), t);
+                 return kv_cache_concat_cost(c.dim(0), c.dim(1), c.dim(2), n.dim(2), c.dim(3), t);
                }});
   r.push_back(
       {"all-reduce",

@@ -164,9 +164,14 @@ Tensor kv_cache_append(const Tensor& cache, const Tensor& fresh, DType dtype) {
 }
 
 KernelCost kv_cache_append_cost(int64_t b, int64_t h, int64_t s, int64_t t, int64_t d, DType dtype) {
-  // In place in a real cache: only the new rows are written (a concatenating framework would copy all S + T).
+  // In place in a preallocated cache (static shapes): only the new rows are written.
   (void)s;
   return {{part(EngineClass::data_movement, 0, bytes(b * h * t * d, dtype), bytes(b * h * t * d, dtype))}};
+}
+
+KernelCost kv_cache_concat_cost(int64_t b, int64_t h, int64_t s, int64_t t, int64_t d, DType dtype) {
+  // torch.cat into a new tensor: the whole cache is read and written again, every step.
+  return {{part(EngineClass::data_movement, 0, bytes(b * h * (s + t) * d, dtype), bytes(b * h * (s + t) * d, dtype))}};
 }
 
 Tensor all_reduce(const Tensor& partials, DType dtype, ReduceOrder order) {

@@ -36,6 +36,9 @@ KernelCost embedding_cost(int64_t tokens, int64_t h, DType dtype);
 // KV cache append along the sequence axis: cache [B, H, S, D] + new [B, H, T, D] -> [B, H, S+T, D].
 Tensor kv_cache_append(const Tensor& cache, const Tensor& fresh, DType dtype);
 KernelCost kv_cache_append_cost(int64_t b, int64_t h, int64_t s, int64_t t, int64_t d, DType dtype);
+// A growing cache without static shapes: HF transformers' legacy tuple cache and its DynamicCache.update, and
+// optimum-habana without static shapes, torch.cat the old [B,H,S,D] and the new [B,H,T,D] into a fresh tensor.
+KernelCost kv_cache_concat_cost(int64_t b, int64_t h, int64_t s, int64_t t, int64_t d, DType dtype);
 
 // All-reduce of tensor-parallel partial sums: partials [N, ...] -> their sum [...].
 //  ring: the order a ring all-reduce adds in (card 0 + card 1, then + card 2, ...), rounded to `dtype` after each

@@ -45,7 +45,9 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
     case WeightFormat::fp32:
       return k::linear_cost(rows, in, out, bias, weight_dtype(s.weights, s.dtype));
     case WeightFormat::int8: {
-      const auto outliers = static_cast<int64_t>(std::llround(s.int8_outlier_fraction * static_cast<double>(in)));
+      const auto outliers = s.int8_decomposition
+                                ? static_cast<int64_t>(std::llround(s.int8_outlier_fraction * static_cast<double>(in)))
+                                : int64_t{0};
       return k::int8_matmul_cost(rows, in, out, outliers, k::DType::fp16);  // bitsandbytes computes in fp16
     }
     case WeightFormat::nf4:
@@ -68,15 +70,20 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
 }
 
 // Torch ops a projection in the weight format costs Hugging Face's eager path (1: the 16-bit count of
-// execution_mode.cpp applies). bitsandbytes 0.41-0.43, autograd/_functions.py: MatMul8bitLt.forward casts A to fp16,
-// double_quant, finds the outlier columns (unique), zeroes them in CA and CAt, gathers subA, transforms CA to col32,
-// igemmlt, mm_dequant, then subB = CB[:, idx] * SCB / 127, the outlier matmul, the add and the bias: ≈ 16 ops.
+// execution_mode.cpp applies), counted from bitsandbytes/autograd/_functions.py MatMul8bitLt.forward and its CUDA ops:
+//  - 0.41-0.44 ("0.43"): casts A to fp16, double_quant (2 kernels), transform of CA to col32, igemmlt, mm_dequant: 5;
+//    with the decomposition also the COO outliers (2), unique (a sync), CA[:, idx] = 0, CAt[:, idx] = 0, subA,
+//    extract_outliers, the scaling (2), transpose-contiguous, cast, matmul, add: 16.
+//  - 0.45: int8_vectorwise_quant, int8_linear_matmul, int8_mm_dequant: 3; with the decomposition the quantiser also
+//    takes abs, >=, any (a sync), any(dim=0), argwhere (a sync) and zeroes the outlier columns (6 more), then subA,
+//    CB[:, idx], the scaling (2), cast and addmm: 14.
 // MatMul4Bit: dequantize_4bit (+ the absmax's own dequantisation with compress_statistics) and the linear, ≈ 4;
 // a single row takes the fused gemv_4bit, ≈ 2. fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
-int64_t quantised_eager_ops(WeightFormat w, int64_t rows) {
-  switch (w) {
+int64_t quantised_eager_ops(const PassSpec& s, int64_t rows) {
+  switch (s.weights) {
     case WeightFormat::int8:
-      return 16;
+      if (s.bitsandbytes == PassSpec::Bnb::v043) return s.int8_decomposition ? 16 : 5;
+      return s.int8_decomposition ? 14 : 3;
     case WeightFormat::nf4:
     case WeightFormat::fp4:
       return rows == 1 ? 2 : 4;
@@ -186,7 +193,7 @@ class Walk {
   Vertex linear(int64_t l, const std::string& path, const char* role, Vertex x, int64_t in, int64_t out, bool bias,
                 bool model_bias) {
     return add({in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
-                projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_.weights, rows_)},
+                projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_)},
                {{x, rows_ * in * act_}});
   }
 
@@ -216,10 +223,12 @@ class Walk {
     }
     const bool static_kv = s_.kv_capacity || s_.bucket;
     const bool onehot = s_.kv_update_bmm && static_kv && s_.phase == Phase::decode;
-    const auto kv_cost = onehot ? k::gemm_cost(2 * b_ * kvh, d_, len_, len_ + 1, s_.dtype)
-                                : k::kv_cache_append_cost(b_, kvh, s_.kv_before, t_, d_, s_.kv_dtype.value_or(s_.dtype));
+    const k::DType kv_t = s_.kv_dtype.value_or(s_.dtype);
+    const auto kv_cost = onehot      ? k::gemm_cost(2 * b_ * kvh, d_, len_, len_ + 1, s_.dtype)
+                         : static_kv ? k::kv_cache_append_cost(2 * b_, kvh, s_.kv_before, t_, d_, kv_t)  // K and V
+                                     : k::kv_cache_concat_cost(2 * b_, kvh, s_.kv_before, t_, d_, kv_t);
     const std::string kv_shapes = fmt::format("[{},{},{}+{},{}]{}", b_, kvh, s_.kv_before, t_, d_,
-                                              onehot ? " one-hot bmm" : (static_kv ? " static" : ""));
+                                              onehot ? " one-hot bmm" : (static_kv ? " static" : " cat"));
     const std::string kv_name = in_layer(l, n_.attention + ".kv_cache");
     const Vertex kv = kk == v
                           ? add({kv_name, "kv_append", kv_shapes, "kv_cache", kv_cost}, {{kk, 2 * rows_ * kvc * act_}})

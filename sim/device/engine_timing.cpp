@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/device/engine_timing.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -84,14 +85,26 @@ SmGemmWork sm_gemm_work(const models::SmSpec& sm, const k::MatrixShape& s, k::DT
                                    path == SmGemmPath::tf32_tensor_cores ? "tf32" : rate_key(dtype)));
     flops_per_cycle_per_sm = it->second * static_cast<double>(sm.tensor_cores_per_sm);
   }
-  // Large tiles unless they leave most SMs idle (what cuBLAS's heuristics do, roughly).
+  // Large tiles unless they leave most SMs idle (what cuBLAS's heuristics do, roughly). A product with fewer rows
+  // than a tile gets a block of just its rows, rounded up to the instruction's granule: 16 on the tensor cores (an
+  // mma.m16n8k16 takes 16 rows of A), 1 on the CUDA cores (SIMT threads compute outputs one by one: cuBLAS's gemv
+  // path for M = 1).
+  const int64_t granule = path == SmGemmPath::cuda_cores ? 1 : 16;
+  const int64_t rows = std::max<int64_t>(1, ceil_div(s.m, granule) * granule);
   for (int64_t tile : {128, 64}) {
-    w.block_m = w.block_n = tile;
-    w.blocks = s.batch * ceil_div(s.m, tile) * ceil_div(s.n, tile);
+    w.block_m = std::min(tile, rows);
+    w.block_n = tile;
+    w.blocks = s.batch * ceil_div(s.m, w.block_m) * ceil_div(s.n, tile);
     if (w.blocks >= sm.count) break;
   }
-  w.waves = ceil_div(w.blocks, sm.count);
-  const double block_flops = 2.0 * static_cast<double>(w.block_m * w.block_n) * static_cast<double>(s.k);
+  // Split-K when the blocks still leave SMs idle: each slice of K a block of its own, slices at least 256 deep so
+  // that a block amortises its prologue (cuBLAS's splitK kernels, partial sums reduced after: a few KiB here).
+  w.split_k = 1;
+  if (w.blocks > 0 && w.blocks < sm.count)
+    w.split_k = std::max<int64_t>(1, std::min(sm.count / w.blocks, ceil_div(s.k, 256)));
+  const int64_t k_per_block = ceil_div(s.k, w.split_k);
+  w.waves = ceil_div(w.blocks * w.split_k, sm.count);
+  const double block_flops = 2.0 * static_cast<double>(w.block_m * w.block_n) * static_cast<double>(k_per_block);
   w.cycles = w.waves * static_cast<int64_t>(std::ceil(block_flops / flops_per_cycle_per_sm));
   return w;
 }

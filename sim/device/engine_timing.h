@@ -7,11 +7,13 @@
 //    pipeline fill and drain per op; a small-M product still occupies whole tiles (the array's waste).
 //  - Gaudi TPC: one flop per SIMD lane per cycle over all TPCs (an FMA is 2 flops in 1 cycle, an add 1 flop in 1
 //    cycle: we charge both 1 flop per lane-cycle, a conservative middle), transcendentals at their cycle cost.
-//  - GPU tensor cores: thread-block tiles (128x128, or 64x64 when that makes more blocks for small products) in
-//    waves over the SMs, each block on one SM's tensor cores at their per-clock rate.
+//  - GPU tensor cores: thread-block tiles (128x128, or 64x64 when that makes more blocks for small products; a
+//    product of fewer rows gets blocks of its rows rounded up to 16, the mma's granule) in waves over the SMs, each
+//    block on one SM's tensor cores at their per-clock rate; split-K when the blocks leave SMs idle.
 //  - GPU CUDA cores: one flop per fp32 lane per cycle; transcendentals at 4 lane-cycles (SFU at a quarter rate).
 //  - fp32 products on GPUs: the tensor cores take no fp32 operands. PyTorch runs them as SGEMM on the CUDA cores
-//    (one FMA, 2 flops, per fp32 lane per cycle, in the same thread-block waves), or on the TF32 tensor cores when
+//    (one FMA, 2 flops, per fp32 lane per cycle, in the same thread-block waves, rows not rounded up: a decode
+//    SGEMV wastes no lanes), or on the TF32 tensor cores when
 //    torch.backends.cuda.matmul.allow_tf32 is set (TimingOptions::allow_tf32; PyTorch's default is off since 1.12).
 //  - Memory: bytes over the peak HBM bandwidth; an op alone is bound by the larger of its compute and its memory.
 #pragma once
@@ -41,8 +43,10 @@ MmeWork mme_work(const models::MmeSpec& mme, const kernels::MatrixShape& shape, 
 int64_t tpc_cycles(const models::TpcSpec& tpc, const kernels::CostPart& part);
 
 struct SmGemmWork {
-  int64_t block_m = 0, block_n = 0, blocks = 0, waves = 0;
-  int64_t cycles = 0;  // waves x cycles of one block
+  int64_t block_m = 0, block_n = 0, blocks = 0;  // output tiles
+  int64_t split_k = 1;                             // slices of K, each a block of its own
+  int64_t waves = 0;                               // ceil(blocks x split_k / SMs)
+  int64_t cycles = 0;                              // waves x cycles of one block's slice
 };
 // Where a GPU product runs: the tensor cores in the operands' format, the tensor cores in TF32 (fp32 operands with
 // allow_tf32), or the CUDA cores' fp32 lanes (SGEMM).

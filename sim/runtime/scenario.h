@@ -30,6 +30,8 @@ struct Scenario {
   int64_t graph_breaks;
   std::string kernels, attention, kv_update, kv_cache_dtype;
   bool limit_hpu_graphs, trim_logits, allow_tf32, reuse_cache;
+  double int8_threshold;
+  std::string bitsandbytes;  // weights=int8: the release whose LLM.int8 forward is timed
   int64_t iterations;
   std::string draft_model;
   double acceptance;

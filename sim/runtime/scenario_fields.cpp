@@ -128,6 +128,14 @@ std::vector<ScenarioField> make_fields() {
   f.push_back(field("allow_tf32", K::Boolean, &Scenario::allow_tf32, false,
                     "GPUs, fp32: products on the TF32 tensor cores (torch.backends.cuda.matmul.allow_tf32); false: "
                     "SGEMM on the CUDA cores, PyTorch's default since 1.12"));
+  f.push_back(field("int8_threshold", K::Number, &Scenario::int8_threshold, 6.0,
+                    "weights=int8: LLM.int8's outlier threshold (transformers' llm_int8_threshold); input features "
+                    "above it take the 16-bit path; 0 turns the decomposition off"));
+  f.back().min = 0;
+  f.back().max = 1000;
+  f.push_back(choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},
+                     "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
+                     "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
   f.push_back(field("trim_logits", K::Boolean, &Scenario::trim_logits, false,
                     "LM head on the last position only (BLOOM's HF/Gaudi forward: every position)"));
   f.push_back(integer("iterations", &Scenario::iterations, 1, 1, 1000, "calls",

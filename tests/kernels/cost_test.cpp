@@ -32,6 +32,9 @@ TEST(Cost, VectorAndDataMovementKernels) {
   EXPECT_EQ(embedding_cost(7, 4096, DType::bf16).parts[0].engine, EngineClass::data_movement);
   // A decode step appends one token per head: B * H * 1 * D values, whatever the cache length.
   EXPECT_EQ(kv_cache_append_cost(1, 32, 500, 1, 128, DType::bf16).bytes_written(), 32 * 128 * 2);
+  // Without static shapes torch.cat makes a new cache: all 500 + 1 positions read and written again.
+  EXPECT_EQ(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::bf16).bytes_read(), 32 * 501 * 128 * 2);
+  EXPECT_EQ(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::bf16).bytes_written(), 32 * 501 * 128 * 2);
   // Ring all-reduce over 8 cards moves 2 (N-1)/N of the tensor each way.
   const auto ar = all_reduce_cost(8, 4096, DType::bf16);
   EXPECT_EQ(ar.parts[0].engine, EngineClass::collective);

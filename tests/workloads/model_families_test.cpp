@@ -95,7 +95,7 @@ TEST(ModelFamilies, LlamaGraphHasGroupedQueryAttentionRotaryAndSwiGlu) {
   // With 8 cards each keeps one KV head; with 16 the KV heads are replicated (one per card, two cards share it).
   s.cards = 8;
   EXPECT_EQ(build_forward_graph(c, s)[0].name, "embed_tokens");
-  EXPECT_EQ(op_named(build_forward_graph(c, s), "layers.0.self_attn.kv_cache").shapes, "[1,1,0+5,128]");
+  EXPECT_EQ(op_named(build_forward_graph(c, s), "layers.0.self_attn.kv_cache").shapes, "[1,1,0+5,128] cat");
   EXPECT_EQ(card_share(c, 16).kv_heads, 1);
   EXPECT_EQ(card_share(c, 16).heads, 4);
   EXPECT_THROW(card_share(c, 3), InputError);

@@ -138,13 +138,61 @@ TEST(OpGraph, OneHotKvUpdateIsABatchedMatmulOverTheWholeCache) {
       EXPECT_DOUBLE_EQ(g[v].cost.flops(), 2.0 * (2 * 16) * 64 * 107 * 108);
     }
   EXPECT_EQ(found, 24);
-  s.kv_capacity = 0;  // dynamic shapes: an index copy, whatever the option says
+  s.kv_capacity = 0;  // dynamic shapes: torch.cat of the whole cache, whatever the option says
   const auto d = build_forward_graph(model_preset("bloom-560m"), s);
   for (auto v : boost::make_iterator_range(boost::vertices(d))) {
     if (d[v].kind == "kv_append") {
       EXPECT_EQ(d[v].cost.main_engine(), kernels::EngineClass::data_movement);
+      // K and V, 16 heads x 21 positions x 64 x 2 bytes each, read and written: 86,016 bytes each way.
+      EXPECT_EQ(d[v].cost.bytes_written(), 2 * 16 * 21 * 64 * 2);
+      EXPECT_EQ(d[v].cost.bytes_read(), 2 * 16 * 21 * 64 * 2);
     }
   }
+}
+
+TEST(OpGraph, StaticKvAppendWritesOnlyTheNewPositionsOfKAndV) {
+  PassSpec s;
+  s.phase = Phase::decode;
+  s.tokens = 1;
+  s.kv_before = 20;
+  s.kv_capacity = 107;
+  const auto g = build_forward_graph(model_preset("bloom-560m"), s);
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    if (g[v].kind == "kv_append") {
+      EXPECT_EQ(g[v].cost.bytes_written(), 2 * 16 * 1 * 64 * 2);
+    }
+}
+
+
+// LLM.int8's torch ops per projection, as bitsandbytes' MatMul8bitLt.forward spends them (forward_graph.cpp counts
+// them from its code): 0.45 takes 3 without the decomposition, 14 with; 0.41-0.44 5 and 16.
+TEST(OpGraph, Int8EagerOpsFollowTheBitsandbytesReleaseAndThreshold) {
+  PassSpec s;
+  s.phase = Phase::decode;
+  s.tokens = 1;
+  s.kv_before = 20;
+  s.dtype = kernels::DType::fp16;
+  s.weights = WeightFormat::int8;
+  const auto ops_of_qkv = [&] {
+    const auto g = build_forward_graph(model_preset("bloom-560m"), s);
+    for (auto v : boost::make_iterator_range(boost::vertices(g)))
+      if (g[v].role == "qkv") return g[v].eager_ops;
+    return int64_t{-1};
+  };
+  EXPECT_EQ(ops_of_qkv(), 14);
+  s.int8_decomposition = false;
+  EXPECT_EQ(ops_of_qkv(), 3);
+  s.bitsandbytes = PassSpec::Bnb::v043;
+  EXPECT_EQ(ops_of_qkv(), 5);
+  s.int8_decomposition = true;
+  EXPECT_EQ(ops_of_qkv(), 16);
+  // Without the decomposition no outlier columns go through the 16-bit product.
+  s.int8_decomposition = false;
+  const auto g = build_forward_graph(model_preset("bloom-560m"), s);
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    if (g[v].role == "qkv") {
+      EXPECT_DOUBLE_EQ(g[v].cost.parts.at(2).flops, 0.0);
+    }
 }
 
 }  // namespace

@@ -73,11 +73,29 @@ TEST(SmTiming, ThreadBlockWavesQuantise) {
   EXPECT_EQ(one.cycles, 65536);
   // One more column: 120 blocks, two waves, twice the time for 0.1% more work.
   EXPECT_EQ(sm_gemm_work(*a100.sm, MatrixShape{1, 1536, 1153, 4096}, DType::bf16).cycles, 131072);
-  // Decode [1, 4096] x [4096, 4096]: 128-tiles give 32 blocks, 64-tiles 64 blocks: still one wave.
+  // Decode [1, 4096] x [4096, 4096]: 128-tiles give 32 blocks, 64-tiles 64 blocks: still one wave. The one row
+  // takes a block of 16 rows (the mma's granule), not 64: 2 x 16 x 64 x 4096 / 2048 cycles.
   const auto decode = sm_gemm_work(*a100.sm, MatrixShape{1, 1, 4096, 4096}, DType::bf16);
-  EXPECT_EQ(decode.block_m, 64);
+  EXPECT_EQ(decode.block_m, 16);
+  EXPECT_EQ(decode.block_n, 64);
   EXPECT_EQ(decode.blocks, 64);
-  EXPECT_EQ(decode.cycles, 2 * 64 * 64 * 4096 / 2048);
+  EXPECT_EQ(decode.split_k, 1);  // 108 / 64 = 1: no room for a second slice
+  EXPECT_EQ(decode.cycles, 2 * 16 * 64 * 4096 / 2048);
+  // 20 rows round up to 32.
+  EXPECT_EQ(sm_gemm_work(*a100.sm, MatrixShape{1, 20, 4096, 4096}, DType::bf16).block_m, 32);
+}
+
+TEST(SmTiming, SplitKFillsIdleSms) {
+  const auto a100 = device("a100-80gb");
+  // [16, 8192] x [8192, 1024]: 16 blocks of 16 x 64 on 108 SMs; split-K min(108 / 16, 8192 / 256) = 6 slices of
+  // ceil(8192 / 6) = 1366: 96 blocks, one wave of 2 x 16 x 64 x 1366 / 2048 = 1366 cycles (8192 without split-K).
+  const auto w = sm_gemm_work(*a100.sm, MatrixShape{1, 16, 1024, 8192}, DType::bf16);
+  EXPECT_EQ(w.blocks, 16);
+  EXPECT_EQ(w.split_k, 6);
+  EXPECT_EQ(w.waves, 1);
+  EXPECT_EQ(w.cycles, 1366);
+  // A shallow K is not split below 256: K = 512 gives 2 slices.
+  EXPECT_EQ(sm_gemm_work(*a100.sm, MatrixShape{1, 16, 1024, 512}, DType::bf16).split_k, 2);
 }
 
 // fp32 products on an A100: SGEMM on the CUDA cores (64 fp32 lanes x 2 flops per SM per cycle: 19.5 TFLOP/s at
@@ -91,6 +109,11 @@ TEST(SmTiming, Fp32ProductsRunOnCudaCoresOrTf32TensorCores) {
   EXPECT_EQ(sm_gemm_work(*a100.sm, big, DType::fp32, SmGemmPath::tf32_tensor_cores).cycles,
             10 * (2 * 128 * 128 * 4096 / 1024));
   EXPECT_THROW(sm_gemm_work(*a100.sm, big, DType::fp32), InputError);  // no fp32 tensor-core rate
+  // Decode SGEMV [1, 4096] x [4096, 4096] on the CUDA cores: blocks of one row (no mma granule to fill), 64 blocks
+  // of 64 columns: 2 x 64 x 4096 / 128 = 4096 cycles (2.9 us), under the 64 MiB of fp32 weights' 33 us at 2 TB/s.
+  const auto gemv = sm_gemm_work(*a100.sm, MatrixShape{1, 1, 4096, 4096}, DType::fp32, SmGemmPath::cuda_cores);
+  EXPECT_EQ(gemv.block_m, 1);
+  EXPECT_EQ(gemv.cycles, 2 * 64 * 4096 / 128);
   kernels::CostPart gemm{kernels::EngineClass::matrix};
   gemm.matrix = big;
   gemm.dtype = DType::fp32;

@@ -183,9 +183,10 @@ Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType d
 
 KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype) {
   const KernelCost mm = linear_cost(rows, in, out, false, dtype);
-  if (rows <= 4) {
-    // A few rows (decode): bitsandbytes' fused 4-bit GEMV reads the packed weights and absmax once and dequantises
-    // in registers; nothing of the weights' size is written.
+  if (rows == 1) {
+    // One row (batch-1 decode): bitsandbytes' fused gemv_4bit reads the packed weights and absmax once and
+    // dequantises in registers; nothing of the weights' size is written. matmul_4bit takes it only when A holds a
+    // single row (A.numel() == A.shape[-1]); two rows already dequantise the whole weight.
     KernelCost c;
     CostPart deq{EngineClass::vector};
     deq.flops = static_cast<double>(in * out);

@@ -42,8 +42,8 @@ KernelCost quantize4_cost(int64_t n, int64_t blocksize, DType input);
 KernelCost dequantize4_cost(int64_t n, int64_t blocksize, DType dtype);
 
 // y = x w^T (+ bias) with w stored as 4-bit [out, in]: dequantised to the compute format, then a matrix product
-// in that format (bitsandbytes' bnb_4bit_compute_dtype). The cost distinguishes decode (up to 4 rows: a fused GEMV
-// reading only the packed weights) from prefill (dequantise, write, then multiply).
+// in that format (bitsandbytes' bnb_4bit_compute_dtype). The cost distinguishes one row (batch-1 decode: a fused
+// GEMV reading only the packed weights) from more (dequantise, write, then multiply).
 Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType dtype);
 KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype);
 

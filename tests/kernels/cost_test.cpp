@@ -55,6 +55,8 @@ TEST(Cost, QuantisedWeightsMoveFewerBytes) {
   // Prefill: dequantise (write the bf16 weights), then read them for the product.
   const auto nf4_prefill = matmul4_cost(7, in, out, 64, DType::bf16);
   EXPECT_EQ(nf4_prefill.parts[0].bytes_written, in * out * 2);
+  // Two rows (batch-2 decode) already miss gemv_4bit: bitsandbytes takes it only for A of a single row.
+  EXPECT_EQ(matmul4_cost(2, in, out, 64, DType::bf16).parts[0].bytes_written, in * out * 2);
   EXPECT_EQ(int8.parts[1].bytes_read, in + in * out + out * 4);
 }
 

@@ -12,18 +12,24 @@ namespace {
 constexpr double kBig = 1e9;
 
 FieldDef integer(std::string key, std::string unit, std::string meaning, double min, double max) {
-  return {std::move(key), FieldKind::Integer, std::move(unit), std::move(meaning), true, 0, min, max, {}};
+  return {std::move(key), FieldKind::Integer, std::move(unit), std::move(meaning), true, 0, min, max, {}, ""};
 }
 FieldDef number(std::string key, std::string unit, std::string meaning, double min, double max) {
-  return {std::move(key), FieldKind::Number, std::move(unit), std::move(meaning), true, 0, min, max, {}};
+  return {std::move(key), FieldKind::Number, std::move(unit), std::move(meaning), true, 0, min, max, {}, ""};
 }
 FieldDef rates(std::string key, std::string unit, std::string meaning, double min, double max) {
-  return {std::move(key), FieldKind::Rates, std::move(unit), std::move(meaning), true, 0, min, max, rate_dtypes()};
+  return {std::move(key), FieldKind::Rates, std::move(unit), std::move(meaning), true, 0, min, max, rate_dtypes(), ""};
 }
 FieldDef optional(FieldDef f, double default_value) {
   f.required = false;
   f.default_value = default_value;
   return f;
+}
+
+// A choice that may be left out: the first choice is its default.
+FieldDef optional_choice(std::string key, std::string meaning, std::vector<std::string> choices) {
+  const std::string first = choices.front();
+  return {std::move(key), FieldKind::Choice, "", std::move(meaning), false, 0, 0, 0, std::move(choices), first};
 }
 
 std::vector<SectionDef> make_sections() {
@@ -117,7 +123,8 @@ std::vector<SectionDef> make_sections() {
             0,
             0,
             0,
-            {"roce-mesh", "nvswitch"}},
+            {"roce-mesh", "nvswitch"},
+            ""},
            integer("cards_per_server", "cards", "cards connected by this fabric", 1, 1024),
            integer("links_per_card", "links", "scale-up links (RoCE ports or NVLinks) per card", 1, 1024),
            optional(integer("links_per_peer", "links", "roce-mesh: links from a card to each peer (0 for nvswitch)", 0,
@@ -125,11 +132,17 @@ std::vector<SectionDef> make_sections() {
                     0),
            number("link_bandwidth_GBps", "GB/s", "one link, one direction", 0.001, kBig),
            optional(integer("scale_out_links", "links", "links left for scale-out to other servers", 0, 1024), 0),
-           number("latency_us", "us", "latency of one step of a collective between two cards (calibrated where measured)",
+           number("latency_us", "us",
+                  "alpha-beta: latency of one step of a collective between two cards; nccl: the call's own latency on "
+                  "top of NCCL's protocol model (calibrated where measured)",
                   0, 1e6),
            optional(number("efficiency", "", "share of the links' bandwidth a collective's steps reach (calibrated)",
                            0.01, 1),
                     1),
+           optional_choice("collectives",
+                           "alpha-beta: latency per step + bytes / bandwidth (HCCL); nccl: NCCL's ring with the "
+                           "fastest of its LL, LL128 and Simple protocols (tuning.cc)",
+                           {"alpha-beta", "nccl"}),
        }},
       {"host_link",
        "The link between host and card",

@@ -27,6 +27,7 @@ struct FieldDef {
   double min = 0;            // inclusive range for Integer/Number, and for every value of Rates
   double max = 0;
   std::vector<std::string> choices;  // Choice: allowed strings; Rates: allowed dtype keys
+  std::string default_choice;        // used when !required (Choice)
 };
 
 struct SectionDef {

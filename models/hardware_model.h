@@ -71,8 +71,9 @@ struct FabricSpec {
   int64_t cards_per_server, links_per_card, links_per_peer;
   double link_bandwidth_GBps;
   int64_t scale_out_links;
-  double latency_us;        // per step of a collective
+  double latency_us;        // alpha-beta: per step of a collective; nccl: per call, on top of NCCL's own model
   double efficiency = 1.0;  // calibrated share of the link bandwidth a collective's steps reach
+  std::string collectives = "alpha-beta";  // alpha-beta | nccl (sim/device/collectives.h)
   // One direction between two cards: the links to that peer (mesh), or all NVLinks into the switch (nvswitch).
   double peer_bandwidth_GBps() const;
 };

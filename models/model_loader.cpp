@@ -300,6 +300,8 @@ void complete(json& doc, const std::string& where) {
                          fmt::format("missing; required: {} ({})", f.meaning, describe_range(f)));
       if (f.kind == FieldKind::Integer)
         sec[f.key] = static_cast<int64_t>(f.default_value);
+      else if (f.kind == FieldKind::Choice)
+        sec[f.key] = f.default_choice;
       else
         sec[f.key] = f.default_value;
     }
@@ -365,7 +367,7 @@ HardwareModel build(const json& doc) {
   m.fabric = FabricSpec{
       f["topology"].get<std::string>(), i(f, "cards_per_server"), i(f, "links_per_card"), i(f, "links_per_peer"),
       d(f, "link_bandwidth_GBps"),      i(f, "scale_out_links"),  d(f, "latency_us"),
-      d(f, "efficiency")};
+      d(f, "efficiency"),               f["collectives"].get<std::string>()};
   const json& h = doc["host_link"];
   m.host_link = HostLinkSpec{i(h, "pcie_generation"), i(h, "lanes"), d(h, "bandwidth_GBps"), d(h, "latency_us")};
   m.power = PowerSpec{d(doc["power"], "tdp_W")};

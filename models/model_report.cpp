@@ -112,7 +112,9 @@ std::string kind_name(const FieldDef& f) {
 }
 std::string allowed(const FieldDef& f) {
   std::string a = describe_range(f);
-  if (!f.required) a += fmt::format(" (default {:g})", f.default_value);
+  if (!f.required)
+    a += f.kind == FieldKind::Choice ? fmt::format(" (default {})", f.default_choice)
+                                     : fmt::format(" (default {:g})", f.default_value);
   return a;
 }
 }  // namespace
@@ -128,7 +130,10 @@ nlohmann::json model_keys_json() {
         k["max"] = f.max;
       }
       if (!f.choices.empty()) k["choices"] = f.choices;
-      if (!f.required) k["default"] = f.default_value;
+      if (!f.required && f.kind == FieldKind::Choice)
+        k["default"] = f.default_choice;
+      else if (!f.required)
+        k["default"] = f.default_value;
       out[s.name + "." + f.key] = k;
     }
   return {{"keys", out}};

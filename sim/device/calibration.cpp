@@ -94,6 +94,37 @@ models::HardwareModel at_peak(models::HardwareModel device) {
 
 namespace {
 
+// NCCL's model is not linear in (latency, 1/efficiency): its protocol is the fastest of three. Alternate to a fixed
+// point: the efficiency that makes the largest message's time (less the call latency) match, by bisection (time
+// falls as efficiency rises), then the call latency the smallest message leaves.
+void fit_nccl_fabric(const models::HardwareModel& device, const Measurement& small, const Measurement& large,
+                     FittedEfficiencies& f) {
+  auto d = device;
+  d.fabric.latency_us = 0;
+  const auto model_us = [&](const Measurement& m, double efficiency) {
+    d.fabric.efficiency = efficiency;
+    return static_cast<double>(all_reduce_time(d.fabric, m.bytes, m.cards, default_algorithm(d.fabric)).ps) * 1e-6;
+  };
+  double latency = 0, efficiency = 1;
+  for (int round = 0; round < 50; ++round) {
+    const double target = large.measured - latency;
+    if (model_us(large, 1.0) >= target) {
+      efficiency = 1;  // as fast as the links at their peak, or faster (NVLS): held at 1
+    } else {
+      double lo = 0.01, hi = 1.0;
+      for (int i = 0; i < 60; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (model_us(large, mid) > target ? lo : hi) = mid;
+      }
+      efficiency = 0.5 * (lo + hi);
+    }
+    latency = small.measured - model_us(small, efficiency);
+  }
+  if (latency < 0) return;  // the small message is faster than NCCL's own model of it: nothing sensible to fit
+  f.fabric_latency_us = latency;
+  f.fabric_efficiency = efficiency;
+}
+
 // An all-reduce's time is steps x latency + (bytes term at peak) / efficiency: linear in (latency, 1/efficiency).
 // Two measurements of different sizes fix both.
 void fit_fabric(const models::HardwareModel& device, const CalibrationData& data, FittedEfficiencies& f) {
@@ -104,6 +135,10 @@ void fit_fabric(const models::HardwareModel& device, const CalibrationData& data
     if (!large || m.bytes > large->bytes) large = &m;
   }
   if (!small || small->bytes == large->bytes) return;
+  if (device.fabric.collectives == "nccl") {
+    fit_nccl_fabric(device, *small, *large, f);
+    return;
+  }
   auto no_latency = device;
   no_latency.fabric.latency_us = 0;
   const auto terms = [&](const Measurement& m) {

@@ -24,10 +24,15 @@ TEST(Calibration, EveryMeasurementIsReproducedWithinTenPercent) {
     int64_t smallest = INT64_MAX, largest = 0;
     for (const auto& m : data.measurements)
       if (m.kind == "all_reduce") smallest = std::min(smallest, m.bytes), largest = std::max(largest, m.bytes);
+    // The fit matches the smallest and largest all-reduce exactly, unless the links' efficiency is held at 1
+    // (H100: NVLS beats the ring's model at peak on large messages); the sizes between are predictions, by NCCL's
+    // protocol model (LL, LL128, Simple) on the GPUs.
+    const bool held = device.fabric.efficiency >= 1.0;
     for (const auto& m : data.measurements) {
-      const double tolerance = m.kind != "all_reduce"                              ? 0.10
-                               : (m.bytes == smallest || m.bytes == largest) ? 0.01
-                                                                             : 0.70;
+      const double tolerance = m.kind != "all_reduce"  ? 0.10
+                               : m.bytes == smallest   ? 0.01
+                               : m.bytes == largest    ? (held ? 0.05 : 0.01)
+                                                       : 0.30;
       EXPECT_NEAR(predict(device, m), m.measured, tolerance * m.measured)
           << data.device << " " << m.kind << " " << m.bytes << " " << m.source;
       ++measurements;
@@ -54,13 +59,14 @@ TEST(Calibration, TheH100FitFollowsFromItsTwoMeasurementsByHand) {
 }
 
 TEST(Calibration, TheA100FabricFollowsFromTwoAllReducesByHand) {
-  // Ring over 8 cards: 14 steps, each moving bytes / 8 at 12 x 25 = 300 GB/s x efficiency. 32 KiB: 14 L + 14 x 4096 B
-  // / 300 GB/s (0.19115 us) = 43.8 us; 1 GiB: 14 L + 14 x 134,217,728 B / 300 GB/s (6263.5 us) / e = 8200 us.
-  // L = (43.8 - 0.19115 / e) / 14 and 14 L + 6263.5 / e = 8200: 6263.5 / e - 0.19115 / e = 8156.2, e = 0.76791,
-  // L = 3.1108 us.
+  // NCCL's ring over 8 cards, 14 steps, bus bandwidth 12 x 25 = 300 GB/s x e, algorithm bandwidth x 8 / 14.
+  // 32 KiB goes LL: 3.6 + 14 x 0.47 = 10.18 us + 32768 B / (300 e x 1/4 x 8/14 GB/s) = 0.76459 / e us.
+  // 1 GiB goes Simple: 8.4 + 14 x 3.4 = 56 us + 1073741824 B / (300 e x 8/14 GB/s) = 6263.5 / e us.
+  // 43.8 = L + 10.18 + 0.76459 / e and 8200 = L + 56 + 6263.5 / e: 8110.38 = 6262.74 / e, e = 0.77219,
+  // L = 43.8 - 10.18 - 0.99016 = 32.630 us (the call's own latency on top of NCCL's model).
   const auto a100 = models::load_model("a100-80gb", {}, test::models_dir());
-  EXPECT_NEAR(a100.fabric.efficiency, 0.76791, 5e-4);
-  EXPECT_NEAR(a100.fabric.latency_us, 3.1108, 5e-4);
+  EXPECT_NEAR(a100.fabric.efficiency, 0.77219, 5e-4);
+  EXPECT_NEAR(a100.fabric.latency_us, 32.630, 5e-3);
 }
 
 TEST(Calibration, BadFilesAreRefused) {

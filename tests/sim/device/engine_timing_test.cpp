@@ -172,9 +172,10 @@ TEST(Collectives, MatchTheAlphaBetaFormula) {
   EXPECT_EQ(direct.ps, 2 * (3'000'000 + 3'495'253));
   // A ring on the same mesh: 2 (N-1) steps over one peer's links.
   EXPECT_EQ(all_reduce_time(g2.fabric, bytes, 8, CollectiveAlgorithm::ring).ps, 14 * (3'000'000 + 3'495'253));
-  // A100 NVSwitch ring over 12 NVLinks x 25 GB/s = 300 GB/s: 14 steps of alpha + (bytes/8) / (300 GB/s x
-  // efficiency); here alpha = 2 us and the efficiency 1, then 0.5 (the shipped values are calibrated).
+  // A100 NVSwitch ring over 12 NVLinks x 25 GB/s = 300 GB/s, as alpha-beta: 14 steps of alpha + (bytes/8) /
+  // (300 GB/s x efficiency); here alpha = 2 us and the efficiency 1, then 0.5 (the shipped values are calibrated).
   auto f = a100.fabric;
+  f.collectives = "alpha-beta";
   f.latency_us = 2;
   f.efficiency = 1;
   const auto ring = all_reduce_time(f, bytes, 8, default_algorithm(f));
@@ -185,7 +186,42 @@ TEST(Collectives, MatchTheAlphaBetaFormula) {
   EXPECT_EQ(all_reduce_time(a100.fabric, bytes, 1, CollectiveAlgorithm::ring).ps, 0);
   EXPECT_THROW(all_reduce_time(a100.fabric, bytes, 16, CollectiveAlgorithm::ring), InputError);
   // All-gather of 1 MiB pieces: every card ends with 8 MiB; ring: 7 steps of 1 MiB.
+  f.collectives = "nccl";
+  EXPECT_EQ(all_gather_time(f, bytes, 8, CollectiveAlgorithm::ring).bytes_per_step, bytes);
   EXPECT_EQ(all_gather_time(a100.fabric, bytes, 8, CollectiveAlgorithm::ring).bytes_per_step, bytes);
+}
+
+// NCCL's protocol model (tuning.cc, Ring on NVLink) on an A100 server: 300 GB/s of bus bandwidth, 8 cards, 14
+// steps; the call latency and efficiency set to 0 and 1 so that every figure is NCCL's own.
+TEST(Collectives, NcclPicksTheFastestProtocolAsItsTuningModelDoes) {
+  auto f = device("a100-80gb").fabric;
+  ASSERT_EQ(f.collectives, "nccl");
+  f.latency_us = 0;
+  f.efficiency = 1;
+  const auto us = [&](int64_t bytes) {
+    return static_cast<double>(all_reduce_time(f, bytes, 8, CollectiveAlgorithm::ring).ps) * 1e-6;
+  };
+  const auto protocol = [&](int64_t bytes) {
+    return std::string(all_reduce_time(f, bytes, 8, CollectiveAlgorithm::ring).protocol);
+  };
+  // 16 KiB: LL, 3.6 + 14 x 0.47 = 10.18 us + 16384 B / (300 x 1/4 x 8/14 = 42.857 GB/s) = 0.3823 us.
+  EXPECT_EQ(protocol(16384), "LL");
+  EXPECT_NEAR(us(16384), 10.18 + 16384 / 42857.14, 1e-5);
+  // 4 MiB: LL128, 10 + 14 x 1.9 = 36.6 us + 4194304 B / (300 x 0.92 x 8/14 = 157.71 GB/s) = 26.59 us = 63.19 us;
+  // Simple would take 56 + 24.47 = 80.47 us, LL 10.18 + 97.87.
+  EXPECT_EQ(protocol(4194304), "LL128");
+  EXPECT_NEAR(us(4194304), 36.6 + 4194304 / 157714.29, 1e-4);
+  // 256 MiB: Simple, 56 us + 268435456 B / (300 x 8/14 = 171.43 GB/s) = 1621.9 us.
+  EXPECT_EQ(protocol(268435456), "Simple");
+  EXPECT_NEAR(us(268435456), 56.0 + 268435456 / 171428.57, 1e-3);
+  // The call latency adds once, not per step.
+  f.latency_us = 30;
+  EXPECT_NEAR(us(16384), 30 + 10.18 + 16384 / 42857.14, 1e-5);
+  // An all-gather has no reduction: LL at a third of the bus bandwidth, 7 steps over the 8 pieces.
+  f.latency_us = 0;
+  const auto ag = all_gather_time(f, 2048, 8, CollectiveAlgorithm::ring);
+  EXPECT_STREQ(ag.protocol, "LL");
+  EXPECT_NEAR(static_cast<double>(ag.ps) * 1e-6, 3.6 + 7 * 0.47 + 16384 / (300.0 / 3 * 8 / 7 * 1000), 1e-5);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "common/text_table.h"
 #include "models/model_loader.h"
 #include "sim/device/calibration.h"
+#include "sim/device/collectives.h"
 #include "traces/trace_report.h"
 
 namespace hpusim::cli {
@@ -68,6 +69,11 @@ void add_calibrate_command(CLI::App& app) {
           m.kind == "gemm"   ? fmt::format("gemm {}x{}x{} {}", m.shape.m, m.shape.n, m.shape.k, kernels::name(m.dtype))
           : m.kind == "copy" ? fmt::format("copy {:.3g} GB", static_cast<double>(m.bytes) / 1e9)
                              : fmt::format("all_reduce {} x {}", m.cards, traces::format_bytes(static_cast<double>(m.bytes)));
+      // NCCL's fabrics: the protocol its model picks for this size (LL, LL128, Simple).
+      const std::string protocol =
+          m.kind == "all_reduce"
+              ? sim::all_reduce_time(device.fabric, m.bytes, m.cards, sim::default_algorithm(device.fabric)).protocol
+              : "";
       const double err = (p - m.measured) / m.measured;
       rows.push_back({{"measurement", what},
                       {"unit", m.unit},
@@ -75,7 +81,8 @@ void add_calibrate_command(CLI::App& app) {
                       {"model", p},
                       {"error", err},
                       {"source", m.source}});
-      t.add_row({what, fmt::format("{:.1f} {}", m.measured, m.unit), fmt::format("{:.1f}", p),
+      if (!protocol.empty()) rows.back()["protocol"] = protocol;
+      t.add_row({protocol.empty() ? what : what + " " + protocol, fmt::format("{:.1f} {}", m.measured, m.unit), fmt::format("{:.1f}", p),
                  fmt::format("{:+.1f}%", 100 * err), m.source.substr(0, 60)});
     }
     const char* matrix_key = device.mme ? "mme.efficiency" : "sm.tensor_efficiency";

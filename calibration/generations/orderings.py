@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """The orderings the measured rows imply, and whether the simulator's predictions keep them (issue 14): every pair
-of rows of one device and model that differ in exactly one of cards, batch, weights, prompt_len, new_tokens,
+of rows of one device and model that differ in exactly one of cards, batch, weights, int8_threshold, prompt_len, new_tokens,
 attention or bucket_size, with measured times more than 5% apart, is an ordering; it is right when the prediction
 puts the two the same way round.
 
@@ -15,7 +15,7 @@ import sys
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KEYS = ("cards", "batch", "weights", "prompt_len", "new_tokens", "attention", "bucket_size")
+KEYS = ("cards", "batch", "weights", "int8_threshold", "prompt_len", "new_tokens", "attention", "bucket_size")
 
 
 def main():

@@ -9,25 +9,17 @@ puts the two the same way round.
     python3 calibration/generations/orderings.py DIR/residuals.csv [--column fitted_s|cv_s|prior_s|roofline_s]
 """
 import csv
-import json
-import os
-import sys
 from collections import defaultdict
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from residual_args import residuals_and_column, rows_by_id
+
 KEYS = ("cards", "batch", "weights", "int8_threshold", "prompt_len", "new_tokens", "attention", "bucket_size")
 
 
 def main():
-    if len(sys.argv) < 2:
-        raise SystemExit(__doc__)
-    column = sys.argv[sys.argv.index("--column") + 1] if "--column" in sys.argv else "fitted_s"
-    scenarios = {}
-    for name in ("gaudi", "gpu"):
-        with open(os.path.join(HERE, f"{name}.json")) as f:
-            for r in json.load(f)["rows"]:
-                scenarios[r["id"]] = r["scenario"]
-    with open(sys.argv[1]) as f:
+    residuals, column = residuals_and_column(__doc__)
+    scenarios = {k: r["scenario"] for k, r in rows_by_id().items()}
+    with open(residuals) as f:
         rows = [r for r in csv.DictReader(f) if r.get(column)]
     by = defaultdict(list)
     for r in rows:

@@ -10,14 +10,12 @@ more than the model error is one the rows say needs a profile of its own.
     python3 calibration/generations/releases.py DIR/residuals.csv [--column fitted_s|cv_s|prior_s]
 """
 import csv
-import json
 import math
-import os
 import re
-import sys
 from collections import defaultdict
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from residual_args import residuals_and_column, rows_by_id
+
 
 
 def release(row):
@@ -32,16 +30,10 @@ def release(row):
 
 
 def main():
-    if len(sys.argv) < 2:
-        raise SystemExit(__doc__)
-    column = sys.argv[sys.argv.index("--column") + 1] if "--column" in sys.argv else "fitted_s"
-    rows = {}
-    for name in ("gaudi", "gpu"):
-        with open(os.path.join(HERE, f"{name}.json")) as f:
-            for r in json.load(f)["rows"]:
-                rows[r["id"]] = r
+    residuals, column = residuals_and_column(__doc__)
+    rows = rows_by_id()
     groups = defaultdict(list)
-    with open(sys.argv[1]) as f:
+    with open(residuals) as f:
         for r in csv.DictReader(f):
             if r.get(column):
                 groups[(r["stack"], r["device"], release(rows[r["id"]]))].append(

@@ -223,6 +223,7 @@ k::Tensor DecoderModel::project(const k::Tensor& x, const std::string& module, i
   switch (format_) {
     case WeightFormat::int8: {  // bitsandbytes: fp16 activations; the product comes back in the model's format
       k::Int8MatmulOptions o;
+      o.threshold = int8_threshold_;
       const k::Tensor y = k::int8_matmul(x, w, bias, o).out;
       return k::Tensor::from_floats(y.shape(), dtype_, y.to_floats());
     }

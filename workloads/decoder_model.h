@@ -40,8 +40,8 @@ struct DecoderCache {
 class DecoderModel {
  public:
   // `weights`: the projections' format, as the timing model's (op_graph.h); none: the compute format's. bf16/fp16
-  // round the projection weights to that format; int8 multiplies by LLM.int8 (fp16 activations, threshold 6, the
-  // outlier columns in fp16); nf4/fp4 quantise each card's shard in blocks of 64 (bitsandbytes, no double
+  // round the projection weights to that format; int8 multiplies by LLM.int8 (fp16 activations, threshold 6 unless
+  // set_int8_threshold says otherwise, the outlier columns in fp16); nf4/fp4 quantise each card's shard in blocks of 64 (bitsandbytes, no double
   // quantisation) and dequantise into the product; fp8 takes E4M3 operands with per-tensor amax scales, rounded up
   // to powers of two when `fp8_pow2_scales` (Gaudi2). The LM head and the embeddings stay in the compute format.
   DecoderModel(DecoderConfig config, ModelWeights weights, kernels::DType dtype, int64_t cards = 1,
@@ -69,6 +69,8 @@ class DecoderModel {
   // maxabs scale (Intel Neural Compressor's PatchedKVCache); the attention products still run in the compute format.
   std::optional<kernels::DType> kv_cache_dtype() const { return kv_dtype_; }
   void set_kv_cache_dtype(std::optional<kernels::DType> t) { kv_dtype_ = t; }
+  // weights=int8: LLM.int8's outlier threshold (0: no decomposition), as the timing model's PassSpec.
+  void set_int8_threshold(float t) { int8_threshold_ = t; }
   bool fp8_pow2_scales() const { return fp8_pow2_; }
   const std::string& embedding_name() const { return names_.embedding; }
 
@@ -87,6 +89,7 @@ class DecoderModel {
   WeightFormat format_;
   bool fp8_pow2_;
   std::optional<kernels::DType> kv_dtype_;
+  float int8_threshold_ = 6.0f;
   std::vector<std::map<std::string, kernels::Quantized4>> packed4_;  // [card] projection weight -> 4-bit
   std::vector<std::map<std::string, kernels::Tensor>> transposed_;   // [card] projection weight -> W^T (fp8)
   mutable std::vector<RanOp> ran_;

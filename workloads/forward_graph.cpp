@@ -45,7 +45,7 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
     case WeightFormat::fp32:
       return k::linear_cost(rows, in, out, bias, weight_dtype(s.weights, s.dtype));
     case WeightFormat::int8: {
-      const auto outliers = s.int8_decomposition
+      const auto outliers = s.int8_decomposition()
                                 ? static_cast<int64_t>(std::llround(s.int8_outlier_fraction * static_cast<double>(in)))
                                 : int64_t{0};
       return k::int8_matmul_cost(rows, in, out, outliers, k::DType::fp16);  // bitsandbytes computes in fp16
@@ -82,8 +82,8 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
 int64_t quantised_eager_ops(const PassSpec& s, int64_t rows) {
   switch (s.weights) {
     case WeightFormat::int8:
-      if (s.bitsandbytes == PassSpec::Bnb::v043) return s.int8_decomposition ? 16 : 5;
-      return s.int8_decomposition ? 14 : 3;
+      if (s.bitsandbytes == PassSpec::Bnb::v043) return s.int8_decomposition() ? 16 : 5;
+      return s.int8_decomposition() ? 14 : 3;
     case WeightFormat::nf4:
     case WeightFormat::fp4:
       return rows == 1 ? 2 : 4;

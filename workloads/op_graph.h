@@ -46,7 +46,8 @@ struct PassSpec {
   // and both attention products to fp8 E4M3 with fp8 weights: its PatchedKVCache and PatchedMatmul).
   std::optional<kernels::DType> kv_dtype;
   double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
-  bool int8_decomposition = true;        // llm_int8_threshold > 0: the outlier columns take the 16-bit path
+  double int8_threshold = 6.0;           // llm_int8_threshold; 0: no outlier decomposition (no 16-bit path)
+  bool int8_decomposition() const { return int8_threshold > 0; }
   enum class Bnb { v043, v045 };         // the bitsandbytes release's LLM.int8 forward (forward_graph.cpp)
   Bnb bitsandbytes = Bnb::v045;
 

@@ -79,6 +79,7 @@ void load_numeric_model(GenerationSpec& spec) {
       ckpt.config(), workloads::load_model_weights(ckpt.config(), ckpt), spec.pass.dtype, spec.pass.cards,
       spec.pass.weights, spec.fp8_pow2_scales);
   model->set_kv_cache_dtype(spec.pass.kv_dtype);
+  model->set_int8_threshold(static_cast<float>(spec.pass.int8_threshold));
   spec.numeric_model = std::move(model);
 }
 
@@ -114,7 +115,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.pass.weights = *workloads::weight_format_from_name(sc.weights == "auto" ? sc.dtype : sc.weights);
   spec.fp8_pow2_scales = device.is_gaudi();  // Gaudi2's fp8 takes power-of-two scales (INC's hw-aligned ones)
   spec.pass.trim_logits = sc.trim_logits;
-  spec.pass.int8_decomposition = sc.int8_threshold > 0;
+  spec.pass.int8_threshold = sc.int8_threshold;
   spec.pass.bitsandbytes = sc.bitsandbytes == "0.43" ? workloads::PassSpec::Bnb::v043 : workloads::PassSpec::Bnb::v045;
   spec.static_shapes = sc.uses_static_shapes();
   spec.bucket_size = sc.bucket_size;

@@ -218,5 +218,22 @@ TEST(DecoderModel, Int8AndFp8WeightsStayNearTheReference) {
     }
 }
 
+// int8_threshold reaches the numerics: 0 quantises every input feature, a threshold below every activation sends
+// every feature through the 16-bit path; both stay near the reference and differ from each other.
+TEST(DecoderModel, Int8ThresholdDecidesTheOutlierColumns) {
+  const Checkpoint ckpt(dir_of("llama-gqa"));
+  const auto& c = ckpt.config();
+  DecoderModel none(c, load_model_weights(c, ckpt), kernels::DType::fp16, 1, WeightFormat::int8);
+  DecoderModel all(c, load_model_weights(c, ckpt), kernels::DType::fp16, 1, WeightFormat::int8);
+  none.set_int8_threshold(0);
+  all.set_int8_threshold(1e-30f);
+  const auto a = greedy(none, prompt_of("llama-gqa"), 1), b = greedy(all, prompt_of("llama-gqa"), 1);
+  const auto ref = kernels::read_npy(dir_of("llama-gqa") + "/expected.logits.npy").to_floats();
+  const std::vector<float> first(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(a.logits.size()));
+  EXPECT_LT(test::worst_relative_logit_error(a.logits, first, 1), 0.05);
+  EXPECT_LT(test::worst_relative_logit_error(b.logits, first, 1), 0.05);
+  EXPECT_GT(test::worst_relative_logit_error(a.logits, b.logits, 1), 1e-4);
+}
+
 }  // namespace
 }  // namespace hpusim::workloads

@@ -180,14 +180,14 @@ TEST(OpGraph, Int8EagerOpsFollowTheBitsandbytesReleaseAndThreshold) {
     return int64_t{-1};
   };
   EXPECT_EQ(ops_of_qkv(), 14);
-  s.int8_decomposition = false;
+  s.int8_threshold = 0;
   EXPECT_EQ(ops_of_qkv(), 3);
   s.bitsandbytes = PassSpec::Bnb::v043;
   EXPECT_EQ(ops_of_qkv(), 5);
-  s.int8_decomposition = true;
+  s.int8_threshold = 6;
   EXPECT_EQ(ops_of_qkv(), 16);
   // Without the decomposition no outlier columns go through the 16-bit product.
-  s.int8_decomposition = false;
+  s.int8_threshold = 0;
   const auto g = build_forward_graph(model_preset("bloom-560m"), s);
   for (auto v : boost::make_iterator_range(boost::vertices(g)))
     if (g[v].role == "qkv") {

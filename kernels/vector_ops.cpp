@@ -170,7 +170,9 @@ KernelCost kv_cache_append_cost(int64_t b, int64_t h, int64_t s, int64_t t, int6
 }
 
 KernelCost kv_cache_concat_cost(int64_t b, int64_t h, int64_t s, int64_t t, int64_t d, DType dtype) {
-  // torch.cat into a new tensor: the whole cache is read and written again, every step.
+  // The first forward keeps its K and V as the cache (a tuple entry, DynamicCache's append): nothing is copied.
+  if (s == 0) return {{part(EngineClass::data_movement, 0, 0, 0)}};
+  // Later, torch.cat into a new tensor: the whole cache is read and written again, every step.
   return {{part(EngineClass::data_movement, 0, bytes(b * h * (s + t) * d, dtype), bytes(b * h * (s + t) * d, dtype))}};
 }
 

@@ -322,6 +322,9 @@ void complete(json& doc, const std::string& where) {
   } else if (per_peer != 0) {
     throw InputError(where, "/fabric/links_per_peer", "must be 0 (or absent) for topology nvswitch");
   }
+  // NCCL's protocol model is of its ring over NVLink; a RoCE mesh runs HCCL's steps.
+  if (fabric["collectives"].get<std::string>() == "nccl" && topology != "nvswitch")
+    throw InputError(where, "/fabric/collectives", "nccl needs topology nvswitch; allowed for roce-mesh: alpha-beta");
 }
 
 DtypeRates rates_of(const json& v) {

@@ -71,19 +71,21 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
 
 // Torch ops a projection in the weight format costs Hugging Face's eager path (1: the 16-bit count of
 // execution_mode.cpp applies), counted from bitsandbytes/autograd/_functions.py MatMul8bitLt.forward and its CUDA ops:
-//  - 0.41-0.44 ("0.43"): casts A to fp16, double_quant (2 kernels), transform of CA to col32, igemmlt, mm_dequant: 5;
-//    with the decomposition also the COO outliers (2), unique (a sync), CA[:, idx] = 0, CAt[:, idx] = 0, subA,
-//    extract_outliers, the scaling (2), transpose-contiguous, cast, matmul, add: 16.
+// A in fp16 already (bitsandbytes computes in fp16; the cast of other formats adds one).
+//  - 0.41-0.44 ("0.43"): double_quant (2 kernels: the absmax, the row/column quantiser), the col32 transform of CA,
+//    igemmlt, mm_dequant: 5; with the decomposition also unique over the outliers' columns (a sync), CA[:, idx] = 0,
+//    CAt[:, idx] = 0, subA = A[:, idx], extract_outliers, * SCB, / 127, transpose-contiguous, the cast, the outlier
+//    matmul and the add: 16.
 //  - 0.45: int8_vectorwise_quant, int8_linear_matmul, int8_mm_dequant: 3; with the decomposition the quantiser also
-//    takes abs, >=, any (a sync), any(dim=0), argwhere (a sync) and zeroes the outlier columns (6 more), then subA,
-//    CB[:, idx], the scaling (2), cast and addmm: 14.
+//    takes abs, >=, any (a sync), any(dim=0) and argwhere (a sync), and zeroes the outlier columns of more than one
+//    row; then subA, CB[:, idx], * SCB, * 1/127, the cast and addmm: 14 for one row, 15 for more.
 // MatMul4Bit: dequantize_4bit (+ the absmax's own dequantisation with compress_statistics) and the linear, ≈ 4;
 // a single row takes the fused gemv_4bit, ≈ 2. fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
 int64_t quantised_eager_ops(const PassSpec& s, int64_t rows) {
   switch (s.weights) {
     case WeightFormat::int8:
       if (s.bitsandbytes == PassSpec::Bnb::v043) return s.int8_decomposition() ? 16 : 5;
-      return s.int8_decomposition() ? 14 : 3;
+      return s.int8_decomposition() ? 14 + (rows > 1 ? 1 : 0) : 3;
     case WeightFormat::nf4:
     case WeightFormat::fp4:
       return rows == 1 ? 2 : 4;

@@ -130,9 +130,10 @@ def normalise_gpu(case):
     # LLM.int8: llm_int8_threshold=0.0 turns the outlier decomposition off; the release decides the forward.
     # LLM-Perf records no versions: its 2024 runs installed the latest bitsandbytes, 0.42-0.44 until 0.45.0
     # (2024-12-05), all with the pre-0.45 forward. Every row carries both keys (a sweep's points share keys).
-    bnb = str((case.get("software") or {}).get("bitsandbytes", ""))
-    row["scenario"]["int8_threshold"] = 0.0 if weights == "int8" and ("threshold=0" in w or "threshold 0" in w) else 6.0
-    row["scenario"]["bitsandbytes"] = "0.45" if bnb.startswith("0.45") or bnb.startswith("0.46") else "0.43"
+    bnb = re.match(r"0\.(\d+)", str((case.get("software") or {}).get("bitsandbytes", "")))
+    threshold_off = re.search(r"threshold[= ]0(\.0+)?(?![.\d])", w)
+    row["scenario"]["int8_threshold"] = 0.0 if weights == "int8" and threshold_off else 6.0
+    row["scenario"]["bitsandbytes"] = "0.45" if bnb and int(bnb.group(1)) >= 45 else "0.43"
     return row, None
 
 

@@ -62,9 +62,11 @@ CollectiveTime half(const models::FabricSpec& f, int64_t bytes, int64_t cards, C
 }  // namespace
 
 const std::vector<NcclProtocol>& nccl_ring_protocols() {
-  // NVIDIA/nccl src/graph/tuning.cc @ 01afd20a: baseLat Ring {3.6, 10.0, 8.4} us; hwLat NVLink Ring {0.47, 1.9, 3.4}
-  // us per step; all-reduce bus bandwidth x 1/4 (LL), x 0.92 = 120/128 (LL128; its per-channel cap does not bind
-  // at 8 cards' worth of channels), x 1 (Simple).
+  // NVIDIA/nccl src/graph/tuning.cc @ 01afd20a (NCCL 2.7.5): baseLat Ring {3.6, 10.0, 8.4} us; hwLat NVLink Ring
+  // {0.47, 1.9, 3.4} us per step; all-reduce bus bandwidth x 1/4 (LL), x 0.92 (LL128, NCCL's rounding of 120/128),
+  // x 1 (Simple). Not modelled: LL128's per-channel cap (16.7 GB/s x channels; it binds below 14 channels) and the
+  // A100 cap of 235 GB/s (the calibrated 231.7 sits under it); later releases retuned the table (2.2x: Ring LL base
+  // 6.6 us, hop 0.6 us, LL at half the bus bandwidth up to a cap on Hopper).
   static const std::vector<NcclProtocol> protocols{
       {"LL", 3.6, 0.47, 0.25}, {"LL128", 10.0, 1.9, 0.92}, {"Simple", 8.4, 3.4, 1.0}};
   return protocols;

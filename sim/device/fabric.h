@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The card-to-card fabric as a SystemC module: a collective synchronises the cards taking part (each waits until
-// the last has arrived), then takes the alpha-beta time of its algorithm (collectives.h), after which every card
+// the last has arrived), then takes the time of its algorithm (collectives.h), after which every card
 // goes on. Each card reaches the fabric through its port, an engine whose tasks are collectives, so a collective
 // waits for the tasks it depends on like any other; the wait for the other cards is not busy time, the collective's
 // own time is. One activation per card per collective.

@@ -129,8 +129,9 @@ std::vector<ScenarioField> make_fields() {
                     "GPUs, fp32: products on the TF32 tensor cores (torch.backends.cuda.matmul.allow_tf32); false: "
                     "SGEMM on the CUDA cores, PyTorch's default since 1.12"));
   f.push_back(field("int8_threshold", K::Number, &Scenario::int8_threshold, 6.0,
-                    "weights=int8: LLM.int8's outlier threshold (transformers' llm_int8_threshold); input features "
-                    "above it take the 16-bit path; 0 turns the decomposition off"));
+                    "weights=int8: LLM.int8's outlier threshold (transformers' llm_int8_threshold). Numerics: input "
+                    "features above it take the 16-bit path; timing: any threshold > 0 sends numerics.md's 0.1% of "
+                    "the features there, 0 turns the decomposition off"));
   f.back().min = 0;
   f.back().max = 1000;
   f.push_back(choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},

@@ -35,6 +35,8 @@ TEST(Cost, VectorAndDataMovementKernels) {
   // Without static shapes torch.cat makes a new cache: all 500 + 1 positions read and written again.
   EXPECT_EQ(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::bf16).bytes_read(), 32 * 501 * 128 * 2);
   EXPECT_EQ(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::bf16).bytes_written(), 32 * 501 * 128 * 2);
+  // The first forward's K and V are the cache itself: nothing copied.
+  EXPECT_EQ(kv_cache_concat_cost(1, 32, 0, 7, 128, DType::bf16).bytes_written(), 0);
   // Ring all-reduce over 8 cards moves 2 (N-1)/N of the tensor each way.
   const auto ar = all_reduce_cost(8, 4096, DType::bf16);
   EXPECT_EQ(ar.parts[0].engine, EngineClass::collective);

@@ -160,6 +160,8 @@ INSTANTIATE_TEST_SUITE_P(
                             "/sources/hbm.speed", "unknown field"},
                     BadCase{"mesh_over_subscribed", R"({"base": "gaudi2", "fabric": {"links_per_peer": 4}})",
                             "/fabric/links_per_peer", "exceed links_per_card = 21"},
+                    BadCase{"nccl_on_a_mesh", R"({"base": "gaudi2", "fabric": {"collectives": "nccl"}})",
+                            "/fabric/collectives", "nccl needs topology nvswitch"},
                     BadCase{"missing_base", R"({"base": "gaudi9"})", "/base", "did you mean 'gaudi"}),
     [](const testing::TestParamInfo<BadCase>& p) { return p.param.label; });
 

@@ -238,6 +238,58 @@ def normalise(case):
     return row, None
 
 
+def normalise_compiled(case):
+    """(row, None) or (None, reason) for a gpt-fast / torchao case: their compiled generate (torch.compile
+    reduce-overhead, CUDA graphs, a static KV cache, SDPA), 16-bit weights on one GPU. A check of the compiled path,
+    not fitted (no stack in calibration/fit/stacks.json): one family, and a power-limited machine (gpt-fast's
+    A100s run at 330 W)."""
+    stack = case.get("stack") or {}
+    framework = stack.get("framework", "")
+    if "gpt-fast" not in framework and "torchao" not in framework:
+        return None, "not a gpt-fast/torchao case"
+    if "compile" not in str(stack.get("compile", "")):
+        return None, "eager gpt-fast model: its own op count per layer is not modelled"
+    hf_id = case["model"]["hf_id"]
+    if "bloom" in hf_id.lower():
+        raise SystemExit(f"{case['id']}: a BLOOM row in the calibration set; BLOOM is the validation set")
+    preset = PRESETS.get(hf_id)
+    if preset is None:
+        return None, f"{hf_id}: no preset"
+    hw = case["hardware"]
+    device = "a100-80gb" if hw["gpu"].startswith("A100") else "h100-sxm" if hw["gpu"].startswith("H100") else None
+    if device is None:
+        return None, f"device not modelled: {hw['gpu']}"
+    if int(hw.get("count", 1)) != 1:
+        return None, "tensor parallel on gpt-fast's hybrid cube mesh (not the NVSwitch fabric modelled)"
+    w = str(case.get("weights", ""))
+    if not (w in ("bf16", "fp16") or w.startswith("Base") or w.startswith("bf16/fp16/fp32")):
+        return None, f"weight format not modelled: {w[:60]}"
+    dtype = {"bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16"}.get(str(case.get("dtype")))
+    if dtype is None:
+        return None, f"dtype not modelled: {case.get('dtype')}"
+    seconds = case.get("seconds_per_generate")
+    if not seconds or seconds <= 0:
+        return None, "no seconds per generate call"
+    work = case["workload"]
+    row = {
+        "id": case["id"],
+        "hf_id": hf_id,
+        "scenario": {
+            "device": device, "model": preset, "cards": 1, "batch": int(work["batch"]),
+            "prompt_len": int(work["input_tokens"]), "new_tokens": int(work["new_tokens"]), "dtype": dtype,
+            "weights": "auto", "mode": "compile", "compile_mode": "reduce-overhead", "static_shapes": "true",
+            "attention": "flash", "trim_logits": True, "iterations": 3,
+        },
+        "measured_s": float(seconds),
+        "protocol": case.get("protocol"),
+        "not_modelled": [x for x in ("330 W power limit",) if "330" in json.dumps(hw)],
+        "software": case.get("software") or {},
+        "source": case.get("source") or {},
+        "verified": str(case.get("verified", ""))[:1],
+    }
+    return row, None
+
+
 def write(name, about, generated, rows, excluded):
     with open(os.path.join(HERE, f"{name}.json"), "w") as f:
         json.dump({"about": about, "generated_from": generated, "rows": rows, "excluded": excluded}, f, indent=1)
@@ -274,6 +326,12 @@ def main():
     write("gpu", "Published end-to-end generation latencies on A100 and H100 of models other than BLOOM, normalised by "
           "normalise.py from the calibration set's gpu-cases.json: Hugging Face transformers' generate in eager "
           "PyTorch (LLM-Perf, optimum-benchmark, bitsandbytes); seconds per generate call. Sources per row.",
+          gpu.get("about", "")[:80], rows, excluded)
+    rows, excluded = split(gpu["cases"], normalise_compiled)
+    excluded = [e for e in excluded if e["reason"] != "not a gpt-fast/torchao case"]
+    write("gpu-compiled", "gpt-fast's and torchao's compiled generate (torch.compile reduce-overhead, CUDA graphs, "
+          "static KV cache) on one A100 or H100, 16-bit weights, normalised by normalise.py from gpu-cases.json: a "
+          "check of the compiled path at the model files' figures, not fitted. Sources per row.",
           gpu.get("about", "")[:80], rows, excluded)
     with open(os.path.join(src, "gaudi-cases.json")) as f:
         data = json.load(f)

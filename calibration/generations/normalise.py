@@ -60,11 +60,17 @@ PRESETS = {
 GPUS = {"A100-80GB": "a100-80gb", "A100-SXM4-80GB": "a100-80gb", "A100-40GB": "a100-40gb", "H100-SXM5-80GB": "h100-sxm"}
 
 
-def normalise_gpu(case):
-    """(row, None) or (None, reason) for a row of gpu-cases.json."""
+def refuse_bloom(case):
+    """The model's Hugging Face id; stops the normaliser on a BLOOM row (BLOOM is the validation set)."""
     hf_id = case["model"]["hf_id"]
     if "bloom" in hf_id.lower():
         raise SystemExit(f"{case['id']}: a BLOOM row in the calibration set; BLOOM is the validation set")
+    return hf_id
+
+
+def normalise_gpu(case):
+    """(row, None) or (None, reason) for a row of gpu-cases.json."""
+    hf_id = refuse_bloom(case)
     stack = case.get("stack") or {}
     if "HF transformers generate" not in stack.get("framework", ""):
         return None, f"stack not modelled yet: {stack.get('framework', '')[:60]}"
@@ -158,9 +164,7 @@ def flag_value(flags, name):
 
 def normalise(case):
     """(row, None) or (None, reason)."""
-    hf_id = case["model"]["hf_id"]
-    if "bloom" in hf_id.lower():
-        raise SystemExit(f"{case['id']}: a BLOOM row in the calibration set; BLOOM is the validation set")
+    hf_id = refuse_bloom(case)
     preset = PRESETS.get(hf_id)
     if preset is None:
         return None, f"{hf_id}: no preset of this architecture (family not modelled, or no preset yet)"
@@ -249,9 +253,7 @@ def normalise_compiled(case):
         return None, "not a gpt-fast/torchao case"
     if "compile" not in str(stack.get("compile", "")):
         return None, "eager gpt-fast model: its own op count per layer is not modelled"
-    hf_id = case["model"]["hf_id"]
-    if "bloom" in hf_id.lower():
-        raise SystemExit(f"{case['id']}: a BLOOM row in the calibration set; BLOOM is the validation set")
+    hf_id = refuse_bloom(case)
     preset = PRESETS.get(hf_id)
     if preset is None:
         return None, f"{hf_id}: no preset"

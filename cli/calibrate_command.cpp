@@ -82,8 +82,8 @@ void add_calibrate_command(CLI::App& app) {
                       {"error", err},
                       {"source", m.source}});
       if (!protocol.empty()) rows.back()["protocol"] = protocol;
-      t.add_row({protocol.empty() ? what : what + " " + protocol, fmt::format("{:.1f} {}", m.measured, m.unit), fmt::format("{:.1f}", p),
-                 fmt::format("{:+.1f}%", 100 * err), m.source.substr(0, 60)});
+      t.add_row({protocol.empty() ? what : what + " " + protocol, fmt::format("{:.1f} {}", m.measured, m.unit),
+                 fmt::format("{:.1f}", p), fmt::format("{:+.1f}%", 100 * err), m.source.substr(0, 60)});
     }
     const char* matrix_key = device.mme ? "mme.efficiency" : "sm.tensor_efficiency";
     nlohmann::json fitted = {{matrix_key, fit.matrix}, {"hbm.efficiency", fit.hbm}};

@@ -368,9 +368,9 @@ HardwareModel build(const json& doc) {
                   d(hbm, "efficiency")};
   const json& f = doc["fabric"];
   m.fabric = FabricSpec{
-      f["topology"].get<std::string>(), i(f, "cards_per_server"), i(f, "links_per_card"), i(f, "links_per_peer"),
-      d(f, "link_bandwidth_GBps"),      i(f, "scale_out_links"),  d(f, "latency_us"),
-      d(f, "efficiency"),               f["collectives"].get<std::string>()};
+      f["topology"].get<std::string>(),   i(f, "cards_per_server"), i(f, "links_per_card"), i(f, "links_per_peer"),
+      d(f, "link_bandwidth_GBps"),        i(f, "scale_out_links"),  d(f, "latency_us"),     d(f, "efficiency"),
+      f["collectives"].get<std::string>()};
   const json& h = doc["host_link"];
   m.host_link = HostLinkSpec{i(h, "pcie_generation"), i(h, "lanes"), d(h, "bandwidth_GBps"), d(h, "latency_us")};
   m.power = PowerSpec{d(doc["power"], "tdp_W")};

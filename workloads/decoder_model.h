@@ -41,9 +41,10 @@ class DecoderModel {
  public:
   // `weights`: the projections' format, as the timing model's (op_graph.h); none: the compute format's. bf16/fp16
   // round the projection weights to that format; int8 multiplies by LLM.int8 (fp16 activations, threshold 6 unless
-  // set_int8_threshold says otherwise, the outlier columns in fp16); nf4/fp4 quantise each card's shard in blocks of 64 (bitsandbytes, no double
-  // quantisation) and dequantise into the product; fp8 takes E4M3 operands with per-tensor amax scales, rounded up
-  // to powers of two when `fp8_pow2_scales` (Gaudi2). The LM head and the embeddings stay in the compute format.
+  // set_int8_threshold says otherwise, the outlier columns in fp16); nf4/fp4 quantise each card's shard in blocks of 64
+  // (bitsandbytes, no double quantisation) and dequantise into the product; fp8 takes E4M3 operands with per-tensor
+  // amax scales, rounded up to powers of two when `fp8_pow2_scales` (Gaudi2). The LM head and the embeddings stay in
+  // the compute format.
   DecoderModel(DecoderConfig config, ModelWeights weights, kernels::DType dtype, int64_t cards = 1,
                std::optional<WeightFormat> weights_format = std::nullopt, bool fp8_pow2_scales = false);
   const DecoderConfig& config() const { return config_; }

@@ -48,7 +48,7 @@ struct PassSpec {
   double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
   double int8_threshold = 6.0;           // llm_int8_threshold; 0: no outlier decomposition (no 16-bit path)
   bool int8_decomposition() const { return int8_threshold > 0; }
-  enum class Bnb { v043, v045 };         // the bitsandbytes release's LLM.int8 forward (forward_graph.cpp)
+  enum class Bnb { v043, v045 };  // the bitsandbytes release's LLM.int8 forward (forward_graph.cpp)
   Bnb bitsandbytes = Bnb::v045;
 
   // The key length attention runs over: kv_before + tokens (dynamic), or the static capacity (rounded to buckets).

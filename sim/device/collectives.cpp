@@ -37,8 +37,8 @@ CollectiveTime nccl_ring(const models::FabricSpec& f, int64_t bytes, int64_t car
     const double factor = std::string_view(p.name) == "LL" && !reduce ? 1.0 / 3.0 : p.bandwidth_factor;
     const double algorithm_GBps =
         step_bandwidth_GBps(f) * factor * static_cast<double>(cards) / static_cast<double>(steps);
-    const double us = p.base_us + static_cast<double>(steps) * p.hop_us +
-                      static_cast<double>(bytes) / (1000.0 * algorithm_GBps);
+    const double us =
+        p.base_us + static_cast<double>(steps) * p.hop_us + static_cast<double>(bytes) / (1000.0 * algorithm_GBps);
     if (best_us < 0 || us < best_us) {
       best_us = us;
       t.protocol = p.name;

@@ -101,8 +101,7 @@ SmGemmWork sm_gemm_work(const models::SmSpec& sm, const k::MatrixShape& s, k::DT
   // that a block amortises its prologue (cuBLAS's splitK kernels; the fp32 partial sums' traffic, m x n x 4 bytes
   // per slice, is not modelled).
   w.split_k = 1;
-  if (w.blocks > 0 && w.blocks < sm.count)
-    w.split_k = std::max<int64_t>(1, std::min(sm.count / w.blocks, s.k / 256));
+  if (w.blocks > 0 && w.blocks < sm.count) w.split_k = std::max<int64_t>(1, std::min(sm.count / w.blocks, s.k / 256));
   const int64_t k_per_block = ceil_div(s.k, w.split_k);
   w.waves = ceil_div(w.blocks * w.split_k, sm.count);
   const double block_flops = 2.0 * static_cast<double>(w.block_m * w.block_n) * static_cast<double>(k_per_block);

@@ -44,9 +44,9 @@ int64_t tpc_cycles(const models::TpcSpec& tpc, const kernels::CostPart& part);
 
 struct SmGemmWork {
   int64_t block_m = 0, block_n = 0, blocks = 0;  // output tiles
-  int64_t split_k = 1;                             // slices of K, each a block of its own
-  int64_t waves = 0;                               // ceil(blocks x split_k / SMs)
-  int64_t cycles = 0;                              // waves x cycles of one block's slice
+  int64_t split_k = 1;                           // slices of K, each a block of its own
+  int64_t waves = 0;                             // ceil(blocks x split_k / SMs)
+  int64_t cycles = 0;                            // waves x cycles of one block's slice
 };
 // Where a GPU product runs: the tensor cores in the operands' format, the tensor cores in TF32 (fp32 operands with
 // allow_tf32), or the CUDA cores' fp32 lanes (SGEMM).

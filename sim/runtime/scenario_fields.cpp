@@ -134,9 +134,10 @@ std::vector<ScenarioField> make_fields() {
                     "the features there, 0 turns the decomposition off"));
   f.back().min = 0;
   f.back().max = 1000;
-  f.push_back(choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},
-                     "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
-                     "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
+  f.push_back(
+      choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},
+             "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
+             "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
   f.push_back(field("trim_logits", K::Boolean, &Scenario::trim_logits, false,
                     "LM head on the last position only (BLOOM's HF/Gaudi forward: every position)"));
   f.push_back(integer("iterations", &Scenario::iterations, 1, 1, 1000, "calls",

@@ -120,55 +120,57 @@ TEST(OpGraph, DynamicKvChangesTheShapeKeyEveryStepStaticAndBucketsDoNot) {
 namespace hpusim::workloads {
 namespace {
 
-// optimum-habana's one-hot KV update (static shapes on Gaudi): a batched matmul [B*H, d, S+1] x [S+1, S] for K and
-// for V instead of writing one row: 2 * (2 B H) * d * S * (S + 1) FLOPs on the matrix engine.
-TEST(OpGraph, OneHotKvUpdateIsABatchedMatmulOverTheWholeCache) {
-  PassSpec s;
-  s.phase = Phase::decode;
-  s.tokens = 1;
-  s.kv_before = 20;
-  s.kv_capacity = 107;
-  s.kv_update_bmm = true;
+// Calls `check` on every KV-cache op of a bloom-560m decode step; returns how many there were (one per layer).
+template <typename Check>
+int for_each_kv_op(const PassSpec& s, Check check) {
   const auto g = build_forward_graph(model_preset("bloom-560m"), s);
   int found = 0;
   for (auto v : boost::make_iterator_range(boost::vertices(g)))
     if (g[v].kind == "kv_append") {
       ++found;
-      EXPECT_EQ(g[v].cost.main_engine(), kernels::EngineClass::matrix);
-      EXPECT_DOUBLE_EQ(g[v].cost.flops(), 2.0 * (2 * 16) * 64 * 107 * 108);
+      check(g[v]);
     }
-  EXPECT_EQ(found, 24);
-  s.kv_capacity = 0;  // dynamic shapes: torch.cat of the whole cache, whatever the option says
-  const auto d = build_forward_graph(model_preset("bloom-560m"), s);
-  int cats = 0;
-  for (auto v : boost::make_iterator_range(boost::vertices(d))) {
-    if (d[v].kind == "kv_append") {
-      ++cats;
-      EXPECT_EQ(d[v].cost.main_engine(), kernels::EngineClass::data_movement);
-      // K and V, 16 heads x 21 positions x 64 x 2 bytes each, read and written: 86,016 bytes each way.
-      EXPECT_EQ(d[v].cost.bytes_written(), 2 * 16 * 21 * 64 * 2);
-      EXPECT_EQ(d[v].cost.bytes_read(), 2 * 16 * 21 * 64 * 2);
-    }
-  }
-  EXPECT_EQ(cats, 24);
+  return found;
 }
 
-TEST(OpGraph, StaticKvAppendWritesOnlyTheNewPositionsOfKAndV) {
+PassSpec decode_after_20() {
   PassSpec s;
   s.phase = Phase::decode;
   s.tokens = 1;
   s.kv_before = 20;
-  s.kv_capacity = 107;
-  const auto g = build_forward_graph(model_preset("bloom-560m"), s);
-  int appends = 0;
-  for (auto v : boost::make_iterator_range(boost::vertices(g)))
-    if (g[v].kind == "kv_append") {
-      ++appends;
-      EXPECT_EQ(g[v].cost.bytes_written(), 2 * 16 * 1 * 64 * 2);
-    }
-  EXPECT_EQ(appends, 24);
+  return s;
 }
 
+// optimum-habana's one-hot KV update (static shapes on Gaudi): a batched matmul [B*H, d, S+1] x [S+1, S] for K and
+// for V instead of writing one row: 2 * (2 B H) * d * S * (S + 1) FLOPs on the matrix engine.
+TEST(OpGraph, OneHotKvUpdateIsABatchedMatmulOverTheWholeCache) {
+  PassSpec s = decode_after_20();
+  s.kv_capacity = 107;
+  s.kv_update_bmm = true;
+  EXPECT_EQ(for_each_kv_op(s,
+                           [](const OpNode& op) {
+                             EXPECT_EQ(op.cost.main_engine(), kernels::EngineClass::matrix);
+                             EXPECT_DOUBLE_EQ(op.cost.flops(), 2.0 * (2 * 16) * 64 * 107 * 108);
+                           }),
+            24);
+  s.kv_capacity = 0;  // dynamic shapes: torch.cat of the whole cache, whatever the option says
+  EXPECT_EQ(for_each_kv_op(s,
+                           [](const OpNode& op) {
+                             EXPECT_EQ(op.cost.main_engine(), kernels::EngineClass::data_movement);
+                             // K and V, 16 heads x 21 positions x 64 x 2 bytes each, read and written: 86,016 bytes
+                             // each way.
+                             EXPECT_EQ(op.cost.bytes_written(), 2 * 16 * 21 * 64 * 2);
+                             EXPECT_EQ(op.cost.bytes_read(), 2 * 16 * 21 * 64 * 2);
+                           }),
+            24);
+}
+
+TEST(OpGraph, StaticKvAppendWritesOnlyTheNewPositionsOfKAndV) {
+  PassSpec s = decode_after_20();
+  s.kv_capacity = 107;
+  EXPECT_EQ(for_each_kv_op(s, [](const OpNode& op) { EXPECT_EQ(op.cost.bytes_written(), 2 * 16 * 1 * 64 * 2); }),
+            24);
+}
 
 // LLM.int8's torch ops per projection, as bitsandbytes' MatMul8bitLt.forward spends them (forward_graph.cpp counts
 // them from its code): 0.45 takes 3 without the decomposition, 14 with (one row); 0.41-0.44 5 and 16.

@@ -29,10 +29,10 @@ TEST(Calibration, EveryMeasurementIsReproducedWithinTenPercent) {
     // protocol model (LL, LL128, Simple) on the GPUs.
     const bool held = device.fabric.efficiency >= 1.0;
     for (const auto& m : data.measurements) {
-      const double tolerance = m.kind != "all_reduce"  ? 0.10
-                               : m.bytes == smallest   ? 0.01
-                               : m.bytes == largest    ? (held ? 0.05 : 0.01)
-                                                       : 0.30;
+      const double tolerance = m.kind != "all_reduce" ? 0.10
+                               : m.bytes == smallest  ? 0.01
+                               : m.bytes == largest   ? (held ? 0.05 : 0.01)
+                                                      : 0.30;
       EXPECT_NEAR(predict(device, m), m.measured, tolerance * m.measured)
           << data.device << " " << m.kind << " " << m.bytes << " " << m.source;
       ++measurements;

@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "common/suggest.h"
 #include "models/model_loader.h"
 
 namespace hpusim::cli {
@@ -58,6 +60,7 @@ RunCalibration apply_calibration(sim::Scenario& sc, const std::string& device_na
     c.note = "calibration=none: the model and runtime files' own figures";
     return c;
   }
+  const bool is_path = sc.calibration.find('/') != std::string::npos || sc.calibration.ends_with(".json");
   if (sc.calibration == "auto") {
     const auto found = fit::fitted_profile_file(models::default_models_dir().string(), c.stack, device_name);
     if (!found) {
@@ -65,6 +68,25 @@ RunCalibration apply_calibration(sim::Scenario& sc, const std::string& device_na
       return c;
     }
     file = *found;
+  } else if (!is_path) {  // a stack by name: another release's profile (transformers-4.35)
+    const std::string dir = models::default_models_dir().string();
+    const auto found = fit::fitted_profile_file(dir, sc.calibration, device_name);
+    if (!found) {
+      std::vector<std::string> stacks;
+      const std::string tail = "-" + device_name + ".json";
+      if (std::filesystem::exists(std::filesystem::path(dir) / "fitted"))
+        for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir) / "fitted")) {
+          const std::string n = e.path().filename().string();
+          if (n.size() > tail.size() && n.ends_with(tail)) stacks.push_back(n.substr(0, n.size() - tail.size()));
+        }
+      std::sort(stacks.begin(), stacks.end());
+      throw InputError("calibration", sc.calibration,
+                       fmt::format("no fitted profile of that stack for {}; expected auto, none, a profile file or "
+                                   "one of: {}",
+                                   device_name, stacks.empty() ? std::string("(none)") : join(stacks)));
+    }
+    file = *found;
+    c.stack = sc.calibration;
   } else {
     file = sc.calibration;
   }

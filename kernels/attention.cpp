@@ -259,6 +259,7 @@ KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t 
   repeat.bytes_read = bytes(2 * b * kvh * sk * d, cache);
   repeat.bytes_written = bytes(2 * b * h * sk * d, dtype);
   repeat.dtype = dtype;
+  repeat.indexed_copy = true;  // expand().reshape() of a stride-0 view: an element-wise strided copy
   return {{repeat, qk, softmax, pv}};
 }
 

@@ -27,6 +27,10 @@ struct CostPart {
   int64_t transcendentals = 0;  // exp, tanh, rsqrt, log evaluations
   MatrixShape matrix{};         // matrix parts: the product's geometry
   DType dtype = DType::bf16;    // the format the part computes on (operands of a product)
+  // Copied element by element with index arithmetic per element (PyTorch's CatArrayBatchedCopy for 16-bit dtypes,
+  // the strided copy of expand().reshape()): on GPUs such kernels are bound by the SMs' element rate below the
+  // streaming bandwidth (sim/device/engine_timing.h, TimingOptions::indexed_copy_efficiency).
+  bool indexed_copy = false;
 };
 
 struct KernelCost {

@@ -176,29 +176,67 @@ KernelCost dequantize4_cost(int64_t n, int64_t blocksize, DType dtype) {
   return {{p}};
 }
 
-Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType dtype) {
+Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType dtype, DType compute) {
   if (w.shape.size() != 2) throw KernelError("4-bit matmul: the weight must be [out, in], got " + shape_text(w.shape));
-  return linear(x, dequantize4(w, dtype), bias, dtype);
+  const int64_t rows = x.numel() / w.shape[1];
+  // One row: gemv_4bit dequantises straight into the compute format; more: into the weights' format, then a cast.
+  const Tensor weight = rows == 1 || compute == dtype
+                            ? dequantize4(w, compute)
+                            : Tensor::from_floats(w.shape, compute, dequantize4(w, dtype).to_floats());
+  const Tensor xc = compute == x.dtype() ? x : Tensor::from_floats(x.shape(), compute, x.to_floats());
+  Tensor bc;
+  if (bias && bias->dtype() != compute) bc = Tensor::from_floats(bias->shape(), compute, bias->to_floats());
+  const Tensor y = linear(xc, weight, bias && bias->dtype() != compute ? &bc : bias, compute);
+  return compute == dtype ? y : Tensor::from_floats(y.shape(), dtype, y.to_floats());
 }
 
-KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype) {
-  const KernelCost mm = linear_cost(rows, in, out, false, dtype);
+namespace {
+// x.to(to) of n elements held in `from`: one elementwise kernel.
+CostPart cast_part(int64_t n, DType from, DType to) {
+  CostPart p{EngineClass::vector};
+  p.flops = static_cast<double>(n);
+  p.bytes_read = n * static_cast<int64_t>(size_bytes(from));
+  p.bytes_written = n * static_cast<int64_t>(size_bytes(to));
+  return p;
+}
+}  // namespace
+
+KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype, DType compute,
+                        bool double_quant) {
+  const KernelCost mm = linear_cost(rows, in, out, false, compute);
+  const bool casts = compute != dtype;
+  KernelCost c;
+  if (double_quant) {
+    // dequantize_blockwise: one 8-bit code per absmax and an fp32 scale per 256 in, fp32 absmax out; then the mean.
+    const int64_t blocks = (in * out + blocksize - 1) / blocksize;
+    CostPart codes{EngineClass::vector}, offset{EngineClass::vector};
+    codes.flops = static_cast<double>(blocks);
+    codes.bytes_read = blocks + 4 * ((blocks + 255) / 256);
+    codes.bytes_written = 4 * blocks;
+    offset.flops = static_cast<double>(blocks);
+    offset.bytes_read = offset.bytes_written = 4 * blocks;
+    c.parts.push_back(codes);
+    c.parts.push_back(offset);
+  }
+  if (casts) c.parts.push_back(cast_part(rows * in, dtype, compute));  // x.to(compute_dtype)
   if (rows == 1) {
     // One row (batch-1 decode): bitsandbytes' fused gemv_4bit reads the packed weights and absmax once and
     // dequantises in registers; nothing of the weights' size is written. matmul_4bit takes it only when A holds a
     // single row (A.numel() == A.shape[-1]); two rows already dequantise the whole weight.
-    KernelCost c;
     CostPart deq{EngineClass::vector};
     deq.flops = static_cast<double>(in * out);
     CostPart prod = mm.parts.front();
-    prod.bytes_read = rows * in * static_cast<int64_t>(size_bytes(dtype)) + (in * out + 1) / 2 +
+    prod.bytes_read = rows * in * static_cast<int64_t>(size_bytes(compute)) + (in * out + 1) / 2 +
                       4 * ((in * out + blocksize - 1) / blocksize);
-    c.parts = {deq, prod};
-    return c;
+    c.parts.push_back(deq);
+    c.parts.push_back(prod);
+  } else {
+    // More rows (prefill): dequantise into the weights' format, cast to the compute format, then a product.
+    for (const auto& p : dequantize4_cost(in * out, blocksize, dtype).parts) c.parts.push_back(p);
+    if (casts) c.parts.push_back(cast_part(in * out, dtype, compute));  // dequantize_4bit(...).to(A.dtype)
+    c.parts.push_back(mm.parts.front());
   }
-  // More rows (prefill): dequantise to the compute format, then an ordinary product.
-  KernelCost c = dequantize4_cost(in * out, blocksize, dtype);
-  c.parts.push_back(mm.parts.front());
+  if (casts) c.parts.push_back(cast_part(rows * out, compute, dtype));  // out.to(inp_dtype)
   return c;
 }
 

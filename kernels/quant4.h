@@ -41,10 +41,22 @@ Tensor dequantize4(const Quantized4& q, DType dtype);
 KernelCost quantize4_cost(int64_t n, int64_t blocksize, DType input);
 KernelCost dequantize4_cost(int64_t n, int64_t blocksize, DType dtype);
 
-// y = x w^T (+ bias) with w stored as 4-bit [out, in]: dequantised to the compute format, then a matrix product
-// in that format (bitsandbytes' bnb_4bit_compute_dtype). The cost distinguishes one row (batch-1 decode: a fused
-// GEMV reading only the packed weights) from more (dequantise, write, then multiply).
-Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType dtype);
-KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype);
+// y = x w^T (+ bias) with w stored as 4-bit [out, in], computed in `compute` (bitsandbytes' bnb_4bit_compute_dtype)
+// for activations in `dtype`, as bitsandbytes' Linear4bit does: x (and the bias) cast to the compute format, one row
+// (batch-1 decode) through the fused GEMV that dequantises in registers in the compute format, more rows through
+// dequantize_4bit into the weights' own format (the activations', quant_state.dtype) and a cast to the compute
+// format before the product; the result cast back to `dtype`. The cost distinguishes the same two paths and adds
+// the casts when the formats differ (transformers' BitsAndBytesConfig defaults to fp32: a float32 GEMM).
+Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType dtype, DType compute);
+inline Tensor matmul4(const Tensor& x, const Quantized4& w, const Tensor* bias, DType dtype) {
+  return matmul4(x, w, bias, dtype, dtype);
+}
+// double_quant (compress_statistics): the absmax values themselves dequantised first, every call
+// (dequantize_blockwise of the 8-bit codes, then += offset: two kernels over one fp32 per block).
+KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype, DType compute,
+                        bool double_quant = false);
+inline KernelCost matmul4_cost(int64_t rows, int64_t in, int64_t out, int64_t blocksize, DType dtype) {
+  return matmul4_cost(rows, in, out, blocksize, dtype, dtype);
+}
 
 }  // namespace hpusim::kernels

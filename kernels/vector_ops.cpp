@@ -172,8 +172,14 @@ KernelCost kv_cache_append_cost(int64_t b, int64_t h, int64_t s, int64_t t, int6
 KernelCost kv_cache_concat_cost(int64_t b, int64_t h, int64_t s, int64_t t, int64_t d, DType dtype) {
   // The first forward keeps its K and V as the cache (a tuple entry, DynamicCache's append): nothing is copied.
   if (s == 0) return {{part(EngineClass::data_movement, 0, 0, 0)}};
-  // Later, torch.cat into a new tensor: the whole cache is read and written again, every step.
-  return {{part(EngineClass::data_movement, 0, bytes(b * h * (s + t) * d, dtype), bytes(b * h * (s + t) * d, dtype))}};
+  // Later, torch.cat into a new tensor: the whole cache is read and written again, every step. Below 32 bits an
+  // element at a time (PyTorch's wide-load cat, pytorch/pytorch#102815, took 32- and 64-bit types only; 16-bit types
+  // got vector loads in #150233, 2025).
+  CostPart copy =
+      part(EngineClass::data_movement, 0, bytes(b * h * (s + t) * d, dtype), bytes(b * h * (s + t) * d, dtype));
+  copy.dtype = dtype;
+  copy.indexed_copy = size_bytes(dtype) < 4;
+  return {{copy}};
 }
 
 Tensor all_reduce(const Tensor& partials, DType dtype, ReduceOrder order) {

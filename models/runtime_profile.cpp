@@ -18,6 +18,8 @@ struct Field {
   const char* name;
   double RuntimeProfile::*member;
   double max;
+  double min = 0;
+  bool min_exclusive = false;  // a share: 0 would make a kernel take forever
 };
 
 const std::vector<Field>& fields() {
@@ -37,6 +39,7 @@ const std::vector<Field>& fields() {
       {"autotune_compile_factor", &RuntimeProfile::autotune_compile_factor, 100},
       {"kernel_gap_us", &RuntimeProfile::kernel_gap_us, 1e4},
       {"step_host_ops", &RuntimeProfile::step_host_ops, 1e4},
+      {"indexed_copy_efficiency", &RuntimeProfile::indexed_copy_efficiency, 1, 0, true},
   };
   return f;
 }
@@ -56,8 +59,10 @@ const Field* find(const std::string& key) {
 }
 
 void set(RuntimeProfile& p, const Field& f, double value, const std::string& where) {
-  if (!(value >= 0) || value > f.max)
-    throw InputError(where, f.name, fmt::format("expected a number in [0, {:g}], got {:g}", f.max, value));
+  if (!(f.min_exclusive ? value > f.min : value >= f.min) || value > f.max)
+    throw InputError(
+        where, f.name,
+        fmt::format("expected a number in {}{:g}, {:g}], got {:g}", f.min_exclusive ? "(" : "[", f.min, f.max, value));
   p.*(f.member) = value;
 }
 

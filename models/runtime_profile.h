@@ -28,6 +28,9 @@ struct RuntimeProfile {
   double autotune_compile_factor = 1;  // torch.compile mode max-autotune: compile time multiplier
   double kernel_gap_us = 0;            // device: the least time between two kernels of a stream (launch latency)
   double step_host_ops = 0;            // torch ops of the generate loop per new token (argmax, stopping check, ...)
+  // Device kernels of the framework: the share of the streaming bandwidth its element-wise indexed copies of 16-bit
+  // tensors reach (torch.cat of a KV cache, repeat_kv's expand().reshape()); 1 where they stream.
+  double indexed_copy_efficiency = 1;
   std::map<std::string, std::string> sources;  // "field" -> where the figure comes from
 
   double compile_ms(int64_t nodes) const {

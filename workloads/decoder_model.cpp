@@ -164,9 +164,17 @@ void DecoderModel::prepare_projections() {
       }
       if (format_ == WeightFormat::nf4 || format_ == WeightFormat::fp4)
         packed4_[static_cast<std::size_t>(card)].emplace(
-            key, k::quantize4(w, format_ == WeightFormat::nf4 ? k::Code4::nf4 : k::Code4::fp4, 64, false));
+            key, k::quantize4(w, format_ == WeightFormat::nf4 ? k::Code4::nf4 : k::Code4::fp4, 64, bnb4_double_quant_));
     }
   }
+}
+
+void DecoderModel::set_bnb4_double_quant(bool on) {
+  if (on == bnb4_double_quant_) return;
+  bnb4_double_quant_ = on;
+  if (format_ != WeightFormat::nf4 && format_ != WeightFormat::fp4) return;
+  packed4_.clear();
+  prepare_projections();
 }
 
 std::string DecoderModel::module_of(const std::string& role) const {
@@ -229,7 +237,8 @@ k::Tensor DecoderModel::project(const k::Tensor& x, const std::string& module, i
     }
     case WeightFormat::nf4:
     case WeightFormat::fp4:
-      return k::matmul4(x, packed4_[static_cast<std::size_t>(card)].at(key), bias, dtype_);
+      return k::matmul4(x, packed4_[static_cast<std::size_t>(card)].at(key), bias, dtype_,
+                        bnb4_compute_.value_or(dtype_));
     case WeightFormat::fp8: {  // x [rows, in] times W^T [in, out] in E4M3 with per-tensor scales, then the bias
       const int64_t in = w.dim(1), out = w.dim(0), rows = x.numel() / in;
       k::Fp8MatmulOptions o;

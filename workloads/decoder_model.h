@@ -42,9 +42,9 @@ class DecoderModel {
   // `weights`: the projections' format, as the timing model's (op_graph.h); none: the compute format's. bf16/fp16
   // round the projection weights to that format; int8 multiplies by LLM.int8 (fp16 activations, threshold 6 unless
   // set_int8_threshold says otherwise, the outlier columns in fp16); nf4/fp4 quantise each card's shard in blocks of 64
-  // (bitsandbytes, no double quantisation) and dequantise into the product; fp8 takes E4M3 operands with per-tensor
-  // amax scales, rounded up to powers of two when `fp8_pow2_scales` (Gaudi2). The LM head and the embeddings stay in
-  // the compute format.
+  // (bitsandbytes; double quantisation with set_bnb4_double_quant) and dequantise into the product; fp8 takes E4M3
+  // operands with per-tensor amax scales, rounded up to powers of two when `fp8_pow2_scales` (Gaudi2). The LM head and
+  // the embeddings stay in the compute format.
   DecoderModel(DecoderConfig config, ModelWeights weights, kernels::DType dtype, int64_t cards = 1,
                std::optional<WeightFormat> weights_format = std::nullopt, bool fp8_pow2_scales = false);
   const DecoderConfig& config() const { return config_; }
@@ -72,6 +72,10 @@ class DecoderModel {
   void set_kv_cache_dtype(std::optional<kernels::DType> t) { kv_dtype_ = t; }
   // weights=int8: LLM.int8's outlier threshold (0: no decomposition), as the timing model's PassSpec.
   void set_int8_threshold(float t) { int8_threshold_ = t; }
+  // weights=nf4/fp4: the products' format (bnb_4bit_compute_dtype) when not the activations'.
+  void set_bnb4_compute(std::optional<kernels::DType> t) { bnb4_compute_ = t; }
+  // weights=nf4/fp4: bnb_4bit_use_double_quant (the absmax values as 8-bit codes); re-quantises the shards.
+  void set_bnb4_double_quant(bool on);
   bool fp8_pow2_scales() const { return fp8_pow2_; }
   const std::string& embedding_name() const { return names_.embedding; }
 
@@ -91,6 +95,8 @@ class DecoderModel {
   bool fp8_pow2_;
   std::optional<kernels::DType> kv_dtype_;
   float int8_threshold_ = 6.0f;
+  std::optional<kernels::DType> bnb4_compute_;
+  bool bnb4_double_quant_ = false;
   std::vector<std::map<std::string, kernels::Quantized4>> packed4_;  // [card] projection weight -> 4-bit
   std::vector<std::map<std::string, kernels::Tensor>> transposed_;   // [card] projection weight -> W^T (fp8)
   mutable std::vector<RanOp> ran_;

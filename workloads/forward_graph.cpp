@@ -52,7 +52,7 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
     }
     case WeightFormat::nf4:
     case WeightFormat::fp4:
-      return k::matmul4_cost(rows, in, out, 64, s.dtype);
+      return k::matmul4_cost(rows, in, out, 64, s.dtype, s.bnb4_compute_dtype(), s.bnb4_double_quant);
     case WeightFormat::fp8: {
       k::Fp8MatmulOptions o;
       o.format = k::DType::fp8e4m3;
@@ -79,16 +79,23 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
 //  - 0.45: int8_vectorwise_quant, int8_linear_matmul, int8_mm_dequant: 3; with the decomposition the quantiser also
 //    takes abs, >=, any (a sync), any(dim=0) and argwhere (a sync), and zeroes the outlier columns of more than one
 //    row; then subA, CB[:, idx], * SCB, * 1/127, the cast and addmm: 14 for one row, 15 for more.
-// MatMul4Bit: dequantize_4bit (+ the absmax's own dequantisation with compress_statistics) and the linear, ≈ 4;
-// a single row takes the fused gemv_4bit, ≈ 2. fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
-int64_t quantised_eager_ops(const PassSpec& s, int64_t rows) {
+// Linear4bit.forward and matmul_4bit (0.41-0.45): a single row takes the fused gemv_4bit: the compute-format casts
+// that do nothing, the weight's transposed view twice (Params4bit, through its __torch_function__), torch.empty for
+// the output and the kernel through ctypes, ≈ 4; more rows go through MatMul4Bit.apply: dequantize_4bit (its output
+// and kernel), the cast, the view and the linear, ≈ 5. A compute format other than the activations' (Linear4bit.forward):
+// x.to(compute_dtype), out.to(inp_dtype), the bias's cast every call, and with more rows the dequantised weight's
+// .to(A.dtype). Double quantisation: dequantize_blockwise of the absmax and += offset, 2 more.
+// fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
+int64_t quantised_eager_ops(const PassSpec& s, int64_t rows, bool bias) {
   switch (s.weights) {
     case WeightFormat::int8:
       if (s.bitsandbytes == PassSpec::Bnb::v043) return s.int8_decomposition() ? 16 : 5;
       return s.int8_decomposition() ? 14 + (rows > 1 ? 1 : 0) : 3;
     case WeightFormat::nf4:
-    case WeightFormat::fp4:
-      return rows == 1 ? 2 : 4;
+    case WeightFormat::fp4: {
+      const bool casts = s.bnb4_compute_dtype() != s.dtype;
+      return (rows == 1 ? 4 : 5) + (casts ? (rows == 1 ? 2 : 3) + (bias ? 1 : 0) : 0) + (s.bnb4_double_quant ? 2 : 0);
+    }
     case WeightFormat::fp8:
       return 2;
     default:
@@ -194,9 +201,10 @@ class Walk {
 
   Vertex linear(int64_t l, const std::string& path, const char* role, Vertex x, int64_t in, int64_t out, bool bias,
                 bool model_bias) {
-    return add({in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
-                projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_)},
-               {{x, rows_ * in * act_}});
+    return add(
+        {in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
+         projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_, model_bias)},
+        {{x, rows_ * in * act_}});
   }
 
   Vertex all_reduce(int64_t l, const std::string& module, Vertex x) {

@@ -12,7 +12,7 @@ namespace {
 
 // Bytes per projection weight in a format, with its scales: int8 one fp32 scale per output row (of `row_length`
 // inputs), 4-bit one fp32 absmax per 64 values, fp8 one scale per tensor.
-double bytes_per_weight(WeightFormat w, int64_t row_length) {
+double bytes_per_weight(WeightFormat w, int64_t row_length, bool double_quant) {
   switch (w) {
     case WeightFormat::bf16:
     case WeightFormat::fp16:
@@ -23,7 +23,7 @@ double bytes_per_weight(WeightFormat w, int64_t row_length) {
       return 1.0 + 4.0 / static_cast<double>(row_length);
     case WeightFormat::nf4:
     case WeightFormat::fp4:
-      return 0.5 + 4.0 / 64;
+      return 0.5 + (double_quant ? 1.0 / 64 + 4.0 / (64 * 256) : 4.0 / 64);
     case WeightFormat::fp8:
       return 1.0;
   }
@@ -55,7 +55,8 @@ MemoryPlan plan_memory(const DecoderConfig& c, const MemoryRequest& r) {
   double split = 0;
   for (const WeightInfo& w : weight_inventory(c)) {
     const int64_t on_card = card_numel(w, c, share);
-    const double bytes_each = w.projection ? bytes_per_weight(r.weights, w.shape[1]) : static_cast<double>(act);
+    const double bytes_each =
+        w.projection ? bytes_per_weight(r.weights, w.shape[1], r.double_quant) : static_cast<double>(act);
     if (w.split != Split::replicated && on_card * r.cards == w.numel())
       split += static_cast<double>(w.numel()) * bytes_each;
     else

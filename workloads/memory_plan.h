@@ -24,6 +24,7 @@ struct MemoryRequest {
   int64_t batch = 1;
   int64_t max_tokens = 107;                  // prompt + new tokens: the KV cache's longest length
   std::optional<kernels::DType> kv_cache;    // the cache's format when not the activations' (fp8 with INC)
+  bool double_quant = false;                 // nf4/fp4: absmax as 8-bit codes (+ an fp32 scale per 256 blocks)
   int64_t prefill_tokens = 0;                // positions of the first forward when fewer than max_tokens (0: max)
   int64_t reserve_bytes = int64_t{2} << 30;  // runtime, framework and graph workspace (assumption: 2 GiB)
 };

@@ -50,6 +50,10 @@ struct PassSpec {
   bool int8_decomposition() const { return int8_threshold > 0; }
   enum class Bnb { v043, v045 };  // the bitsandbytes release's LLM.int8 forward (forward_graph.cpp)
   Bnb bitsandbytes = Bnb::v045;
+  // weights=nf4/fp4: bitsandbytes' bnb_4bit_compute_dtype when it is not the activations' format.
+  std::optional<kernels::DType> bnb4_compute;
+  bool bnb4_double_quant = false;  // bnb_4bit_use_double_quant: the absmax values stored as 8-bit codes
+  kernels::DType bnb4_compute_dtype() const { return bnb4_compute.value_or(dtype); }
 
   // The key length attention runs over: kv_before + tokens (dynamic), or the static capacity (rounded to buckets).
   int64_t attention_length() const;

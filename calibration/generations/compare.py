@@ -5,7 +5,7 @@ the sweep over them, and prints, per device and weight format, the rows, the mea
 seconds per generate call, and the worst rows.
 
     hpusim sweep calibration/generations/gaudi-sweep.json --jobs 2 --out /tmp/gaudi-cal
-    python3 calibration/generations/compare.py /tmp/gaudi-cal/results.csv [--rows gaudi|gpu] [--json]
+    python3 calibration/generations/compare.py /tmp/gaudi-cal/results.csv [--rows gaudi|gpu|gpu-4.35|gpu-compiled] [--json]
 
 error = predicted / measured - 1. A point the simulator refused (a model that does not fit, a format the engines do
 not take) is listed as refused, with the simulator's message.

@@ -96,7 +96,8 @@ def normalise_gpu(case):
     if weights == "int8":
         dtype = "fp16"  # bitsandbytes computes LLM.int8 in fp16
     attention = str(stack.get("attention", ""))
-    flash = "flash" in attention or "sdpa" in attention.lower() or "SDPA" in attention
+    # "eager (...; SDPA not default before transformers 4.36)" is HF's plain attention.
+    flash = not attention.startswith("eager") and ("flash" in attention or "sdpa" in attention.lower())
     if flash and dtype == "fp32":
         flash = False  # SDPA falls back to its math kernel in fp32
     work = case["workload"]
@@ -140,6 +141,19 @@ def normalise_gpu(case):
     threshold_off = re.search(r"threshold[= ]0(\.0+)?(?![.\d])", w)
     row["scenario"]["int8_threshold"] = 0.0 if weights == "int8" and threshold_off else 6.0
     row["scenario"]["bitsandbytes"] = "0.45" if bnb and int(bnb.group(1)) >= 45 else "0.43"
+    # bnb 4-bit: the compute format the row states; LLM-Perf's runner passes only load_in_4bit (llm-perf-backend
+    # update_llm_perf_cuda_pytorch.py), so transformers' BitsAndBytesConfig (and accelerate's BnbQuantizationConfig
+    # under no_weights) computes in their default fp32 whatever the set says.
+    compute = "auto"
+    if weights in ("nf4", "fp4") and case["id"].startswith("llmperf-"):
+        compute = "fp32"
+    elif weights in ("nf4", "fp4"):
+        stated = re.search(r"compute (fp16|bf16|fp32|float16|bfloat16|float32)", w)
+        name = {"float16": "fp16", "bfloat16": "bf16", "float32": "fp32"}.get(stated.group(1), stated.group(1)) if stated else dtype
+        compute = "auto" if name == dtype else name
+    row["scenario"]["bnb_4bit_compute_dtype"] = compute
+    row["scenario"]["bnb_4bit_use_double_quant"] = (weights in ("nf4", "fp4") and "double quant" in w.lower()
+                                                    and "no double quant" not in w.lower())
     return row, None
 
 
@@ -292,6 +306,11 @@ def normalise_compiled(case):
     return row, None
 
 
+def release_2023(row):
+    """A row run on transformers 4.33-4.35 (optimum-benchmark's 2023 A100 examples)."""
+    return re.match(r"4\.3[345]\.", str(row["software"].get("transformers", ""))) is not None
+
+
 def write(name, about, generated, rows, excluded):
     with open(os.path.join(HERE, f"{name}.json"), "w") as f:
         json.dump({"about": about, "generated_from": generated, "rows": rows, "excluded": excluded}, f, indent=1)
@@ -325,10 +344,19 @@ def main():
     with open(os.path.join(src, "gpu-cases.json")) as f:
         gpu = json.load(f)
     rows, excluded = split(gpu["cases"], normalise_gpu)
-    write("gpu", "Published end-to-end generation latencies on A100 and H100 of models other than BLOOM, normalised by "
-          "normalise.py from the calibration set's gpu-cases.json: Hugging Face transformers' generate in eager "
-          "PyTorch (LLM-Perf, optimum-benchmark, bitsandbytes); seconds per generate call. Sources per row.",
-          gpu.get("about", "")[:80], rows, excluded)
+    # Two releases of the stack, fitted apart (calibration/fit/stacks.json): optimum-benchmark's 2023 A100 runs on
+    # transformers 4.33-4.35 and torch 2.0-2.1, and the 2024 runs (LLM-Perf's latest releases, bitsandbytes'
+    # H100 runs on 4.46 and torch 2.5): the host cost per eager op differs between them.
+    old = [r for r in rows if release_2023(r)]
+    write("gpu-4.35", "Published end-to-end generation latencies on A100 of models other than BLOOM with transformers "
+          "4.33-4.35 and torch 2.0-2.1 (optimum-benchmark's 2023 runs), normalised by normalise.py from the "
+          "calibration set's gpu-cases.json: Hugging Face transformers' generate in eager PyTorch; seconds per "
+          "generate call. Sources per row.", gpu.get("about", "")[:80], old, [])
+    write("gpu", "Published end-to-end generation latencies on A100 and H100 of models other than BLOOM with 2024 "
+          "releases of transformers and torch (LLM-Perf, bitsandbytes), normalised by normalise.py from the "
+          "calibration set's gpu-cases.json: Hugging Face transformers' generate in eager PyTorch; seconds per "
+          "generate call; transformers 4.33-4.35 rows in gpu-4.35.json. Sources per row.",
+          gpu.get("about", "")[:80], [r for r in rows if not release_2023(r)], excluded)
     rows, excluded = split(gpu["cases"], normalise_compiled)
     excluded = [e for e in excluded if e["reason"] != "not a gpt-fast/torchao case"]
     write("gpu-compiled", "gpt-fast's and torchao's compiled generate (torch.compile reduce-overhead, CUDA graphs, "

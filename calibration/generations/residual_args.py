@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """What orderings.py and releases.py share: their command line (RESIDUALS.csv [--column C]) and the normalised rows
-by id (gaudi.json and gpu.json beside this file)."""
+by id (gaudi.json, gpu.json and gpu-4.35.json beside this file)."""
 import json
 import os
 import sys
@@ -18,7 +18,7 @@ def residuals_and_column(doc):
 
 def rows_by_id():
     rows = {}
-    for name in ("gaudi", "gpu"):
+    for name in ("gaudi", "gpu", "gpu-4.35"):
         with open(os.path.join(HERE, f"{name}.json")) as f:
             for r in json.load(f)["rows"]:
                 rows[r["id"]] = r

@@ -156,6 +156,13 @@ PartTime part_time(const models::HardwareModel& d, const k::CostPart& part, cons
       t.engine = d.dma ? "dma" : "cuda";
       if (d.dma)
         t.memory_ps = std::max(t.memory_ps, bytes_to_ps(part.bytes_read + part.bytes_written, d.dma->bandwidth_GBps));
+      if (d.sm && part.indexed_copy && options.indexed_copy_efficiency < 1) {
+        // The SMs issue one element per thread and iteration: the element rate, not HBM, bounds the copy.
+        const double share =
+            std::min(1.0, options.indexed_copy_efficiency * static_cast<double>(k::size_bytes(part.dtype)) / 2.0);
+        t.compute_ps =
+            bytes_to_ps(part.bytes_read + part.bytes_written, d.hbm.bandwidth_GBps * d.hbm.efficiency * share);
+      }
       break;
     case k::EngineClass::collective:
       t.engine = "fabric";
@@ -167,9 +174,17 @@ PartTime part_time(const models::HardwareModel& d, const k::CostPart& part, cons
 
 const PartTime& PartTimeMemo::operator()(const k::CostPart& p) {
   ++lookups_;
-  const Key key{static_cast<int>(p.engine), p.flops,          p.bytes_read, p.bytes_written,
-                p.transcendentals,          p.matrix.batch,   p.matrix.m,   p.matrix.n,
-                p.matrix.k,                 static_cast<int>(p.dtype)};
+  const Key key{static_cast<int>(p.engine),
+                p.flops,
+                p.bytes_read,
+                p.bytes_written,
+                p.transcendentals,
+                p.matrix.batch,
+                p.matrix.m,
+                p.matrix.n,
+                p.matrix.k,
+                static_cast<int>(p.dtype),
+                p.indexed_copy};
   const auto it = memo_.find(key);
   if (it != memo_.end()) return it->second;
   return memo_.emplace(key, part_time(device_, p, options_)).first->second;

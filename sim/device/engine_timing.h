@@ -67,6 +67,10 @@ struct PartTime {
 // What the software stack decides about the engines' use (not the hardware's).
 struct TimingOptions {
   bool allow_tf32 = false;  // GPUs: fp32 products on TF32 tensor cores (else SGEMM on the CUDA cores)
+  // GPUs: the share of the streaming bandwidth (peak x hbm.efficiency) that element-wise indexed copies of 16-bit
+  // elements reach (CostPart::indexed_copy; the runtime profile's figure). The bound is the SMs' element rate, so
+  // wider elements move proportionally more bytes (capped at streaming), narrower ones fewer.
+  double indexed_copy_efficiency = 1;
 };
 
 // One part of a kernel's cost on a device, as if it ran alone. Collective parts are the fabric's (collectives.h).
@@ -84,7 +88,7 @@ class PartTimeMemo {
   int64_t computed() const { return static_cast<int64_t>(memo_.size()); }
 
  private:
-  using Key = std::tuple<int, double, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int>;
+  using Key = std::tuple<int, double, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, bool>;
   const models::HardwareModel& device_;
   TimingOptions options_;
   std::map<Key, PartTime> memo_;

@@ -119,6 +119,7 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   if (spec.static_shapes && spec.bucket_size > 0)  // the last pass's allocation (pass_for_step)
     mem.max_tokens = ((spec.prompt_len + spec.new_tokens - 1) / spec.bucket_size + 1) * spec.bucket_size;
   if (spec.pass.kv_dtype) mem.kv_cache = *spec.pass.kv_dtype;
+  mem.double_quant = spec.pass.bnb4_double_quant;
   // The longest pass: the padded prompt, or with reuse_cache the prompt alone (decode passes are one position).
   if (spec.reuse_cache && spec.static_shapes) mem.prefill_tokens = spec.prompt_len;
   return mem;

@@ -80,6 +80,8 @@ void load_numeric_model(GenerationSpec& spec) {
       spec.pass.weights, spec.fp8_pow2_scales);
   model->set_kv_cache_dtype(spec.pass.kv_dtype);
   model->set_int8_threshold(static_cast<float>(spec.pass.int8_threshold));
+  model->set_bnb4_compute(spec.pass.bnb4_compute);
+  model->set_bnb4_double_quant(spec.pass.bnb4_double_quant);
   spec.numeric_model = std::move(model);
 }
 
@@ -117,6 +119,16 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.pass.trim_logits = sc.trim_logits;
   spec.pass.int8_threshold = sc.int8_threshold;
   spec.pass.bitsandbytes = sc.bitsandbytes == "0.43" ? workloads::PassSpec::Bnb::v043 : workloads::PassSpec::Bnb::v045;
+  if (sc.bnb_4bit_compute_dtype != "auto" && sc.bnb_4bit_compute_dtype != sc.dtype) {
+    if (spec.pass.weights != workloads::WeightFormat::nf4 && spec.pass.weights != workloads::WeightFormat::fp4)
+      throw InputError("bnb_4bit_compute_dtype", sc.bnb_4bit_compute_dtype,
+                       "applies to weights=nf4 or fp4 only (leave it at auto)");
+    spec.pass.bnb4_compute = *kernels::dtype_from_name(sc.bnb_4bit_compute_dtype);
+  }
+  if (sc.bnb_4bit_use_double_quant && spec.pass.weights != workloads::WeightFormat::nf4 &&
+      spec.pass.weights != workloads::WeightFormat::fp4)
+    throw InputError("bnb_4bit_use_double_quant", "true", "applies to weights=nf4 or fp4 only (leave it false)");
+  spec.pass.bnb4_double_quant = sc.bnb_4bit_use_double_quant;
   spec.static_shapes = sc.uses_static_shapes();
   spec.bucket_size = sc.bucket_size;
   spec.reuse_cache = sc.reuse_cache;
@@ -171,6 +183,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   x.runtime =
       models::load_runtime_profile(sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime,
                                    sc.runtime_sets, models::default_models_dir().string(), runtime_where);
+  spec.timing.indexed_copy_efficiency = x.runtime.indexed_copy_efficiency;
   x.mode = sim::check_mode(sc.mode, device, x, spec.static_shapes, sc.cards, sc.dtype, spec.flash_attention);
   if (sc.bucket_size > 0 && !spec.static_shapes)
     throw InputError("bucket_size", std::to_string(sc.bucket_size),

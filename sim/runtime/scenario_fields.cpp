@@ -138,6 +138,15 @@ std::vector<ScenarioField> make_fields() {
       choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},
              "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
              "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
+  f.push_back(choice("bnb_4bit_compute_dtype", &Scenario::bnb_4bit_compute_dtype, "auto",
+                     {"auto", "fp32", "fp16", "bf16"},
+                     "weights=nf4/fp4: the format bitsandbytes computes the products in (auto: the dtype's). "
+                     "transformers' BitsAndBytesConfig defaults to fp32 when it is not given: casts around every "
+                     "projection and float32 GEMMs (SGEMM on GPUs without allow_tf32)"));
+  f.push_back(
+      field("bnb_4bit_use_double_quant", K::Boolean, &Scenario::bnb_4bit_use_double_quant, false,
+            "weights=nf4/fp4: bitsandbytes' double quantisation (the absmax values as 8-bit codes: 0.373 "
+            "bits less per weight, QLoRA); every call dequantises them first: two more kernels per projection"));
   f.push_back(field("trim_logits", K::Boolean, &Scenario::trim_logits, false,
                     "LM head on the last position only (BLOOM's HF/Gaudi forward: every position)"));
   f.push_back(integer("iterations", &Scenario::iterations, 1, 1, 1000, "calls",
@@ -156,8 +165,9 @@ std::vector<ScenarioField> make_fields() {
   f.back().non_empty = true;
   f.push_back(field("calibration", K::Text, &Scenario::calibration, "auto",
                     "Fitted parameters (`hpusim calibrate --fit`): auto, models/fitted/STACK-DEVICE.json when one "
-                    "exists for the run's device and stack; none, the model and runtime files' own figures; or a "
-                    "fitted profile file. The scenario's own hardware and runtime keys win"));
+                    "exists for the run's device and stack; a stack's name for another release's profile "
+                    "(transformers-4.35: transformers 4.33-4.35, torch 2.0-2.1); none, the model and runtime files' "
+                    "own figures; or a fitted profile file. The scenario's own hardware and runtime keys win"));
   f.back().non_empty = true;
   f.push_back(field("runtime_overrides", K::Overrides, &Scenario::runtime_sets, json::object(),
                     "Runtime-profile keys: {\"key\": value} (--set runtime.KEY=VALUE)"));

@@ -82,6 +82,22 @@ TEST(CalibrateFitCli, FitsWritesAProfileAndRunGivesAnInterval) {
   EXPECT_NE(far.out.find("hbm.efficiency = 0.6 (the scenario's)"), std::string::npos) << far.out;
 }
 
+// Another release's profile by its stack's name; an unknown one names those the device has.
+TEST(CalibrateFitCli, AStackByNamePicksThatReleasesProfile) {
+  test::TempDir dir;
+  auto r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--set", "calibration=transformers-4.35",
+                    "--new-tokens", "4", "--json", "--trace", dir.file("t.sqlite")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["calibration"]["stack"], "transformers-4.35") << r.out;
+  EXPECT_NE(j["calibration"].dump().find("transformers-4.35-a100-80gb.json"), std::string::npos) << r.out;
+  r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--set", "calibration=transformers-9",
+               "--trace", dir.file("u.sqlite")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("transformers-4.35"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("u.sqlite")));
+}
+
 TEST(CalibrateFitCli, BadProfilesAndStacksAreRefusedWithOneLine) {
   test::TempDir dir;
   test::write_file(dir.file("p.json"), "{\"stack\": ");

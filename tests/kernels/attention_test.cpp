@@ -147,6 +147,7 @@ TEST(AttentionCost, GroupedQueriesStackTheHeadsOfAKvHeadAndCopyNothing) {
   ASSERT_EQ(copied.parts.size(), 4u);
   EXPECT_EQ(copied.parts[0].bytes_read, 2 * b * kvh * sk * d * 2);
   EXPECT_EQ(copied.parts[0].bytes_written, 2 * b * h * sk * d * 2);
+  EXPECT_TRUE(copied.parts[0].indexed_copy);  // expand().reshape(): an element-wise strided copy
   EXPECT_EQ(copied.parts[1].matrix.batch, b * h);
   EXPECT_EQ(copied.parts[1].matrix.m, 1);
   // optimum-habana's gaudi_llama_repeat_kv: q [b, kvh, 4, d] against k [b, kvh, sk, d]: b kvh products of 4 rows.

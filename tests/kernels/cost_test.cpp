@@ -37,6 +37,9 @@ TEST(Cost, VectorAndDataMovementKernels) {
   EXPECT_EQ(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::bf16).bytes_written(), 32 * 501 * 128 * 2);
   // The first forward's K and V are the cache itself: nothing copied.
   EXPECT_EQ(kv_cache_concat_cost(1, 32, 0, 7, 128, DType::bf16).bytes_written(), 0);
+  // 16-bit caches are copied element by element (no vector loads for 16-bit cat before pytorch#150233); fp32 not.
+  EXPECT_TRUE(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::bf16).parts[0].indexed_copy);
+  EXPECT_FALSE(kv_cache_concat_cost(1, 32, 500, 1, 128, DType::fp32).parts[0].indexed_copy);
   // Ring all-reduce over 8 cards moves 2 (N-1)/N of the tensor each way.
   const auto ar = all_reduce_cost(8, 4096, DType::bf16);
   EXPECT_EQ(ar.parts[0].engine, EngineClass::collective);
@@ -60,6 +63,37 @@ TEST(Cost, QuantisedWeightsMoveFewerBytes) {
   // Two rows (batch-2 decode) already miss gemv_4bit: bitsandbytes takes it only for A of a single row.
   EXPECT_EQ(matmul4_cost(2, in, out, 64, DType::bf16).parts[0].bytes_written, in * out * 2);
   EXPECT_EQ(int8.parts[1].bytes_read, in + in * out + out * 4);
+}
+
+// bnb_4bit_compute_dtype=fp32 under fp16 activations (transformers' default): x cast in, out cast back, and with more
+// than one row the dequantised fp16 weight cast to fp32 before a float32 product.
+TEST(Cost, FourBitComputeFormatAddsItsCasts) {
+  const int64_t in = 4096, out = 1024, rows = 8;
+  const auto one = matmul4_cost(1, in, out, 64, DType::fp16, DType::fp32);
+  ASSERT_EQ(one.parts.size(), 4u);  // cast x, dequantise in registers, gemv_4bit, cast out
+  EXPECT_EQ(one.parts[0].bytes_read, in * 2);
+  EXPECT_EQ(one.parts[0].bytes_written, in * 4);
+  EXPECT_EQ(one.parts[2].bytes_read, in * 4 + in * out / 2 + 4 * (in * out / 64));
+  EXPECT_EQ(one.parts[2].dtype, DType::fp32);
+  EXPECT_EQ(one.parts[3].bytes_read, out * 4);
+  EXPECT_EQ(one.parts[3].bytes_written, out * 2);
+  const auto many = matmul4_cost(rows, in, out, 64, DType::fp16, DType::fp32);
+  ASSERT_EQ(many.parts.size(), 5u);  // cast x, dequantise (fp16), cast weight, product (fp32), cast out
+  EXPECT_EQ(many.parts[1].bytes_written, in * out * 2);
+  EXPECT_EQ(many.parts[2].bytes_read, in * out * 2);
+  EXPECT_EQ(many.parts[2].bytes_written, in * out * 4);
+  EXPECT_EQ(many.parts[3].engine, EngineClass::matrix);
+  EXPECT_EQ(many.parts[3].dtype, DType::fp32);
+  EXPECT_EQ(many.parts[3].bytes_read, linear_cost(rows, in, out, false, DType::fp32).bytes_read());
+  // The same format: no casts, the cost of before.
+  EXPECT_EQ(matmul4_cost(rows, in, out, 64, DType::fp16, DType::fp16).parts.size(), 2u);
+  // Double quantisation: the 65536 absmax values dequantised from their codes (1 byte each, an fp32 scale per 256)
+  // into fp32, then the offset added in place, before the product.
+  const auto dq = matmul4_cost(1, in, out, 64, DType::fp16, DType::fp16, true);
+  ASSERT_EQ(dq.parts.size(), 4u);
+  EXPECT_EQ(dq.parts[0].bytes_read, 65536 + 4 * 256);
+  EXPECT_EQ(dq.parts[0].bytes_written, 4 * 65536);
+  EXPECT_EQ(dq.parts[1].bytes_read, 4 * 65536);
 }
 
 TEST(Cost, EveryRegisteredKernelDescribesItsCost) {

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "kernels/formats/round.h"
 #include "kernels/gemm.h"
 #include "kernels/quant4.h"
 #include "kernels/quant_int8.h"
@@ -91,6 +92,36 @@ TEST(Quant4, BadBlocksizeIsRefused) {
   const Tensor x = random({100}, 1);
   EXPECT_THROW(quantize4(x, Code4::nf4, 48, false), KernelError);
   EXPECT_THROW(quantize4(x, Code4::nf4, 16, false), KernelError);
+}
+
+// Linear4bit with bnb_4bit_compute_dtype=fp32 under fp16 activations: x widened exactly, one row dequantised straight
+// to fp32 (gemv_4bit), more rows to fp16 first (dequantize_4bit into quant_state.dtype) and widened; the product in
+// fp32, the result rounded to fp16. Against a float64 sum of the same operands.
+TEST(Quant4, Fp32ComputeFollowsLinear4bitsCasts) {
+  const int64_t in = 128, out = 8;
+  const Quantized4 q = quantize4(random({out, in}, 3), Code4::nf4, 64, false);
+  const auto& table = code_table(Code4::nf4);
+  for (int64_t rows : {1, 3}) {
+    const Tensor x32 = random({rows, in}, 5);
+    const Tensor x = Tensor::from_floats(x32.shape(), DType::fp16, x32.to_floats());
+    const Tensor y = matmul4(x, q, nullptr, DType::fp16, DType::fp32);
+    ASSERT_EQ(y.dtype(), DType::fp16);
+    const auto xv = x.to_floats(), yv = y.to_floats();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < out; ++o) {
+        double ref = 0;
+        for (int64_t i = 0; i < in; ++i) {
+          const float w = table[q.index(o * in + i)] * q.absmax[static_cast<std::size_t>((o * in + i) / 64)];
+          ref += static_cast<double>(xv[static_cast<std::size_t>(r * in + i)]) *
+                 static_cast<double>(rows == 1 ? w : round_to(DType::fp16, w));
+        }
+        const double got = yv[static_cast<std::size_t>(r * out + o)];
+        EXPECT_NEAR(got, ref, std::fabs(ref) * 1e-3 + 1e-3) << rows << " " << r << " " << o;  // fp16's rounding
+      }
+    // The same format gives the 16-bit path's result, bit for bit.
+    EXPECT_EQ(matmul4(x, q, nullptr, DType::fp16, DType::fp16).to_floats(),
+              matmul4(x, q, nullptr, DType::fp16).to_floats());
+  }
 }
 
 TEST(Int8, ExactWhenEveryValueIsOnTheQuantisationGrid) {

@@ -65,6 +65,12 @@ TEST(MemoryPlan, QuantisedWeightsShrinkTheShare) {
   // LLM.int8 keeps one fp32 scale per output row: QKV 3h rows, dense h, h->4h 4h, 4h->h h per layer.
   EXPECT_NEAR(static_cast<double>(bf16 - int8), projections - 4.0 * 30 * (3 + 1 + 4 + 1) * 4096, 1.0);
   EXPECT_NEAR(static_cast<double>(bf16 - nf4), projections * (2 - 0.5625), 1e6);
+  // Double quantisation: an 8-bit code per block of 64 and an fp32 scale per 256 codes instead of an fp32 absmax,
+  // 0.373 bits (QLoRA's figure) less per weight.
+  r.double_quant = true;
+  const auto dq = plan_memory(c, r).weights;
+  EXPECT_NEAR(static_cast<double>(nf4 - dq), projections * (4.0 / 64 - 1.0 / 64 - 4.0 / (64 * 256)), 1e6);
+  EXPECT_NEAR((4.0 / 64 - 1.0 / 64 - 4.0 / (64 * 256)) * 8, 0.373, 1e-3);
 }
 
 }  // namespace

@@ -203,5 +203,34 @@ TEST(OpGraph, Int8EagerOpsFollowTheBitsandbytesReleaseAndThreshold) {
     }
 }
 
+// Linear4bit's torch ops: gemv_4bit's 4 for one row, MatMul4Bit's 5 for more; a compute format
+// other than the activations' adds x.to, out.to and the bias's cast (BLOOM's QKV has a bias), and with more rows the
+// dequantised weight's .to(A.dtype).
+TEST(OpGraph, FourBitEagerOpsCountTheComputeFormatsCasts) {
+  PassSpec s;
+  s.phase = Phase::decode;
+  s.tokens = 1;
+  s.kv_before = 20;
+  s.dtype = kernels::DType::fp16;
+  s.weights = WeightFormat::nf4;
+  const auto ops_of_qkv = [&] {
+    const auto g = build_forward_graph(model_preset("bloom-560m"), s);
+    for (auto v : boost::make_iterator_range(boost::vertices(g)))
+      if (g[v].role == "qkv") return g[v].eager_ops;
+    return int64_t{-1};
+  };
+  EXPECT_EQ(ops_of_qkv(), 4);
+  s.bnb4_compute = kernels::DType::fp32;
+  EXPECT_EQ(ops_of_qkv(), 4 + 2 + 1);
+  s.phase = Phase::prefill;
+  s.tokens = 7;
+  s.kv_before = 0;
+  EXPECT_EQ(ops_of_qkv(), 5 + 3 + 1);
+  s.bnb4_compute = kernels::DType::fp16;  // the activations' own: no casts
+  EXPECT_EQ(ops_of_qkv(), 5);
+  s.bnb4_double_quant = true;  // dequantize_blockwise of the absmax, += offset
+  EXPECT_EQ(ops_of_qkv(), 7);
+}
+
 }  // namespace
 }  // namespace hpusim::workloads

@@ -129,6 +129,43 @@ TEST(SmTiming, Fp32ProductsRunOnCudaCoresOrTf32TensorCores) {
   EXPECT_EQ(on_tensor.compute_ps, cycles_to_ps(10 * 131072, 1410 * a100.sm->tensor_efficiency));
 }
 
+// Element-wise indexed copies (the KV cache's torch.cat of 16-bit tensors): bound by the SMs' element rate at the
+// runtime profile's share of the streaming bandwidth, scaled by the element's width; streaming on Gaudi.
+TEST(SmTiming, IndexedCopiesRunAtTheirShareOfTheStreamingBandwidth) {
+  const auto a100 = device("a100-80gb");
+  kernels::CostPart cat{kernels::EngineClass::data_movement};
+  cat.bytes_read = cat.bytes_written = int64_t{1} << 30;
+  cat.dtype = DType::bf16;
+  cat.indexed_copy = true;
+  const double streaming_GBps = a100.hbm.bandwidth_GBps * a100.hbm.efficiency;
+  TimingOptions o;
+  o.indexed_copy_efficiency = 0.25;
+  // 2 GiB moved at a quarter of the streaming bandwidth: 4x the memory time, on the SMs.
+  const auto t = part_time(a100, cat, o);
+  EXPECT_EQ(t.memory_ps, bytes_to_ps(int64_t{2} << 30, streaming_GBps));
+  EXPECT_EQ(t.compute_ps, bytes_to_ps(int64_t{2} << 30, streaming_GBps * 0.25));
+  EXPECT_NEAR(static_cast<double>(t.alone_ps()) / static_cast<double>(t.memory_ps), 4.0, 1e-9);
+  // fp8 elements: half the bytes per element, half the share; fp32 twice (as many elements per second).
+  cat.dtype = DType::fp8e4m3;
+  EXPECT_EQ(part_time(a100, cat, o).compute_ps, bytes_to_ps(int64_t{2} << 30, streaming_GBps * 0.125));
+  cat.dtype = DType::fp32;
+  EXPECT_EQ(part_time(a100, cat, o).compute_ps, bytes_to_ps(int64_t{2} << 30, streaming_GBps * 0.5));
+  // At the default (1) and for a streaming copy, nothing but the memory time.
+  EXPECT_EQ(part_time(a100, cat).compute_ps, 0);
+  cat.indexed_copy = false;
+  EXPECT_EQ(part_time(a100, cat, o).compute_ps, 0);
+  // Gaudi's copies stream whatever the option says (no SMs).
+  cat.indexed_copy = true;
+  const auto g2 = device("gaudi2");
+  EXPECT_EQ(part_time(g2, cat, o).alone_ps(), part_time(g2, cat).alone_ps());
+  // The memo tells an indexed part from the same part streaming.
+  PartTimeMemo memo(a100, o);
+  cat.dtype = DType::bf16;
+  const Picoseconds indexed = memo(cat).alone_ps();
+  cat.indexed_copy = false;
+  EXPECT_LT(memo(cat).alone_ps(), indexed);
+}
+
 TEST(Roofline, NoOpIsFasterThanItsBytesOrItsFlopsAllowOnAnyDevice) {
   for (const std::string name : {"gaudi", "gaudi2", "a100-80gb", "a100-40gb", "h100-sxm"}) {
     const auto d = device(name);

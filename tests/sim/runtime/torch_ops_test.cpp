@@ -29,8 +29,8 @@ TEST(TorchOps, QuantisedProjectionsCostTheirAutogradFunctionsOps) {
   EXPECT_EQ(q_proj_ops(WeightFormat::fp16, 1), 1);   // Llama's projections have no bias: the GEMM
   EXPECT_EQ(q_proj_ops(WeightFormat::int8, 1), 14);  // MatMul8bitLt (bitsandbytes 0.45, with the decomposition)
   EXPECT_EQ(q_proj_ops(WeightFormat::int8, 7), 15);  // and zeroes the outlier columns of more than one row
-  EXPECT_EQ(q_proj_ops(WeightFormat::nf4, 1), 2);    // gemv_4bit for a single row
-  EXPECT_EQ(q_proj_ops(WeightFormat::fp4, 7), 4);    // dequantize_4bit, then the linear
+  EXPECT_EQ(q_proj_ops(WeightFormat::nf4, 1), 4);    // Linear4bit's views and casts, then gemv_4bit for one row
+  EXPECT_EQ(q_proj_ops(WeightFormat::fp4, 7), 5);    // MatMul4Bit: dequantize_4bit, the cast, then the linear
 }
 
 }  // namespace

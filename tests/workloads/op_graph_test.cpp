@@ -172,21 +172,30 @@ TEST(OpGraph, StaticKvAppendWritesOnlyTheNewPositionsOfKAndV) {
             24);
 }
 
-// LLM.int8's torch ops per projection, as bitsandbytes' MatMul8bitLt.forward spends them (forward_graph.cpp counts
-// them from its code): 0.45 takes 3 without the decomposition, 14 with (one row); 0.41-0.44 5 and 16.
-TEST(OpGraph, Int8EagerOpsFollowTheBitsandbytesReleaseAndThreshold) {
+// The eager torch ops of bloom-560m's QKV projection under `s`.
+int64_t qkv_eager_ops(const PassSpec& s) {
+  const auto g = build_forward_graph(model_preset("bloom-560m"), s);
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    if (g[v].role == "qkv") return g[v].eager_ops;
+  return -1;
+}
+
+// An fp16 decode step of one row after 20 positions, in the weight format `w`.
+PassSpec fp16_decode(WeightFormat w) {
   PassSpec s;
   s.phase = Phase::decode;
   s.tokens = 1;
   s.kv_before = 20;
   s.dtype = kernels::DType::fp16;
-  s.weights = WeightFormat::int8;
-  const auto ops_of_qkv = [&] {
-    const auto g = build_forward_graph(model_preset("bloom-560m"), s);
-    for (auto v : boost::make_iterator_range(boost::vertices(g)))
-      if (g[v].role == "qkv") return g[v].eager_ops;
-    return int64_t{-1};
-  };
+  s.weights = w;
+  return s;
+}
+
+// LLM.int8's torch ops per projection, as bitsandbytes' MatMul8bitLt.forward spends them (forward_graph.cpp counts
+// them from its code): 0.45 takes 3 without the decomposition, 14 with (one row); 0.41-0.44 5 and 16.
+TEST(OpGraph, Int8EagerOpsFollowTheBitsandbytesReleaseAndThreshold) {
+  PassSpec s = fp16_decode(WeightFormat::int8);
+  const auto ops_of_qkv = [&] { return qkv_eager_ops(s); };
   EXPECT_EQ(ops_of_qkv(), 14);
   s.int8_threshold = 0;
   EXPECT_EQ(ops_of_qkv(), 3);
@@ -207,18 +216,8 @@ TEST(OpGraph, Int8EagerOpsFollowTheBitsandbytesReleaseAndThreshold) {
 // other than the activations' adds x.to, out.to and the bias's cast (BLOOM's QKV has a bias), and with more rows the
 // dequantised weight's .to(A.dtype).
 TEST(OpGraph, FourBitEagerOpsCountTheComputeFormatsCasts) {
-  PassSpec s;
-  s.phase = Phase::decode;
-  s.tokens = 1;
-  s.kv_before = 20;
-  s.dtype = kernels::DType::fp16;
-  s.weights = WeightFormat::nf4;
-  const auto ops_of_qkv = [&] {
-    const auto g = build_forward_graph(model_preset("bloom-560m"), s);
-    for (auto v : boost::make_iterator_range(boost::vertices(g)))
-      if (g[v].role == "qkv") return g[v].eager_ops;
-    return int64_t{-1};
-  };
+  PassSpec s = fp16_decode(WeightFormat::nf4);
+  const auto ops_of_qkv = [&] { return qkv_eager_ops(s); };
   EXPECT_EQ(ops_of_qkv(), 4);
   s.bnb4_compute = kernels::DType::fp32;
   EXPECT_EQ(ops_of_qkv(), 4 + 2 + 1);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -67,6 +68,15 @@ std::vector<fit::FitParameter> resolve_priors(const fit::StackSpec& stack, const
 }
 
 std::string pct(double x) { return fmt::format("{:.0f}%", 100 * x); }
+
+// The families the rows hold; "1 (N models held out)" where the folds are models of one family.
+std::string families_text(const fit::GroupFit& g) {
+  std::set<std::string> families;
+  for (const auto& r : g.rows) families.insert(r.row->family);
+  if (families.size() == 1 && !g.folds.empty() && g.folds.front().family.rfind("model ", 0) == 0)
+    return fmt::format("1 ({} models held out)", g.folds.size());
+  return std::to_string(families.size());
+}
 
 void write_atomically(const fs::path& file, const std::string& text) {
   fs::create_directories(file.parent_path().empty() ? fs::path(".") : file.parent_path());
@@ -136,8 +146,7 @@ void run_calibration_fit(const CalibrateFitOptions& o) {
       }
       const auto pr = fit::error_stats(g.rows, fit::Which::prior), ft = fit::error_stats(g.rows, fit::Which::fitted),
                  cv = fit::error_stats(g.rows, fit::Which::cv), rf = fit::error_stats(g.rows, fit::Which::roofline);
-      table.add_row({stack.name, device, std::to_string(ft.rows), std::to_string(g.folds.size()), pct(rf.mean_abs),
-                     pct(pr.mean_abs),
+      table.add_row({stack.name, device, std::to_string(ft.rows), families_text(g), pct(rf.mean_abs), pct(pr.mean_abs),
                      pct(ft.mean_abs), pct(cv.mean_abs), pct(cv.worst_abs)});
       for (std::size_t i = 0; i < g.parameters.size(); ++i)
         parameters_text += fmt::format("  {} {}: {} = {:.4g} (prior {:.4g}, bounds [{:g}, {:g}]){}\n", stack.name,

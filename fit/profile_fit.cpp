@@ -172,8 +172,15 @@ GroupFit fit_group(const std::string& stack, const std::string& device, const st
   // Leave one family out, on the last linearisation: the held-out rows' measurements enter only through the point
   // it was taken at, never the fold's objective (to first order the fold's point is the other families' optimum).
   if (g.iterations == 0) last = Linearisation{prior, residuals(at), std::vector<Vec>(m, Vec(n, 0))};
+  // A device whose rows are all of one family holds out one model at a time instead (Llama-3.1-8B against 70B):
+  // a weaker check, the nearest one its rows allow.
   std::map<std::string, std::vector<std::size_t>> families;
   for (std::size_t j = 0; j < m; ++j) families[rows[j]->family].push_back(j);
+  if (families.size() == 1) {
+    families.clear();
+    for (std::size_t j = 0; j < m; ++j) families["model " + rows[j]->model].push_back(j);
+    if (families.size() == 1) families.clear();  // one model too: nothing to hold out
+  }
   std::vector<EvalPoint> held;
   std::vector<std::size_t> held_row;
   for (const auto& [family, members] : families) {

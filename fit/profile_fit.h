@@ -45,7 +45,7 @@ struct RowOutcome {
 };
 
 struct Fold {
-  std::string family;
+  std::string family;        // the held-out family, or "model M" when the rows are all of one family
   int64_t rows = 0;          // held-out rows simulated
   std::vector<double> values;
 };

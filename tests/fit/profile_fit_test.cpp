@@ -84,6 +84,30 @@ TEST(ProfileFit, RecoversTheParametersOfAClosedFormModel) {
   EXPECT_EQ(error_stats(g.rows, Which::cv).rows, 6);
 }
 
+// Rows of one family: one model held out at a time; one model alone: no fold (nothing can be held out).
+TEST(ProfileFit, OneFamilyHoldsOutOneModelAtATime) {
+  static std::vector<CalibrationRow> rows;
+  rows = closed_form_rows(0.7, 250);
+  for (auto& r : rows) {
+    r.model = r.family + "-x";  // two models of one family: llama's and gpt2's rows, falcon's
+    r.family = "llama";
+  }
+  rows[4].model = rows[5].model = "llama-x";
+  std::vector<const CalibrationRow*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
+                                         param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
+  FitOptions o;
+  o.max_iterations = 8;
+  const auto g = fit_group("optimum-habana", "gaudi2", ptrs, params, o, closed_form());
+  ASSERT_EQ(g.folds.size(), 2u);
+  EXPECT_EQ(g.folds[0].family, "model gpt2-x");
+  EXPECT_EQ(g.folds[1].family, "model llama-x");
+  EXPECT_EQ(error_stats(g.rows, Which::cv).rows, 6);
+  for (auto& r : rows) r.model = "llama-x";
+  EXPECT_TRUE(fit_group("optimum-habana", "gaudi2", ptrs, params, o, closed_form()).folds.empty());
+}
+
 TEST(ProfileFit, ABoundHoldsAndIsReported) {
   const auto g = fit_closed_form(0.2, 250, 8);  // below the lowest efficiency allowed
   EXPECT_NEAR(g.values[0], 0.3, 1e-9);

@@ -183,8 +183,10 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   x.runtime =
       models::load_runtime_profile(sc.runtime == "auto" ? models::default_runtime_profile(device.family) : sc.runtime,
                                    sc.runtime_sets, models::default_models_dir().string(), runtime_where);
-  spec.timing.indexed_copy_efficiency = x.runtime.indexed_copy_efficiency;
   x.mode = sim::check_mode(sc.mode, device, x, spec.static_shapes, sc.cards, sc.dtype, spec.flash_attention);
+  // PyTorch's own copy kernels run eagerly (and inside captured CUDA graphs); under torch.compile Inductor generates
+  // the cat and the copies as vectorised Triton kernels, which stream.
+  spec.timing.indexed_copy_efficiency = x.mode == sim::Mode::compile ? 1.0 : x.runtime.indexed_copy_efficiency;
   if (sc.bucket_size > 0 && !spec.static_shapes)
     throw InputError("bucket_size", std::to_string(sc.bucket_size),
                      "buckets shape a static KV cache: set static_shapes=true (or leave bucket_size at 0)");

@@ -81,10 +81,28 @@ TEST(RunCli, TwiceTheHbmBandwidthHelpsAMemoryBoundDecode) {
 TEST(RunCli, IndexedCopiesSlowEagerDecodeButNotCompiledOnes) {
   test::TempDir dir;
   auto latency = [&](const std::string& mode, const std::string& efficiency) {
-    const auto r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--set", "batch=64", "--set",
-                            "prompt_len=512", "--new-tokens", "8", "--dtype", "fp16", "--mode", mode, "--set",
-                            "calibration=none", "--set", "runtime.indexed_copy_efficiency=" + efficiency, "--json",
-                            "--trace", dir.file("t.sqlite")});
+    const auto r = run_cli({"run",
+                            "--device",
+                            "a100-80gb",
+                            "--model",
+                            "llama-2-7b",
+                            "--set",
+                            "batch=64",
+                            "--set",
+                            "prompt_len=512",
+                            "--new-tokens",
+                            "8",
+                            "--dtype",
+                            "fp16",
+                            "--mode",
+                            mode,
+                            "--set",
+                            "calibration=none",
+                            "--set",
+                            "runtime.indexed_copy_efficiency=" + efficiency,
+                            "--json",
+                            "--trace",
+                            dir.file("t.sqlite")});
     EXPECT_EQ(r.status, 0) << r.err;
     return nlohmann::json::parse(r.out)["latency_s"].get<double>();
   };

@@ -60,10 +60,9 @@ std::vector<CalibrationRow> closed_form_rows(double eff, double host_us) {
   return rows;
 }
 
-// The closed-form rows fitted for hbm.efficiency (prior 1, bounds [0.3, 1]) and replay_graph_us (prior 50).
-GroupFit fit_closed_form(double eff, double host_us, int iterations) {
-  static std::vector<CalibrationRow> rows;  // outlives the GroupFit's pointers
-  rows = closed_form_rows(eff, host_us);
+// `rows` fitted by the closed form for hbm.efficiency (prior 1, bounds [0.3, 1]) and replay_graph_us (prior 50);
+// `rows` must outlive the GroupFit's pointers.
+GroupFit fit_closed_form_rows(const std::vector<CalibrationRow>& rows, int iterations) {
   std::vector<const CalibrationRow*> ptrs;
   for (const auto& r : rows) ptrs.push_back(&r);
   const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
@@ -71,6 +70,12 @@ GroupFit fit_closed_form(double eff, double host_us, int iterations) {
   FitOptions o;
   o.max_iterations = iterations;
   return fit_group("optimum-habana", "gaudi2", ptrs, params, o, closed_form());
+}
+
+GroupFit fit_closed_form(double eff, double host_us, int iterations) {
+  static std::vector<CalibrationRow> rows;  // outlives the GroupFit's pointers
+  rows = closed_form_rows(eff, host_us);
+  return fit_closed_form_rows(rows, iterations);
 }
 
 TEST(ProfileFit, RecoversTheParametersOfAClosedFormModel) {
@@ -93,19 +98,13 @@ TEST(ProfileFit, OneFamilyHoldsOutOneModelAtATime) {
     r.family = "llama";
   }
   rows[4].model = rows[5].model = "llama-x";
-  std::vector<const CalibrationRow*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
-  const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
-                                         param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
-  FitOptions o;
-  o.max_iterations = 8;
-  const auto g = fit_group("optimum-habana", "gaudi2", ptrs, params, o, closed_form());
+  const auto g = fit_closed_form_rows(rows, 8);
   ASSERT_EQ(g.folds.size(), 2u);
   EXPECT_EQ(g.folds[0].family, "model gpt2-x");
   EXPECT_EQ(g.folds[1].family, "model llama-x");
   EXPECT_EQ(error_stats(g.rows, Which::cv).rows, 6);
   for (auto& r : rows) r.model = "llama-x";
-  EXPECT_TRUE(fit_group("optimum-habana", "gaudi2", ptrs, params, o, closed_form()).folds.empty());
+  EXPECT_TRUE(fit_closed_form_rows(rows, 8).folds.empty());
 }
 
 TEST(ProfileFit, ABoundHoldsAndIsReported) {

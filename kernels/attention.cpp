@@ -277,20 +277,26 @@ KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, in
   }
   const DType act = gemm_output_dtype(dtype);
   const int64_t scores = b * h * visited;
-  CostPart mm{EngineClass::matrix}, online{EngineClass::vector};
-  mm.flops = 4.0 * static_cast<double>(scores * d);
-  // Two products per visited tile (q k^T and p v): as 2 b h products of [sq, d] x [d, keys per query row]; with
-  // grouped queries, 2 b kvh products of [h / kvh * sq, d] x [d, keys per query row].
+  // Two products per visited tile, q k^T ([sq, d] x [d, keys]) and p v ([sq, keys] x [keys, d]), each as b h
+  // products (grouped queries: b kvh products of h / kvh * sq rows). With an fp8 KV cache (Intel Neural
+  // Compressor) the fused kernel takes fp8 Q, K and V (INC's PatchedModuleFusedSDPA quantises all three for
+  // fp8_fused_sdpa), as plain attention's products do.
   const bool grouped = kv.grouped_queries && kvh < h;
   const int64_t products = grouped ? b * kvh : b * h, rows = grouped ? (h / kvh) * sq : sq;
-  mm.matrix = {2 * products, rows, std::max<int64_t>(1, visited / std::max<int64_t>(1, sq)), d};
-  mm.dtype = dtype;
-  // Q once, K and V once per query block at best
-  mm.bytes_read = bytes(b * h * sq * d, dtype) + bytes(2 * b * kvh * sk * d, cache);
-  mm.bytes_written = bytes(b * h * sq * d, act);
+  const int64_t keys = std::max<int64_t>(1, visited / std::max<int64_t>(1, sq));  // per query row
+  const DType operands = kv.cache_dtype ? cache : dtype;
+  CostPart qk{EngineClass::matrix}, online{EngineClass::vector}, pv{EngineClass::matrix};
+  qk.flops = pv.flops = 2.0 * static_cast<double>(scores * d);
+  qk.matrix = {products, rows, keys, d};
+  pv.matrix = {products, rows, d, keys};
+  qk.dtype = pv.dtype = operands;
+  // Q once, K and V once per query block at best; the scores stay on chip
+  qk.bytes_read = bytes(b * h * sq * d, dtype) + bytes(b * kvh * sk * d, cache);
+  pv.bytes_read = bytes(b * kvh * sk * d, cache);
+  pv.bytes_written = bytes(b * h * sq * d, act);
   online.flops = 6.0 * static_cast<double>(scores);
   online.transcendentals = scores;
-  return {{mm, online}};
+  return {{qk, online, pv}};
 }
 
 }  // namespace hpusim::kernels

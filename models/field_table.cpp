@@ -53,6 +53,11 @@ std::vector<SectionDef> make_sections() {
            optional(
                number("efficiency", "", "share of the tile model's rate large products reach (calibrated)", 0.01, 1),
                1),
+           optional(integer("cores", "cores",
+                            "cores per MME, each (rows / cores) x cols; a batched product of at most half a core's "
+                            "rows runs one product per core (batch concurrency); 1: not modelled",
+                            1, 16),
+                    1),
        }},
       {"tpc",
        "Gaudi vector cores (TPC): VLIW SIMD, one thread each",

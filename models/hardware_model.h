@@ -21,6 +21,9 @@ struct MmeSpec {
   int64_t pipeline_latency_cycles;
   bool reconfigurable = false;  // also (rows/2) x (2 cols) and (2 rows) x (cols/2)
   double efficiency = 1.0;      // calibrated share of the tile model's rate
+  // Cores per MME, each (rows / cores) x cols: a batched product of few rows runs one product per core at once
+  // (the MME brain's batch concurrency); 1 = no such mode modelled.
+  int64_t cores = 1;
   // count x rows x cols MACs x 2 FLOP x clock x rate; 0 when the MME does not take that dtype.
   double peak_flops(const std::string& dtype) const;
 };

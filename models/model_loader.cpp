@@ -308,6 +308,10 @@ void complete(json& doc, const std::string& where) {
   }
   if (family == "gaudi" && !doc["mme"]["dtype_rate"].contains("bf16"))
     throw InputError(where, "/mme/dtype_rate/bf16", "missing; the rates are relative to bf16, which must be 1");
+  if (family == "gaudi" && doc["mme"]["rows"].get<int64_t>() % doc["mme"]["cores"].get<int64_t>() != 0)
+    throw InputError(where, "/mme/cores",
+                     fmt::format("must divide mme.rows = {} (each core has rows / cores rows)",
+                                 doc["mme"]["rows"].get<int64_t>()));
   const json& fabric = doc["fabric"];
   const auto topology = fabric["topology"].get<std::string>();
   const auto per_peer = fabric["links_per_peer"].get<int64_t>();
@@ -350,7 +354,8 @@ HardwareModel build(const json& doc) {
                     rates_of(mme["dtype_rate"]),
                     i(mme, "pipeline_latency_cycles"),
                     i(mme, "reconfigurable") != 0,
-                    d(mme, "efficiency")};
+                    d(mme, "efficiency"),
+                    i(mme, "cores")};
     const json& tpc = doc["tpc"];
     m.tpc = TpcSpec{i(tpc, "count"),     i(tpc, "vector_bits"),      i(tpc, "vliw_slots"),
                     d(tpc, "clock_MHz"), i(tpc, "local_memory_KiB"), d(tpc, "transcendental_cycles")};

@@ -236,9 +236,9 @@ def normalise(case):
             "limit_hpu_graphs": limit,
             "trim_logits": "--trim_logits" in flags,
             "attention": "flash" if "--use_flash_attention" in flags else "plain",
-            # --bucket_internal slices attention to the current bucket as bucket_size does; the cache is
-            # allocated once either way with reuse_cache
             "reuse_cache": "--reuse_cache" in flags,
+            # --bucket_internal: the first forward on the prompt alone, decode over the filled buckets
+            "bucket_internal": bucket > 0 and "--bucket_internal" in flags,
             "iterations": 2,  # the measured calls come after warm-up: the second call is a warm one
         },
         "measured_s": float(latency),

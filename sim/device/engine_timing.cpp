@@ -60,6 +60,33 @@ MmeWork mme_work(const models::MmeSpec& mme, const k::MatrixShape& s, k::DType d
     w.cycles = w.tiles_per_mme * w.k_cycles + (w.tiles ? mme.pipeline_latency_cycles : 0);
     if (best.rows == 0 || w.cycles < best.cycles) best = w;
   }
+  // Batch concurrency: a batched product whose products are thin enough runs one product per core (two when both
+  // sides fit a 64-element port, 16-bit only) instead of one per MME, the 4xw concurrency and Bgemm2x/4x modes of
+  // Gaudi2's MME brain (HabanaAI/Intel_Gaudi3_Software mme/src/gaudi2/gaudi2_geo_attr.cpp setBgemmConcurrency:
+  // M <= core height / 2 and N <= core width, or M <= core height and N <= width / 2; the fp8 case needs A
+  // transposed in MME terms, which q k^T and p v are). Each product then takes ceil(K / rate) cycles on its core.
+  // The brain's own estimate floors a step at 256 cycles ("rollup", marked TODO there); the measured batch-512 and
+  // batch-1230 decode steps rule that floor out for one-row products (it would double their attention time).
+  if (mme.cores > 1 && s.batch > 1) {
+    const int64_t core_rows = mme.rows / mme.cores;
+    const bool fp8 = rate_key(dtype) == "fp8";
+    int64_t per_core = 0;
+    if (s.m <= core_rows / 2 && s.n <= mme.cols / 4 && !fp8)
+      per_core = 2;
+    else if ((s.m <= core_rows / 2 && s.n <= mme.cols) || (s.m <= core_rows && s.n <= mme.cols / 2))
+      per_core = 1;
+    if (per_core > 0) {
+      MmeWork w;
+      w.rows = core_rows;
+      w.cols = mme.cols;
+      w.concurrency = mme.count * mme.cores * per_core;
+      w.tiles = s.batch;
+      w.tiles_per_mme = ceil_div(s.batch, w.concurrency);  // products per core slot
+      w.k_cycles = static_cast<int64_t>(std::ceil(static_cast<double>(s.k) / rate));
+      w.cycles = w.tiles_per_mme * w.k_cycles + mme.pipeline_latency_cycles;
+      if (w.cycles < best.cycles) best = w;
+    }
+  }
   const double useful =
       static_cast<double>(s.batch) * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
   const double possible =

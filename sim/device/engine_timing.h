@@ -32,9 +32,10 @@ using Picoseconds = int64_t;
 struct MmeWork {
   int64_t rows = 0, cols = 0;  // the geometry used
   int64_t tiles = 0;           // output tiles of the array's rows x cols
-  int64_t tiles_per_mme = 0;   // the busiest MME's share
+  int64_t tiles_per_mme = 0;   // the busiest MME's share (under batch concurrency: products per core slot)
   int64_t k_cycles = 0;        // cycles per tile: ceil(K / rate)
   int64_t cycles = 0;          // tiles_per_mme * k_cycles + pipeline latency
+  int64_t concurrency = 0;     // products in flight at once across the MMEs' cores (batch concurrency); 0: tiled
   double utilisation = 0;      // useful MACs over the MACs the busy arrays could have done
 };
 // InputError when the MME takes no such format (its dtype_rate does not list it).

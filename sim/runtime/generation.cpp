@@ -120,8 +120,9 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
     mem.max_tokens = ((spec.prompt_len + spec.new_tokens - 1) / spec.bucket_size + 1) * spec.bucket_size;
   if (spec.pass.kv_dtype) mem.kv_cache = *spec.pass.kv_dtype;
   mem.double_quant = spec.pass.bnb4_double_quant;
-  // The longest pass: the padded prompt, or with reuse_cache the prompt alone (decode passes are one position).
-  if (spec.reuse_cache && spec.static_shapes) mem.prefill_tokens = spec.prompt_len;
+  // The longest pass: the padded prompt, or with reuse_cache or bucket_internal the prompt alone (decode passes are
+  // one position).
+  if ((spec.reuse_cache || spec.bucket_internal) && spec.static_shapes) mem.prefill_tokens = spec.prompt_len;
   return mem;
 }
 
@@ -146,11 +147,12 @@ workloads::PassSpec pass_for_step(const GenerationSpec& spec, int64_t step, int6
     s.kv_capacity = spec.prompt_len + spec.new_tokens;
   }
   if (step > 0) return s;
-  if (!spec.reuse_cache) {
+  if (!spec.reuse_cache && !(spec.bucket_internal && spec.bucket_size > 0)) {
     s.tokens = s.kv_capacity;
     return s;
   }
-  // reuse_cache: the first forward sees the prompt alone and attends over it; its K and V go into the allocated cache.
+  // reuse_cache or bucket_internal: the first forward sees the prompt alone and attends over it; its K and V go into
+  // the allocated cache (bucket_internal pads them to the whole length before decode; that copy is not timed).
   s.kv_capacity = 0;
   return s;
 }

@@ -33,6 +33,10 @@ struct GenerationSpec {
   // With static shapes, optimum-habana's --reuse_cache: the KV cache is allocated up front and the first forward
   // runs on the prompt alone (prepare_inputs_for_generation slices input_ids to token_idx), not on the padded length.
   bool reuse_cache = false;
+  // With buckets, optimum-habana's --bucket_internal: the first forward also runs on the prompt alone
+  // (prepare_inputs_for_generation slices to token_idx "with reuse cache or bucket internal"); the prefill's KV is
+  // padded to the whole length before decode, which attends over the filled buckets only.
+  bool bucket_internal = false;
   bool flash_attention = false;
   int64_t iterations = 1;      // generate calls over the same requests
   int64_t requests = 0;        // prompts in all (0: one batch)

@@ -132,6 +132,10 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.static_shapes = sc.uses_static_shapes();
   spec.bucket_size = sc.bucket_size;
   spec.reuse_cache = sc.reuse_cache;
+  spec.bucket_internal = sc.bucket_internal;
+  if (sc.bucket_internal && sc.bucket_size <= 0)
+    throw InputError("bucket_internal", "true",
+                     "slices attention to buckets: set bucket_size > 0 (or leave bucket_internal false)");
   if (sc.reuse_cache && !spec.static_shapes)
     throw InputError("reuse_cache", "true",
                      "reuses a KV cache allocated up front: set static_shapes=true (or leave reuse_cache false)");

@@ -125,6 +125,10 @@ TEST(CalibrateFitCli, BadProfilesAndStacksAreRefusedWithOneLine) {
                "static_shapes=false", "--trace", dir.file("t.sqlite")});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("reuse_cache"), std::string::npos) << r.err;
+  r = run_cli({"run", "--device", "gaudi2", "--model", "llama-2-7b", "--set", "bucket_internal=true", "--trace",
+               dir.file("t.sqlite")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bucket_size"), std::string::npos) << r.err;
   r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--set", "kv_cache_dtype=fp8", "--trace",
                dir.file("t.sqlite")});
   EXPECT_EQ(r.status, 2) << r.out;

@@ -100,7 +100,8 @@ TEST(FlashAttention, SkipsTheBlocksAboveTheDiagonal) {
   // 1024 x 1024 causal in 64-blocks: 16 query blocks see 1, 2, ..., 16 key blocks: 136 of 256 blocks.
   const auto flash = flash_attention_cost(1, 1, 1024, 1024, 128, o, DType::bf16);
   const auto plain = attention_cost(1, 1, 1024, 1024, 128, true, DType::bf16);
-  EXPECT_DOUBLE_EQ(flash.parts[0].flops, 4.0 * 136 * 64 * 64 * 128);
+  ASSERT_EQ(flash.parts.size(), 3u);  // q k^T, the online softmax, p v
+  EXPECT_DOUBLE_EQ(flash.parts[0].flops + flash.parts[2].flops, 4.0 * 136 * 64 * 64 * 128);
   EXPECT_DOUBLE_EQ(plain.parts[0].flops + plain.parts[2].flops, 4.0 * 1024 * 1024 * 128);
   // Plain attention writes S and P to memory (bf16, 2 bytes each way): flash never does.
   EXPECT_GT(plain.bytes_written(), int64_t{2} * 1024 * 1024 * 2);
@@ -171,9 +172,24 @@ TEST(AttentionCost, AnFp8CacheHalvesTheKvBytesAndTakesFp8Products) {
   EXPECT_EQ(bf.parts[0].bytes_read - f8.parts[0].bytes_read, b * kvh * sk * d);  // 2 bytes -> 1 per K value
   const auto flash = flash_attention_cost(b, h, 1, sk, d, AttentionOptions{}, DType::bf16,
                                           KvLayout{kvh, true, DType::fp8e4m3});
-  EXPECT_EQ(flash.parts[0].bytes_read, b * h * d * 2 + 2 * b * kvh * sk * d);
-  EXPECT_EQ(flash.parts[0].matrix.batch, 2 * b * kvh);
-  EXPECT_EQ(flash.parts[0].matrix.m, h / kvh);
+  // q k^T reads Q (bf16) and K (fp8), p v reads V (fp8); both products take fp8 operands (INC's fused SDPA).
+  ASSERT_EQ(flash.parts.size(), 3u);
+  EXPECT_EQ(flash.parts[0].bytes_read, b * h * d * 2 + b * kvh * sk * d);
+  EXPECT_EQ(flash.parts[2].bytes_read, b * kvh * sk * d);
+  EXPECT_EQ(flash.parts[0].dtype, DType::fp8e4m3);
+  EXPECT_EQ(flash.parts[2].dtype, DType::fp8e4m3);
+  // One query row per sequence: b kvh products of h / kvh rows; q k^T is [4, 64] x [64, 512], p v [4, 512] x [512, 64].
+  const MatrixShape qk{b * kvh, h / kvh, sk, d}, pv{b * kvh, h / kvh, d, sk};
+  EXPECT_EQ(flash.parts[0].matrix.batch, qk.batch);
+  EXPECT_EQ(flash.parts[0].matrix.m, qk.m);
+  EXPECT_EQ(flash.parts[0].matrix.n, qk.n);
+  EXPECT_EQ(flash.parts[0].matrix.k, qk.k);
+  EXPECT_EQ(flash.parts[2].matrix.n, pv.n);
+  EXPECT_EQ(flash.parts[2].matrix.k, pv.k);
+  // Without an fp8 cache the products stay in the activations' format.
+  const auto flash16 = flash_attention_cost(b, h, 1, sk, d, AttentionOptions{}, DType::bf16, KvLayout{kvh, true, {}});
+  EXPECT_EQ(flash16.parts[0].dtype, DType::bf16);
+  EXPECT_EQ(flash16.parts[2].bytes_read, 2 * b * kvh * sk * d);
 }
 
 TEST(AttentionCost, DefaultsAreTheCopyingLayout) {

@@ -53,6 +53,33 @@ TEST(MmeTiming, ThinProductsTakeTheTallOrWideShape) {
   EXPECT_EQ(mme_work(*device("gaudi2").mme, MatrixShape{1, 512, 512, 512}, DType::bf16).rows, 256);
 }
 
+TEST(MmeTiming, ThinBatchedProductsRunOnePerCore) {
+  // Gaudi2: 2 MMEs x 2 cores of 128 x 256 MACs (models/gaudi2.json mme.cores). Decode attention of one query row:
+  // 1000 products [1, 128] x [128, 256] (q k^T). One product per core, 4 at once: ceil(1000 / 4) x 128 cycles + 512
+  // of fill/drain. Tiled, one per MME (256 x 256 each): 500 x 128 + 512, twice the time.
+  const auto g2 = device("gaudi2");
+  const auto qk = mme_work(*g2.mme, MatrixShape{1000, 1, 256, 128}, DType::bf16);
+  EXPECT_EQ(qk.concurrency, 4);
+  EXPECT_EQ(qk.rows, 128);
+  EXPECT_EQ(qk.cols, 256);
+  EXPECT_EQ(qk.cycles, 250 * 128 + 512);
+  // p v, [1, 256] x [256, 128]: K = 256 cycles per product, N = 128 fits half a core's width: still 4 at once.
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 1, 128, 256}, DType::bf16).cycles, 250 * 256 + 512);
+  // fp8 at twice the rate: 64 cycles per q k^T product, still one per core (A is transposed in MME terms).
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 1, 256, 128}, DType::fp8e4m3).cycles, 250 * 64 + 512);
+  // Products of at most 64 x 64 in 16 bits: two per core, 8 at once; not in fp8.
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 4, 64, 128}, DType::bf16).concurrency, 8);
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 4, 64, 128}, DType::bf16).cycles, 125 * 128 + 512);
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 4, 64, 128}, DType::fp8e4m3).concurrency, 4);
+  // Too tall for a core's half and too wide for its half-width: the tiles, one product per MME at a time.
+  const auto wide = mme_work(*g2.mme, MatrixShape{1000, 100, 256, 128}, DType::bf16);
+  EXPECT_EQ(wide.concurrency, 0);
+  EXPECT_EQ(wide.cycles, 500 * 128 + 512);
+  // One product has nothing to run beside it; first-generation Gaudi models no cores (mme.cores = 1).
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1, 1, 256, 128}, DType::bf16).concurrency, 0);
+  EXPECT_EQ(mme_work(*device("gaudi").mme, MatrixShape{1000, 1, 128, 128}, DType::bf16).concurrency, 0);
+}
+
 TEST(TpcTiming, HandDerivedVectorCycles) {
   const auto g2 = device("gaudi2");  // 24 TPCs x 128 bf16 lanes = 3072 lanes; transcendental 4 cycles
   kernels::CostPart gelu{kernels::EngineClass::vector};

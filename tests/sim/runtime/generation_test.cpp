@@ -159,5 +159,25 @@ TEST(PassForStep, ReuseCacheRunsThePromptAloneIntoTheAllocatedCache) {
   EXPECT_EQ(pass_for_step(spec, 5, 1).attention_length(), 256);
 }
 
+TEST(PassForStep, BucketInternalRunsThePromptAloneAndDecodesOverTheFilledBuckets) {
+  GenerationSpec spec;
+  spec.model = workloads::model_preset("llama-2-7b");
+  spec.prompt_len = 128;
+  spec.new_tokens = 128;
+  spec.static_shapes = true;
+  spec.bucket_size = 128;
+  // Buckets alone: the prompt padded to its first allocation, 128 rounded up with one more bucket: 256 positions.
+  EXPECT_EQ(pass_for_step(spec, 0, 1).tokens, 256);
+  // --bucket_internal: prepare_inputs_for_generation slices input_ids to token_idx, the prompt's 128 positions.
+  spec.bucket_internal = true;
+  EXPECT_EQ(pass_for_step(spec, 0, 1).tokens, 128);
+  EXPECT_EQ(pass_for_step(spec, 0, 1).attention_length(), 128);
+  // Decode: position 129 opens the second bucket, attention covers 256 positions.
+  EXPECT_EQ(pass_for_step(spec, 1, 1).tokens, 1);
+  EXPECT_EQ(pass_for_step(spec, 1, 1).attention_length(), 256);
+  // The longest pass is the prompt's: the activations are sized by 128 positions, not 256.
+  EXPECT_EQ(memory_request(spec).prefill_tokens, 128);
+}
+
 }  // namespace
 }  // namespace hpusim::sim

@@ -278,9 +278,10 @@ KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, in
   const DType act = gemm_output_dtype(dtype);
   const int64_t scores = b * h * visited;
   // Two products per visited tile, q k^T ([sq, d] x [d, keys]) and p v ([sq, keys] x [keys, d]), each as b h
-  // products (grouped queries: b kvh products of h / kvh * sq rows). With an fp8 KV cache (Intel Neural
-  // Compressor) the fused kernel takes fp8 Q, K and V (INC's PatchedModuleFusedSDPA quantises all three for
-  // fp8_fused_sdpa), as plain attention's products do.
+  // products (grouped queries: b kvh products of h / kvh * sq rows, as the MME brain flattens optimum-habana's
+  // [b, kvh, n_rep, q, d] bgemm whose K is broadcast over n_rep). With a KV cache in its own format the products
+  // take that format, as plain attention's do: an fp8 cache is Intel Neural Compressor's, whose
+  // PatchedModuleFusedSDPA quantises Q, K and V for fp8_fused_sdpa.
   const bool grouped = kv.grouped_queries && kvh < h;
   const int64_t products = grouped ? b * kvh : b * h, rows = grouped ? (h / kvh) * sq : sq;
   const int64_t keys = std::max<int64_t>(1, visited / std::max<int64_t>(1, sq));  // per query row

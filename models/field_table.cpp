@@ -54,8 +54,9 @@ std::vector<SectionDef> make_sections() {
                number("efficiency", "", "share of the tile model's rate large products reach (calibrated)", 0.01, 1),
                1),
            optional(integer("cores", "cores",
-                            "cores per MME, each (rows / cores) x cols; a batched product of at most half a core's "
-                            "rows runs one product per core (batch concurrency); 1: not modelled",
+                            "cores per MME, each (rows / cores) x cols; a batched product runs one product per core "
+                            "when M <= core rows / 2 and N <= cols, or M <= core rows and N <= cols / 2, two when "
+                            "M <= core rows / 2 and N <= cols / 4 in 16 bits (batch concurrency); 1: not modelled",
                             1, 16),
                     1),
        }},

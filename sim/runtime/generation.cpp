@@ -116,7 +116,7 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   mem.cards = spec.pass.cards;
   mem.batch = spec.pass.batch;
   mem.max_tokens = spec.prompt_len + spec.new_tokens;
-  if (spec.static_shapes && spec.bucket_size > 0)  // the last pass's allocation (pass_for_step)
+  if (spec.static_shapes && spec.bucket_size > 0 && !spec.bucket_internal)  // the last pass's allocation
     mem.max_tokens = ((spec.prompt_len + spec.new_tokens - 1) / spec.bucket_size + 1) * spec.bucket_size;
   if (spec.pass.kv_dtype) mem.kv_cache = *spec.pass.kv_dtype;
   mem.double_quant = spec.pass.bnb4_double_quant;
@@ -136,7 +136,13 @@ workloads::PassSpec pass_for_step(const GenerationSpec& spec, int64_t step, int6
   s.kv_capacity = 0;
   s.bucket = 0;
   if (!spec.static_shapes) return s;  // dynamic: the KV cache grows by one position per step
-  if (spec.bucket_size > 0) {
+  if (spec.bucket_size > 0 && spec.bucket_internal) {
+    // --bucket_internal: the cache is padded to the whole length L = P + new tokens before decode; at token_idx =
+    // P + k attention reads cache_idx = (floor((token_idx - 1) / N) + 1) N positions, or all L once token_idx is
+    // past the last whole bucket (workloads-detailed.md §2.3, optimum-habana's _sample).
+    const int64_t n = spec.bucket_size, whole = spec.prompt_len + spec.new_tokens, token_idx = spec.prompt_len + step;
+    s.kv_capacity = token_idx > (whole / n) * n ? whole : ((token_idx - 1) / n + 1) * n;
+  } else if (spec.bucket_size > 0) {
     // optimum-habana's --bucket_size: the first allocation is the prompt rounded up to a bucket (one more when it
     // is an exact multiple); token_idx is P + k at pass k, and the cache grows by a bucket whenever token_idx
     // reaches the allocation (workloads-detailed.md §2.3): pass k attends over (floor((P + k) / N) + 1) N.

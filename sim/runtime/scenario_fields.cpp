@@ -124,8 +124,8 @@ std::vector<ScenarioField> make_fields() {
                     "Static shapes: optimum-habana's --reuse_cache, the first forward on the prompt alone (not padded "
                     "to prompt_len + new_tokens) into a KV cache allocated up front"));
   f.push_back(field("bucket_internal", K::Boolean, &Scenario::bucket_internal, false,
-                    "Buckets: optimum-habana's --bucket_internal, the first forward on the prompt alone (its KV then "
-                    "padded to prompt_len + new_tokens), decode attending over the filled buckets"));
+                    "With bucket_size > 0: optimum-habana's --bucket_internal, the first forward on the prompt alone "
+                    "(its KV then padded to prompt_len + new_tokens), decode attending over the filled buckets"));
   f.push_back(field("limit_hpu_graphs", K::Boolean, &Scenario::limit_hpu_graphs, false,
                     "hpu-graph: the prompt's forward runs lazily, outside the graph"));
   f.push_back(field("allow_tf32", K::Boolean, &Scenario::allow_tf32, false,

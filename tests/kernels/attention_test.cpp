@@ -184,8 +184,12 @@ TEST(AttentionCost, AnFp8CacheHalvesTheKvBytesAndTakesFp8Products) {
   EXPECT_EQ(flash.parts[0].matrix.m, qk.m);
   EXPECT_EQ(flash.parts[0].matrix.n, qk.n);
   EXPECT_EQ(flash.parts[0].matrix.k, qk.k);
+  EXPECT_EQ(flash.parts[2].matrix.batch, pv.batch);
+  EXPECT_EQ(flash.parts[2].matrix.m, pv.m);
   EXPECT_EQ(flash.parts[2].matrix.n, pv.n);
   EXPECT_EQ(flash.parts[2].matrix.k, pv.k);
+  EXPECT_EQ(flash.parts[2].bytes_written, b * h * d * 2);  // the output, bf16
+  EXPECT_EQ(flash.parts[0].bytes_written, 0);              // the scores stay on chip
   // Without an fp8 cache the products stay in the activations' format.
   const auto flash16 = flash_attention_cost(b, h, 1, sk, d, AttentionOptions{}, DType::bf16, KvLayout{kvh, true, {}});
   EXPECT_EQ(flash16.parts[0].dtype, DType::bf16);

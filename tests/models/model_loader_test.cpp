@@ -162,6 +162,8 @@ INSTANTIATE_TEST_SUITE_P(
                             "/fabric/links_per_peer", "exceed links_per_card = 21"},
                     BadCase{"nccl_on_a_mesh", R"({"base": "gaudi2", "fabric": {"collectives": "nccl"}})",
                             "/fabric/collectives", "nccl needs topology nvswitch"},
+                    BadCase{"cores_do_not_divide_rows", R"({"base": "gaudi2", "mme": {"cores": 3}})", "/mme/cores",
+                            "must divide mme.rows = 256"},
                     BadCase{"missing_base", R"({"base": "gaudi9"})", "/base", "did you mean 'gaudi"}),
     [](const testing::TestParamInfo<BadCase>& p) { return p.param.label; });
 

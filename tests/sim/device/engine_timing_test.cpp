@@ -71,6 +71,13 @@ TEST(MmeTiming, ThinBatchedProductsRunOnePerCore) {
   EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 4, 64, 128}, DType::bf16).concurrency, 8);
   EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 4, 64, 128}, DType::bf16).cycles, 125 * 128 + 512);
   EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 4, 64, 128}, DType::fp8e4m3).concurrency, 4);
+  // Taller than half a core but within half its width: still one per core ([100, 128] x [128, 128]).
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 100, 128, 128}, DType::bf16).concurrency, 4);
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 128, 128, 128}, DType::bf16).concurrency, 4);
+  // At the edges: 65 rows at the full width, or 129 rows, take the tiles.
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 65, 256, 128}, DType::bf16).concurrency, 0);
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 129, 128, 128}, DType::bf16).concurrency, 0);
+  EXPECT_EQ(mme_work(*g2.mme, MatrixShape{1000, 64, 257, 128}, DType::bf16).concurrency, 0);
   // Too tall for a core's half and too wide for its half-width: the tiles, one product per MME at a time.
   const auto wide = mme_work(*g2.mme, MatrixShape{1000, 100, 256, 128}, DType::bf16);
   EXPECT_EQ(wide.concurrency, 0);

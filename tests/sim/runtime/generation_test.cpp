@@ -177,6 +177,17 @@ TEST(PassForStep, BucketInternalRunsThePromptAloneAndDecodesOverTheFilledBuckets
   EXPECT_EQ(pass_for_step(spec, 1, 1).attention_length(), 256);
   // The longest pass is the prompt's: the activations are sized by 128 positions, not 256.
   EXPECT_EQ(memory_request(spec).prefill_tokens, 128);
+  // cache_idx = (floor((token_idx - 1) / N) + 1) N at token_idx = P + k, the whole length L past the last whole
+  // bucket. P = 127: the first decode (token_idx 128) still fits the first bucket.
+  spec.prompt_len = 127;
+  spec.new_tokens = 100;  // L = 227
+  EXPECT_EQ(pass_for_step(spec, 1, 1).attention_length(), 128);
+  EXPECT_EQ(pass_for_step(spec, 2, 1).attention_length(), 227);  // token_idx 129 > 128: all of L, not 256
+  spec.prompt_len = 100;  // L = 200
+  EXPECT_EQ(pass_for_step(spec, 28, 1).attention_length(), 128);  // token_idx 128
+  EXPECT_EQ(pass_for_step(spec, 29, 1).attention_length(), 200);
+  // The cache is padded to L before decode, not to a whole bucket.
+  EXPECT_EQ(memory_request(spec).max_tokens, 200);
 }
 
 }  // namespace

@@ -94,9 +94,9 @@ int64_t DecoderConfig::kv_bytes_per_token(kernels::DType dtype) const {
   return 2 * n_layer * kv_dim() * static_cast<int64_t>(kernels::size_bytes(dtype));
 }
 
-int64_t DecoderConfig::activation_bytes(int64_t tokens, int64_t context, kernels::DType dtype) const {
+int64_t DecoderConfig::activation_bytes(int64_t tokens, int64_t context, kernels::DType dtype, bool scores) const {
   const auto bytes = static_cast<int64_t>(kernels::size_bytes(dtype));
-  return std::max(tokens * (gated_mlp ? 2 : 1) * ffn_hidden * bytes, n_head * tokens * context * bytes);
+  return std::max(tokens * (gated_mlp ? 2 : 1) * ffn_hidden * bytes, scores ? n_head * tokens * context * bytes : 0);
 }
 
 CardShare card_share(const DecoderConfig& c, int64_t cards, const std::string& where) {

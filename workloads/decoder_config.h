@@ -90,7 +90,9 @@ struct DecoderConfig {
   int64_t kv_bytes_per_token(kernels::DType dtype) const;
   // The largest activation live during a forward pass of `tokens` tokens: the MLP intermediate (both branches of a
   // gated MLP), or the attention scores of one layer (heads x tokens x context), whichever is larger.
-  int64_t activation_bytes(int64_t tokens, int64_t context, kernels::DType dtype) const;
+  // scores: whether attention holds its [heads, tokens, context] scores in memory (false: fused attention, whose
+  // scores stay on chip block by block).
+  int64_t activation_bytes(int64_t tokens, int64_t context, kernels::DType dtype, bool scores = true) const;
 };
 
 // How tensor parallelism (DeepSpeed AutoTP, Megatron) splits a weight over the cards.

@@ -67,10 +67,11 @@ MemoryPlan plan_memory(const DecoderConfig& c, const MemoryRequest& r) {
   const int64_t cache = r.kv_cache ? static_cast<int64_t>(kernels::size_bytes(*r.kv_cache)) : act;
   p.kv_cache = r.batch * r.max_tokens * 2 * c.n_layer * share.kv_dim(c) * cache;
   // The largest live intermediate: the first forward's (padded prompt, or the prompt alone), or a decode step's
-  // scores over the whole cache.
+  // scores over the whole cache (none with fused attention).
   const int64_t first = r.prefill_tokens > 0 ? std::min(r.prefill_tokens, r.max_tokens) : r.max_tokens;
-  const int64_t largest = std::max(c.activation_bytes(r.batch * first, first, r.activations),
-                                   c.activation_bytes(r.batch, r.max_tokens, r.activations));
+  const bool scores = !r.flash_attention;
+  const int64_t largest = std::max(c.activation_bytes(r.batch * first, first, r.activations, scores),
+                                   c.activation_bytes(r.batch, r.max_tokens, r.activations, scores));
   p.activations = largest / r.cards + r.batch * c.vocab_size * 4;  // fp32 logits of the last position
   p.reserve = r.reserve_bytes;
   return p;

@@ -26,6 +26,7 @@ struct MemoryRequest {
   std::optional<kernels::DType> kv_cache;    // the cache's format when not the activations' (fp8 with INC)
   bool double_quant = false;                 // nf4/fp4: absmax as 8-bit codes (+ an fp32 scale per 256 blocks)
   int64_t prefill_tokens = 0;                // positions of the first forward when fewer than max_tokens (0: max)
+  bool flash_attention = false;              // fused attention: no scores in memory
   int64_t reserve_bytes = int64_t{2} << 30;  // runtime, framework and graph workspace (assumption: 2 GiB)
 };
 

@@ -120,6 +120,7 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
     mem.max_tokens = ((spec.prompt_len + spec.new_tokens - 1) / spec.bucket_size + 1) * spec.bucket_size;
   if (spec.pass.kv_dtype) mem.kv_cache = *spec.pass.kv_dtype;
   mem.double_quant = spec.pass.bnb4_double_quant;
+  mem.flash_attention = spec.flash_attention;
   // The longest pass: the padded prompt, or with reuse_cache or bucket_internal the prompt alone (decode passes are
   // one position).
   if ((spec.reuse_cache || spec.bucket_internal) && spec.static_shapes) mem.prefill_tokens = spec.prompt_len;

@@ -96,6 +96,11 @@ TEST(MemoryPlan, AnFp8CacheHalvesItAndReuseCacheSizesTheFirstForwardByThePrompt)
   const int64_t prompt = std::max<int64_t>(int64_t{120} * 128 * 2 * 14336 * 2, int64_t{32} * 120 * 128 * 128 * 2);
   const int64_t decode = std::max<int64_t>(int64_t{120} * 2 * 14336 * 2, int64_t{32} * 120 * 2176 * 2);
   EXPECT_EQ(plan_memory(c, r).activations, std::max(prompt, decode) + int64_t{120} * c.vocab_size * 4);
+  // Fused attention keeps its scores on chip: the padded first forward holds only its MLP intermediates.
+  r.prefill_tokens = 0;
+  r.flash_attention = true;
+  EXPECT_EQ(plan_memory(c, r).activations,
+            int64_t{120} * 2176 * 2 * 14336 * 2 + int64_t{120} * c.vocab_size * 4);
 }
 
 }  // namespace

@@ -222,7 +222,7 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
 }
 
 KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype,
-                          const KvLayout& kv) {
+                          const KvLayout& kv, bool softmax_fp32) {
   (void)causal;  // plain attention computes every score and masks afterwards
   const DType act = gemm_output_dtype(dtype);
   const DType cache = kv.cache_dtype.value_or(dtype);
@@ -243,6 +243,18 @@ KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t 
   softmax.transcendentals = scores;
   softmax.bytes_read = bytes(scores, act);
   softmax.bytes_written = bytes(scores, act);
+  softmax.dtype = act;
+  std::vector<CostPart> probabilities{softmax};
+  if (softmax_fp32 && act != DType::fp32) {  // softmax(..., dtype=torch.float32) then .to(dtype): two kernels
+    probabilities[0].dtype = DType::fp32;
+    probabilities[0].bytes_written = bytes(scores, DType::fp32);
+    CostPart cast{EngineClass::vector};
+    cast.flops = static_cast<double>(scores);
+    cast.bytes_read = bytes(scores, DType::fp32);
+    cast.bytes_written = bytes(scores, act);
+    cast.dtype = DType::fp32;
+    probabilities.push_back(cast);
+  }
   pv.flops = 2.0 * static_cast<double>(scores * d);
   pv.matrix = {products, rows, d, sk};
   pv.dtype = kv.cache_dtype ? cache : act;
@@ -253,14 +265,20 @@ KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t 
       qk.bytes_read = bytes(b * h * sq * d, dtype) + bytes(b * h * sk * d, cache);
       pv.bytes_read = bytes(scores, act) + bytes(b * h * sk * d, cache);
     }
-    return {{qk, softmax, pv}};
+    KernelCost cost{{qk}};
+    cost.parts.insert(cost.parts.end(), probabilities.begin(), probabilities.end());
+    cost.parts.push_back(pv);
+    return cost;
   }
   CostPart repeat{EngineClass::data_movement};  // K and V expanded to every query head
   repeat.bytes_read = bytes(2 * b * kvh * sk * d, cache);
   repeat.bytes_written = bytes(2 * b * h * sk * d, dtype);
   repeat.dtype = dtype;
   repeat.indexed_copy = true;  // expand().reshape() of a stride-0 view: an element-wise strided copy
-  return {{repeat, qk, softmax, pv}};
+  KernelCost cost{{repeat, qk}};
+  cost.parts.insert(cost.parts.end(), probabilities.begin(), probabilities.end());
+  cost.parts.push_back(pv);
+  return cost;
 }
 
 KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, const AttentionOptions& o,

@@ -47,8 +47,11 @@ struct KvLayout {
   bool grouped_queries = false;
   std::optional<DType> cache_dtype;
 };
+// softmax_fp32: the modeling code takes the softmax in fp32 and casts the probabilities back
+// (`softmax(s, dim=-1, dtype=torch.float32).to(dtype)`, Hugging Face's BLOOM, Llama, Mistral, MPT): the softmax writes
+// fp32 and a cast reads them back, two passes over the scores instead of one in the activations' format.
 KernelCost attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, bool causal, DType dtype,
-                          const KvLayout& kv = {});
+                          const KvLayout& kv = {}, bool softmax_fp32 = false);
 KernelCost flash_attention_cost(int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d,
                                 const AttentionOptions& options, DType dtype, const KvLayout& kv = {});
 

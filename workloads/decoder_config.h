@@ -36,6 +36,12 @@ struct RopeScaling {
   int64_t original_max_positions = 8192;
 };
 
+// Whether the family's plain (eager) attention takes its softmax in fp32 and casts back, as its modeling code writes it:
+// always (Hugging Face's and optimum-habana's BLOOM, Llama, Mistral, MPT: `softmax(s, dim=-1, dtype=torch.float32)
+// .to(dtype)`), only when the activations are fp16 (HF's OPT), or never (GPT-2, GPT-J and GPT-NeoX as optimum-habana
+// writes them, Falcon: the softmax in the scores' format).
+enum class SoftmaxUpcast { never, always, fp16 };
+
 struct DecoderConfig {
   std::string name;    // the preset, or the config.json read
   std::string family;  // Hugging Face's model_type
@@ -71,6 +77,7 @@ struct DecoderConfig {
   // optimum-habana's modeling of the family writes the static KV cache by a batched matmul with one-hot selectors
   // (BLOOM's update() with WA_INDEX_COPY=1, workloads-detailed.md §2.3); the others use index_copy_.
   bool gaudi_onehot_kv_update = false;
+  SoftmaxUpcast softmax_upcast = SoftmaxUpcast::never;
 
   QkvLayout qkv_layout = QkvLayout::per_head;
   bool qkv_bias = true, out_bias = true, mlp_bias = true;

@@ -167,6 +167,12 @@ class Walk {
 
  private:
   std::string hidden() const { return bt_ + std::to_string(h_) + "]"; }
+  // Plain attention's softmax in fp32 and cast back, as the family's modeling code upcasts it (DecoderConfig).
+  bool softmax_fp32() const {
+    if (s_.attn_softmax_bf16) return false;
+    return c_.softmax_upcast == SoftmaxUpcast::always ||
+           (c_.softmax_upcast == SoftmaxUpcast::fp16 && s_.dtype == k::DType::fp16);
+  }
   std::string in_layer(int64_t l, const std::string& path) const {
     return fmt::format(fmt::runtime(n_.layer), l) + "." + path;
   }
@@ -247,7 +253,7 @@ class Walk {
     const k::KvLayout layout{kvh, s_.grouped_queries, s_.kv_dtype};
     const auto attn_cost = s_.flash_attention
                                ? k::flash_attention_cost(b_, heads, t_, len_, d_, k::AttentionOptions{}, s_.dtype, layout)
-                               : k::attention_cost(b_, heads, t_, len_, d_, true, s_.dtype, layout);
+                               : k::attention_cost(b_, heads, t_, len_, d_, true, s_.dtype, layout, softmax_fp32());
     const std::string attn_name = in_layer(l, n_.attention + ".attention");
     const std::string attn_shapes = fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b_, heads, t_, d_, b_, kvh, len_, d_);
     const int64_t q_bytes = rows_ * qc * act_, kv_bytes = 2 * b_ * kvh * len_ * d_ *

@@ -45,6 +45,8 @@ struct PassSpec {
   // The KV cache's format when it is not the activations' (Intel Neural Compressor on Gaudi2 quantises the cache
   // and both attention products to fp8 E4M3 with fp8 weights: its PatchedKVCache and PatchedMatmul).
   std::optional<kernels::DType> kv_dtype;
+  // optimum-habana's --attn_softmax_bf16: plain attention's softmax in bf16 where the family would upcast it to fp32.
+  bool attn_softmax_bf16 = false;
   double int8_outlier_fraction = 0.001;  // share of input features taken by LLM.int8's 16-bit path (numerics.md)
   double int8_threshold = 6.0;           // llm_int8_threshold; 0: no outlier decomposition (no 16-bit path)
   bool int8_decomposition() const { return int8_threshold > 0; }

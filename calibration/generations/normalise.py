@@ -239,6 +239,8 @@ def normalise(case):
             "reuse_cache": "--reuse_cache" in flags,
             # --bucket_internal: the first forward on the prompt alone, decode over the filled buckets
             "bucket_internal": bucket > 0 and "--bucket_internal" in flags,
+            # --attn_softmax_bf16: read by optimum-habana's Llama and Mistral only; without it their softmax runs in fp32
+            "attn_softmax_bf16": "--attn_softmax_bf16" in flags and preset.startswith(("llama", "mistral")),
             "iterations": 2,  # the measured calls come after warm-up: the second call is a warm one
         },
         "measured_s": float(latency),
@@ -247,7 +249,7 @@ def normalise(case):
             "timed_calls": protocol.get("timed_generate_calls"),
             "includes": protocol.get("includes"),
         },
-        "not_modelled": [f for f in ("--attn_softmax_bf16", "--flash_attention_recompute") if f in flags],
+        "not_modelled": [f for f in ("--flash_attention_recompute",) if f in flags],
         "prompt_len_exact": bool(case.get("input_tokens_exact")) or max_input is not None,
         "software": software,
         "source": source,

@@ -148,6 +148,16 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
     spec.pass.kv_dtype =
         sc.kv_cache_dtype == "fp8" ? kernels::DType::fp8e4m3 : *kernels::dtype_from_name(sc.kv_cache_dtype);
   }
+  if (sc.attn_softmax_bf16) {
+    if (!device.is_gaudi())
+      throw InputError("attn_softmax_bf16", "true",
+                       "is optimum-habana's flag (Gaudi only; Hugging Face's eager attention upcasts the softmax)");
+    if (spec.model.family != "llama" && spec.model.family != "mistral")
+      throw InputError("attn_softmax_bf16", "true",
+                       fmt::format("only optimum-habana's Llama and Mistral read it (this model is {})",
+                                   spec.model.family));
+  }
+  spec.pass.attn_softmax_bf16 = sc.attn_softmax_bf16;
   spec.flash_attention = sc.attention == "flash";
   spec.iterations = sc.iterations;
   spec.timing.allow_tf32 = sc.allow_tf32;

@@ -29,7 +29,7 @@ struct Scenario {
   bool fullgraph;
   int64_t graph_breaks;
   std::string kernels, attention, kv_update, kv_cache_dtype;
-  bool limit_hpu_graphs, trim_logits, allow_tf32, reuse_cache, bucket_internal;
+  bool limit_hpu_graphs, trim_logits, allow_tf32, reuse_cache, bucket_internal, attn_softmax_bf16;
   double int8_threshold;
   std::string bitsandbytes;  // weights=int8: the release whose LLM.int8 forward is timed
   std::string bnb_4bit_compute_dtype;  // weights=nf4/fp4: the products' format; auto: the dtype's

@@ -126,6 +126,9 @@ std::vector<ScenarioField> make_fields() {
   f.push_back(field("bucket_internal", K::Boolean, &Scenario::bucket_internal, false,
                     "With bucket_size > 0: optimum-habana's --bucket_internal, the first forward on the prompt alone "
                     "(its KV then padded to prompt_len + new_tokens), decode attending over the filled buckets"));
+  f.push_back(field("attn_softmax_bf16", K::Boolean, &Scenario::attn_softmax_bf16, false,
+                    "Gaudi, Llama and Mistral, plain attention: optimum-habana's --attn_softmax_bf16, the softmax in "
+                    "bf16; false: in fp32 and cast back, as the modeling code upcasts it"));
   f.push_back(field("limit_hpu_graphs", K::Boolean, &Scenario::limit_hpu_graphs, false,
                     "hpu-graph: the prompt's forward runs lazily, outside the graph"));
   f.push_back(field("allow_tf32", K::Boolean, &Scenario::allow_tf32, false,

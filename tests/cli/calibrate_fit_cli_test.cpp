@@ -129,6 +129,15 @@ TEST(CalibrateFitCli, BadProfilesAndStacksAreRefusedWithOneLine) {
                dir.file("t.sqlite")});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bucket_size"), std::string::npos) << r.err;
+  // optimum-habana's --attn_softmax_bf16 is read by its Llama and Mistral only, on Gaudi only.
+  r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--set", "attn_softmax_bf16=true", "--trace",
+               dir.file("t.sqlite")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("attn_softmax_bf16"), std::string::npos) << r.err;
+  r = run_cli({"run", "--device", "gaudi2", "--model", "falcon-7b", "--set", "attn_softmax_bf16=true", "--trace",
+               dir.file("t.sqlite")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("falcon"), std::string::npos) << r.err;
   r = run_cli({"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--set", "kv_cache_dtype=fp8", "--trace",
                dir.file("t.sqlite")});
   EXPECT_EQ(r.status, 2) << r.out;

@@ -196,6 +196,35 @@ TEST(AttentionCost, AnFp8CacheHalvesTheKvBytesAndTakesFp8Products) {
   EXPECT_EQ(flash16.parts[2].bytes_read, 2 * b * kvh * sk * d);
 }
 
+TEST(AttentionCost, AnFp32SoftmaxWritesFp32AndCastsBack) {
+  // softmax(s, dim=-1, dtype=torch.float32).to(bf16): the softmax reads bf16 scores and writes fp32, a cast reads
+  // the fp32 back and writes bf16; the products do not change. Scores: 2 x 4 heads x 3 queries x 10 keys = 240.
+  const int64_t scores = 2 * 4 * 3 * 10;
+  const auto bf = attention_cost(2, 4, 3, 10, 8, true, DType::bf16);
+  const auto up = attention_cost(2, 4, 3, 10, 8, true, DType::bf16, {}, true);
+  ASSERT_EQ(bf.parts.size(), 3u);
+  ASSERT_EQ(up.parts.size(), 4u);
+  EXPECT_EQ(up.parts[1].bytes_read, scores * 2);
+  EXPECT_EQ(up.parts[1].bytes_written, scores * 4);
+  EXPECT_EQ(up.parts[1].dtype, DType::fp32);  // the vector engine's 32-bit lanes
+  EXPECT_EQ(up.parts[2].engine, EngineClass::vector);
+  EXPECT_EQ(up.parts[2].bytes_read, scores * 4);
+  EXPECT_EQ(up.parts[2].bytes_written, scores * 2);
+  EXPECT_DOUBLE_EQ(up.parts[2].flops, static_cast<double>(scores));
+  EXPECT_EQ(up.parts[3].bytes_read, bf.parts[2].bytes_read);  // p v reads the bf16 probabilities as before
+  // Scores over the memory: 4 bytes each (bf16 in and out) become 12 (bf16 in, fp32 out, fp32 in, bf16 out).
+  EXPECT_EQ(up.bytes_read() + up.bytes_written() - bf.bytes_read() - bf.bytes_written(), scores * 8);
+  // In fp32 already there is nothing to upcast: the same parts.
+  const auto f32 = attention_cost(2, 4, 3, 10, 8, true, DType::fp32, {}, true);
+  EXPECT_EQ(f32.parts.size(), 3u);
+  EXPECT_EQ(f32.parts[1].dtype, DType::fp32);
+  // With the grouped-query copy the cast sits after the softmax too.
+  const auto copied = attention_cost(2, 8, 1, 10, 8, true, DType::bf16, KvLayout{2, false, {}}, true);
+  ASSERT_EQ(copied.parts.size(), 5u);
+  EXPECT_EQ(copied.parts[0].engine, EngineClass::data_movement);
+  EXPECT_EQ(copied.parts[3].bytes_read, 2 * 8 * 10 * 4);
+}
+
 TEST(AttentionCost, DefaultsAreTheCopyingLayout) {
   // Without a layout, multi-head attention is three parts and the KV bytes are in the activations' format.
   const auto c = attention_cost(2, 4, 3, 10, 8, true, DType::bf16);

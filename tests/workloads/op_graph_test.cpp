@@ -231,5 +231,35 @@ TEST(OpGraph, FourBitEagerOpsCountTheComputeFormatsCasts) {
   EXPECT_EQ(ops_of_qkv(), 7);
 }
 
+// The parts of the first layer's attention op of `model` under `s` (plain attention).
+size_t attention_parts(const std::string& model, const PassSpec& s) {
+  const auto g = build_forward_graph(model_preset(model), s);
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    if (g[v].kind == "attention") return g[v].cost.parts.size();
+  return 0;
+}
+
+// Plain attention's softmax in fp32 and a cast back where the family's modeling code upcasts (HF's BLOOM, Llama,
+// Mistral, MPT; OPT in fp16 only), one softmax in the scores' format where it does not (GPT-2, Falcon, GPT-J as
+// optimum-habana writes it) or where optimum-habana's --attn_softmax_bf16 says so.
+TEST(OpGraph, TheSoftmaxIsUpcastWhereTheFamilysCodeUpcastsIt) {
+  PassSpec s = decode_after_20();
+  s.grouped_queries = true;  // Mistral's grouped queries without the copy: qk, softmax, [cast], pv
+  for (const char* m : {"bloom-560m", "llama-2-7b", "mistral-7b", "mpt-7b"}) EXPECT_EQ(attention_parts(m, s), 4u) << m;
+  for (const char* m : {"gpt2-xl", "falcon-7b", "gpt-j-6b", "gpt-neox-20b", "opt-66b"})
+    EXPECT_EQ(attention_parts(m, s), 3u) << m;
+  s.attn_softmax_bf16 = true;
+  EXPECT_EQ(attention_parts("mistral-7b", s), 3u);
+  s.attn_softmax_bf16 = false;
+  s.dtype = kernels::DType::fp16;
+  EXPECT_EQ(attention_parts("opt-66b", s), 4u);
+  EXPECT_EQ(attention_parts("gpt2-xl", s), 3u);
+  s.dtype = kernels::DType::fp32;  // nothing to upcast
+  EXPECT_EQ(attention_parts("bloom-560m", s), 3u);
+  s.dtype = kernels::DType::bf16;
+  s.flash_attention = true;  // fused attention keeps its online softmax on chip
+  EXPECT_EQ(attention_parts("bloom-560m", s), 3u);
+}
+
 }  // namespace
 }  // namespace hpusim::workloads

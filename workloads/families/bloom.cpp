@@ -24,6 +24,7 @@ DecoderConfig parse(const HfConfig& j) {
   c.positions = Positions::alibi;
   c.activation = Activation::gelu_tanh;
   c.act_torch_ops = 9;  // bloom_gelu_forward is Python arithmetic: 9 element-wise torch ops
+  c.softmax_upcast = SoftmaxUpcast::always;  // _attn: F.softmax(attn_weights, dtype=torch.float32).to(input_dtype)
   c.gaudi_onehot_kv_update = true;  // optimum-habana's Gaudi BLOOM: WA_INDEX_COPY=1 by default
   c.qkv_layout = QkvLayout::per_head;
   c.tied_head = true;  // a checkpoint's own lm_head.weight is used when present (the loader's rule)

@@ -33,6 +33,9 @@ DecoderConfig parse(const HfConfig& j) {
   c.rope_scaling = read_rope_scaling(j);
   c.activation = read_activation(j, {"hidden_act"}, "silu");
   c.gated_mlp = true;
+  // eager_attention_forward: softmax(attn_weights, dim=-1, dtype=torch.float32).to(query.dtype); optimum-habana's
+  // Gaudi twins too unless --attn_softmax_bf16 (scenario key attn_softmax_bf16).
+  c.softmax_upcast = SoftmaxUpcast::always;
   c.qkv_layout = QkvLayout::separate;
   c.qkv_bias = j.boolean({"attention_bias"}, false);
   c.out_bias = c.qkv_bias;

@@ -24,6 +24,7 @@ DecoderConfig parse(const HfConfig& j) {
   const bool no_bias = j.boolean({"no_bias"}, true);
   c.qkv_bias = c.out_bias = c.mlp_bias = !no_bias;
   c.positions = Positions::alibi;
+  c.softmax_upcast = SoftmaxUpcast::always;  // softmax(attn_scores.float(), dim=-1).to(value_states.dtype)
   c.alibi_mpt_style = true;
   if (auto attn = j.object("attn_config")) {
     if (!attn->boolean({"alibi"}, true))

@@ -26,6 +26,7 @@ DecoderConfig parse(const HfConfig& j) {
   if (!j.boolean({"layer_norm_elementwise_affine"}, true))
     j.refuse("layer_norm_elementwise_affine", "LayerNorms without weights are not supported here (supported: true)");
   c.pre_norm = j.boolean({"do_layer_norm_before"}, true);
+  c.softmax_upcast = SoftmaxUpcast::fp16;  // HF upcasts fp16 scores only; optimum-habana's OPT keeps bf16
   if (j.boolean({"_remove_final_layer_norm"}, false) && c.pre_norm)
     j.refuse("_remove_final_layer_norm", "not supported here (supported: false)");
   c.positions = Positions::learned;

@@ -27,7 +27,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("scenario", o->scenario_file, "Scenario file (JSON); flags and --set override its values");
   for (const auto& f : sim::scenario_fields())  // the scenario keys that have a flag of their own
     if (!f.flag.empty())
-      cmd->add_option(f.flag, o->flags[f.key], fmt::format("{} ({})", f.meaning, sim::describe_allowed(f)))
+      cmd->add_option(f.flag, o->flags[f.key],
+                      fmt::format("{} ({}; default {})", f.meaning, sim::describe_allowed(f),
+                                  f.default_value.is_string() ? "\"" + f.default_value.get<std::string>() + "\""
+                                                              : f.default_value.dump()))
           ->type_name(f.kind == sim::ScenarioKind::Integer  ? "INT"
                       : f.kind == sim::ScenarioKind::IdList ? "IDS"
                       : f.kind == sim::ScenarioKind::Choice ? "CHOICE"

@@ -19,7 +19,9 @@ namespace hpusim::cli {
 namespace {
 
 void record_metrics(traces::Recorder& rec, const sim::GenerationTiming& t) {
-  rec.metric("latency_s", "s", t.latency_s, "the last generate call (after warm-up)");
+  rec.metric("latency_s", "s", t.latency_s, "the mean of the timed generate calls (after warm-up)");
+  rec.metric("throughput_tokens_per_s", "tokens/s", t.throughput_tokens_per_s,
+             "tokens the timed calls generated, every sequence, over their time");
   rec.metric("first_call_s", "s", t.first_call_s, "the first generate call (pays compilation)");
   rec.metric("prefill_ms", "ms", t.prefill_ms, "the last call's prompt pass");
   rec.metric("decode_ms_per_token", "ms", t.decode_ms_per_token, "each further token of the last call");
@@ -109,6 +111,9 @@ nlohmann::json run_json(const SimulatedRun& run) {
                    {"engine_busy_fraction", busy},
                    {"first_call_s", t.first_call_s},
                    {"calls_s", t.calls_s},
+                   {"warmup_calls", t.warmup_calls},
+                   {"timed_calls", t.timed_calls},
+                   {"throughput_tokens_per_s", t.throughput_tokens_per_s},
                    {"run_s", t.run_s},
                    {"graph_compiles", t.graph_compiles},
                    {"compile_s", t.compile_s},
@@ -160,21 +165,27 @@ void print_run_text(const SimulatedRun& run) {
   const sim::Scenario& sc = run.scenario;
   const sim::GenerationSpec& spec = run.spec;
   const models::HardwareModel& device = run.device;
+  const auto calls = [](int64_t n) { return fmt::format("{} call{}", n, n == 1 ? "" : "s"); };
   std::cout << fmt::format(
-      "{} on {} x {} ({} weights, {} mode{}): {} tokens in {:.4f} s; prefill {:.3f} ms, then "
-      "{:.3f} ms per token\n",
+      "{} on {} x {} ({} weights, {} mode{}): {} tokens in {:.4f} s ({}); prefill {:.3f} ms, then "
+      "{:.3f} ms per token; {:.1f} tokens/s over the batch of {}\n",
       spec.model.name, sc.cards, device.name, workloads::name(spec.pass.weights), sc.mode,
-      spec.static_shapes ? ", static shapes" : "", t.tokens, t.latency_s, t.prefill_ms, t.decode_ms_per_token);
-  if (t.calls_s.size() > 1)
-    std::cout << fmt::format("  {} generate calls: the first {:.4f} s, the last {:.4f} s\n", t.calls_s.size(),
-                             t.first_call_s, t.latency_s);
-  std::cout << fmt::format(
-      "  last call: host busy {:.1f}%, device busy {:.1f}% ({}); {} graph compiles ({:.3f} s), {} captures "
-      "({:.3f} s), {} host launches, {} replays, {} device kernels\n",
-      100 * t.host_busy_fraction, 100 * t.device_busy_fraction,
-      t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound", t.graph_compiles, t.compile_s,
-      t.captures, t.capture_s, t.host_launches, t.replays, t.device_kernels);
-  std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call)" : "");
+      spec.static_shapes ? ", static shapes" : "", t.tokens, t.latency_s,
+      t.timed_calls == 1 ? "one timed call" : "mean of " + calls(t.timed_calls), t.prefill_ms,
+      t.decode_ms_per_token, t.throughput_tokens_per_s, sc.batch);
+  if (t.warmup_calls > 0)
+    std::cout << fmt::format("  warm-up: {} before the timed ones, the first {:.4f} s\n", calls(t.warmup_calls),
+                             t.first_call_s);
+  else
+    std::cout << "  no warm-up call (warmup = 0): the timed figure includes compiles and captures\n";
+  std::cout << fmt::format("  the run ({} in all): {} graph compiles ({:.3f} s), {} captures ({:.3f} s), {} host "
+                           "launches, {} replays, {} device kernels\n",
+                           calls(static_cast<int64_t>(t.calls_s.size())), t.graph_compiles, t.compile_s, t.captures,
+                           t.capture_s, t.host_launches, t.replays, t.device_kernels);
+  std::cout << fmt::format("  last call: host busy {:.1f}%, device busy {:.1f}% ({})\n", 100 * t.host_busy_fraction,
+                           100 * t.device_busy_fraction,
+                           t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound");
+  std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call, warm-up too)" : "");
   for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
   std::cout << "\n";
   const auto gib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };

@@ -252,7 +252,7 @@ std::string render_report(const ReportOptions& o) {
   if (runs.size() > 1) {
     h += "<h2>Modes side by side</h2>\n";
     std::vector<std::string> labels;
-    BarSeries latency{"latency_s (last call)", {}}, decode{"decode ms per token", {}}, host{"host busy", {}},
+    BarSeries latency{"latency_s (timed mean)", {}}, decode{"decode ms per token", {}}, host{"host busy", {}},
         device{"device busy", {}};
     for (const auto& r : runs) {
       labels.push_back(run_name(r, many_files));

@@ -208,7 +208,7 @@ Comparison compare(const TraceSummary& a, const TraceSummary& b) {
     return std::nullopt;
   };
   for (const auto& [name, what, scale] : std::vector<std::tuple<std::string, std::string, double>>{
-           {"decode_ms_per_token", "decode per token", 1e9}, {"latency_s", "latency (last call)", 1e12}}) {
+           {"decode_ms_per_token", "decode per token", 1e9}, {"latency_s", "latency (timed mean)", 1e12}}) {
     const auto x = metric(a, name), y = metric(b, name);
     if (x && y)
       c.totals.insert(c.totals.begin() + 1, ComparisonRow{what, static_cast<int64_t>(*x * scale),

@@ -171,8 +171,9 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   std::vector<ScheduledPass> schedule;
   const int64_t tokens = std::max<int64_t>(spec.new_tokens, 1);
   int64_t call = 0;
-  for (int64_t it = 0; it < spec.iterations; ++it)
-    for (int64_t b : batches(spec)) {
+  const std::vector<int64_t> call_batches = batches(spec);
+  for (int64_t it = 0; it < spec.warmup + spec.iterations; ++it)
+    for (int64_t b : call_batches) {
       if (spec.draft)
         schedule_assisted(spec, library, b, call, schedule);
       else
@@ -196,7 +197,7 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   if (spec.numerics) {
     if (!spec.numeric_model || spec.draft) throw std::logic_error("simulate_generation: numerics without a model");
     numerics.emplace(*spec.numeric_model, spec.prompt_ids, schedule, spec.flash_attention, spec.keep_logits,
-                     recorder);
+                     recorder, spec.warmup * static_cast<int64_t>(call_batches.size()));
     for (auto& card : cards) card->set_observer(&*numerics);
   }
   run_simulation();
@@ -216,7 +217,16 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
       start = ends[i];
     }
   const Picoseconds end = ends.empty() ? 0 : ends.back();
-  t.latency_s = t.calls_s.empty() ? 0 : t.calls_s.back();
+  // Timed calls: those after the warm-up iterations; latency their mean, throughput their tokens over their time.
+  t.warmup_calls = spec.warmup * static_cast<int64_t>(call_batches.size());
+  t.timed_calls = static_cast<int64_t>(t.calls_s.size()) - t.warmup_calls;
+  double timed_s = 0, timed_tokens = 0;
+  for (std::size_t i = static_cast<std::size_t>(t.warmup_calls); i < t.calls_s.size(); ++i) {
+    timed_s += t.calls_s[i];
+    timed_tokens += static_cast<double>(call_batches[i % call_batches.size()] * tokens);
+  }
+  t.latency_s = t.timed_calls > 0 ? timed_s / static_cast<double>(t.timed_calls) : 0;
+  t.throughput_tokens_per_s = timed_s > 0 ? timed_tokens / timed_s : 0;
   t.first_call_s = t.calls_s.empty() ? 0 : t.calls_s.front();
   t.run_s = seconds(end);
   // The last call: its first token (the prefill, or the first assisted round), then the rest per token.

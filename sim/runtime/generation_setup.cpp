@@ -159,6 +159,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   }
   spec.pass.attn_softmax_bf16 = sc.attn_softmax_bf16;
   spec.flash_attention = sc.attention == "flash";
+  spec.warmup = sc.warmup;
   spec.iterations = sc.iterations;
   spec.timing.allow_tf32 = sc.allow_tf32;
   if (!sc.draft_model.empty()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/runtime/numeric_run.h"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -12,10 +13,11 @@ namespace hpusim::sim {
 
 NumericRun::NumericRun(const workloads::DecoderModel& model, std::vector<int64_t> prompt,
                        const std::vector<ScheduledPass>& schedule, bool flash_attention, bool keep_logits,
-                       traces::Recorder& recorder)
+                       traces::Recorder& recorder, int64_t first_call)
     : model_(model),
       prompt_(std::move(prompt)),
       schedule_(schedule),
+      first_call_(first_call),
       flash_(flash_attention),
       keep_logits_(keep_logits),
       rec_(recorder),
@@ -70,6 +72,7 @@ NumericRun::Live& NumericRun::live(int64_t pass_index) {
 
 void NumericRun::op_ended(int card, int64_t pass_index, std::size_t vertex) {
   if (failure_) return;  // a kernel threw: the timing goes on, the numerics stop, result() says why
+  if (place_[static_cast<std::size_t>(pass_index)].call < first_call_) return;  // a warm-up call: timed only
   try {
     Live& l = live(pass_index);
     const Place& p = place_[static_cast<std::size_t>(pass_index)];
@@ -111,7 +114,7 @@ GeneratedTokens NumericRun::result() {
       throw std::logic_error(fmt::format("numeric run: card {} chose other tokens than card 0", c));
   GeneratedTokens g;
   g.prompt = prompt_;
-  g.calls = tokens_[0];
+  g.calls.assign(tokens_[0].begin() + std::min<std::ptrdiff_t>(first_call_, std::ssize(tokens_[0])), tokens_[0].end());
   g.logits = std::move(last_call_logits_);
   g.token_logits = std::move(last_call_token_logits_);
   if (!g.calls.empty())

@@ -40,9 +40,11 @@ class NumericRun final : public OpObserver {
   // The schedule must be a plain generation (no draft passes); the model's cards run it in tensor parallel. Every
   // distinct pass is checked here, before the simulation, to compute the ops it times (logic_error if not).
   // `keep_logits`: keep the last call's full logits (for --logits-out), not only the chosen tokens'.
+  // Calls before `first_call` are warm-up calls: timed only (each call is a fresh generation over the same prompt,
+  // so their tokens would be the timed calls' own).
   NumericRun(const workloads::DecoderModel& model, std::vector<int64_t> prompt,
              const std::vector<ScheduledPass>& schedule, bool flash_attention, bool keep_logits,
-             traces::Recorder& recorder);
+             traces::Recorder& recorder, int64_t first_call = 0);
   // A kernel that throws stops the simulation (sc_stop); result() rethrows it.
   void op_ended(int card, int64_t pass_index, std::size_t vertex) override;
   // After the simulation: what a kernel threw, rethrown; else the tokens (every card chose the same ones).
@@ -64,6 +66,7 @@ class NumericRun final : public OpObserver {
   const workloads::DecoderModel& model_;
   std::vector<int64_t> prompt_;
   const std::vector<ScheduledPass>& schedule_;
+  int64_t first_call_ = 0;
   bool flash_, keep_logits_;
   traces::Recorder& rec_;
   int64_t cards_;

@@ -34,7 +34,7 @@ struct Scenario {
   std::string bitsandbytes;  // weights=int8: the release whose LLM.int8 forward is timed
   std::string bnb_4bit_compute_dtype;  // weights=nf4/fp4: the products' format; auto: the dtype's
   bool bnb_4bit_use_double_quant;      // weights=nf4/fp4: absmax stored as 8-bit codes
-  int64_t iterations;
+  int64_t warmup, iterations;
   std::string draft_model;
   double acceptance;
   int64_t requests;

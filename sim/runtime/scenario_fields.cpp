@@ -155,8 +155,15 @@ std::vector<ScenarioField> make_fields() {
             "bits less per weight, QLoRA); every call dequantises them first: two more kernels per projection"));
   f.push_back(field("trim_logits", K::Boolean, &Scenario::trim_logits, false,
                     "LM head on the last position only (BLOOM's HF/Gaudi forward: every position)"));
-  f.push_back(integer("iterations", &Scenario::iterations, 1, 1, 1000, "calls",
-                      "Generate calls over the same requests (the first pays compilation: warm-up)"));
+  f.push_back(with_flag(
+      integer("warmup", &Scenario::warmup, 1, 0, 1000, "calls",
+              "Generate calls before the timed ones (optimum-habana's --warmup, 3 there): the first pays graph "
+              "compiles and captures; later calls are warm and identical, so one is enough"),
+      "--warmup"));
+  f.push_back(with_flag(integer("iterations", &Scenario::iterations, 1, 1, 1000, "calls",
+                                "Timed generate calls over the same requests (optimum-habana's --n_iterations): "
+                                "latency_s is their mean"),
+                        "--iterations"));
   f.push_back(integer("requests", &Scenario::requests, 0, 0, int64_t{1} << 24, "prompts",
                       "Prompts in all, in batches of `batch`, the last one possibly smaller (0: one batch)"));
   f.push_back(field("draft_model", K::Text, &Scenario::draft_model, "",

@@ -20,7 +20,7 @@ void write_inputs(const test::TempDir& dir) {
     for (int tokens : {4, 8}) {
       const nlohmann::json scenario = {{"device", "gaudi2"}, {"model", model}, {"mode", "hpu-graph"},
                                        {"batch", 1},         {"prompt_len", 8}, {"new_tokens", tokens},
-                                       {"iterations", 2}};
+                                       {"iterations", 1}};
       std::vector<std::string> args{"run", "--json", "--set", "calibration=none", "--set", "hbm.efficiency=0.8"};
       for (const auto& [k, v] : scenario.items()) {
         args.push_back("--set");
@@ -59,7 +59,7 @@ TEST(CalibrateFitCli, FitsWritesAProfileAndRunGivesAnInterval) {
 
   const std::string profile = dir.file("profiles/optimum-habana-gaudi2.json");
   const auto run = run_cli({"run", "--device", "gaudi2", "--model", "llama-2-13b", "--mode", "hpu-graph",
-                            "--new-tokens", "8", "--prompt-len", "8", "--set", "iterations=2", "--set", "calibration=" + profile, "--json", "--trace",
+                            "--new-tokens", "8", "--prompt-len", "8", "--set", "iterations=1", "--set", "calibration=" + profile, "--json", "--trace",
                             dir.file("r.sqlite")});
   ASSERT_EQ(run.status, 0) << run.err;
   const auto r = nlohmann::json::parse(run.out);
@@ -74,7 +74,7 @@ TEST(CalibrateFitCli, FitsWritesAProfileAndRunGivesAnInterval) {
   EXPECT_TRUE(r["calibration"]["outside_calibrated_range"].empty());
   // A batch no row ran is said; the scenario's own figure wins over the profile's.
   const auto far = run_cli({"run", "--device", "gaudi2", "--model", "llama-2-13b", "--mode", "hpu-graph", "--batch",
-                            "16", "--set", "iterations=2", "--set", "calibration=" + profile, "--set", "hbm.efficiency=0.6", "--trace",
+                            "16", "--set", "iterations=1", "--set", "calibration=" + profile, "--set", "hbm.efficiency=0.6", "--trace",
                             dir.file("r2.sqlite")});
   ASSERT_EQ(far.status, 0) << far.err;
   EXPECT_NE(far.out.find("outside the calibrated range: batch 16 outside the rows' 1..1"), std::string::npos)

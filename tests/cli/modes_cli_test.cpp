@@ -45,23 +45,24 @@ TEST(Modes, FusionCutsKernelsAndReplayIsOneLaunchPerGraph) {
   // bloom-560m, batch 1: 270 ops per pass; HF's torch ops per layer 26 (GELU as 9 element-wise ops, attention 7);
   // model level: embedding 1, its LayerNorm 1, ALiBi 6, ln_f 1, LM head 1, argmax 1 = 11: 24 x 26 + 11 = 635. On a
   // GPU the four biased linears of a one-row decode step take 2 kernels each (cuBLASLt): 24 x 30 + 11 = 731.
-  const auto eager = run(with(kSmallGaudi, {"--mode", "eager"}));
+  // One call (no warm-up): its launches and kernels.
+  const auto eager = run(with(kSmallGaudi, {"--mode", "eager", "--set", "warmup=0"}));
   EXPECT_EQ(eager["host_launches"], 6 * 635);
   EXPECT_EQ(eager["device_kernels"], 6 * 635);
-  EXPECT_EQ(run(with(kSmallGpu, {"--mode", "eager"}))["device_kernels"], 635 + 5 * 731);
+  EXPECT_EQ(run(with(kSmallGpu, {"--mode", "eager", "--set", "warmup=0"}))["device_kernels"], 635 + 5 * 731);
   // Lazy: one recipe launch per step; the recipe has 270 - 73 = 197 fused nodes.
-  const auto lazy = run(with(kSmallGaudi, {"--mode", "lazy"}));
+  const auto lazy = run(with(kSmallGaudi, {"--mode", "lazy", "--set", "warmup=0"}));
   EXPECT_EQ(lazy["host_launches"], 6);
   EXPECT_EQ(lazy["device_kernels"], 6 * 197);
   // HPU graphs: the prefill and the first decode step capture; the other 4 steps replay once each.
-  const auto graphs = run(with(kSmallGaudi, {"--mode", "hpu-graph"}));
+  const auto graphs = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "warmup=0"}));
   EXPECT_EQ(graphs["replays"], 4);
   EXPECT_EQ(graphs["host_launches"], 6);
   // limit_hpu_graphs: the prompt's forward stays lazy, so over two calls only decode steps replay (4 + 5).
   const auto limited = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "limit_hpu_graphs=true", "--set",
-                                              "iterations=2"}));
+                                              "iterations=1"}));
   EXPECT_EQ(limited["replays"], 9);
-  EXPECT_EQ(run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "iterations=2"}))["replays"], 10);
+  EXPECT_EQ(run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "iterations=1"}))["replays"], 10);
 }
 
 TEST(Modes, AGrowingKvCacheRecompilesEveryStepStaticShapesOnceBucketsPerBucket) {
@@ -94,20 +95,57 @@ TEST(Modes, ASmallerLastBatchCompilesOnceMorePerGraph) {
 
 TEST(Modes, TheFirstCallCostsMoreThanTheSecond) {
   for (const char* mode : {"lazy", "hpu-graph"}) {
-    const auto j = run(with(kSmallGaudi, {"--mode", mode, "--set", "iterations=2"}));
+    const auto j = run(with(kSmallGaudi, {"--mode", mode, "--set", "iterations=1"}));
     ASSERT_EQ(j["calls_s"].size(), 2u);
     EXPECT_GT(j["calls_s"][0].get<double>(), j["calls_s"][1].get<double>()) << mode;
     EXPECT_GT(j["compile_s"].get<double>(), 0) << mode;
     EXPECT_EQ(j["graph_compiles"], 2) << mode;  // the second call hits the recipe cache
   }
-  const auto c = run(with(kSmallGpu, {"--mode", "compile", "--set", "iterations=2"}));
+  const auto c = run(with(kSmallGpu, {"--mode", "compile", "--set", "iterations=1"}));
   EXPECT_GT(c["calls_s"][0].get<double>(), 10 * c["calls_s"][1].get<double>());
+}
+
+// Warm-up calls (optimum-habana's --warmup) come first and are not timed: latency_s is the mean of the timed calls,
+// throughput their tokens (every sequence) over their time; by default one warm-up call, so the figure is warm.
+TEST(Modes, WarmUpCallsComeFirstAndAreNotTimed) {
+  const auto j = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--batch", "3", "--set", "warmup=2", "--set",
+                                        "iterations=3"}));
+  ASSERT_EQ(j["calls_s"].size(), 5u);
+  EXPECT_EQ(j["warmup_calls"], 2);
+  EXPECT_EQ(j["timed_calls"], 3);
+  const auto calls = j["calls_s"].get<std::vector<double>>();
+  const double timed = calls[2] + calls[3] + calls[4];
+  EXPECT_DOUBLE_EQ(j["latency_s"].get<double>(), timed / 3);
+  EXPECT_NEAR(j["throughput_tokens_per_s"].get<double>(), 3.0 * 3 * j["tokens"].get<double>() / timed, 1e-9);
+  EXPECT_DOUBLE_EQ(j["first_call_s"].get<double>(), calls[0]);
+  EXPECT_GT(calls[0], calls[2]);  // compiles and captures
+  const auto d = run(with(kSmallGaudi, {"--mode", "hpu-graph"}));
+  EXPECT_EQ(d["warmup_calls"], 1);
+  EXPECT_EQ(d["timed_calls"], 1);
+  EXPECT_DOUBLE_EQ(d["latency_s"].get<double>(), d["calls_s"][1].get<double>());
+  EXPECT_GT(d["first_call_s"].get<double>(), d["latency_s"].get<double>());
+  // A dataset: each iteration runs every batch (5 prompts in batches of 2: 2, 2, 1); throughput counts 5 sequences.
+  const auto r = run(with(kSmallGaudi, {"--mode", "lazy", "--batch", "2", "--set", "requests=5"}));
+  ASSERT_EQ(r["calls_s"].size(), 6u);
+  EXPECT_EQ(r["warmup_calls"], 3);
+  const auto rc = r["calls_s"].get<std::vector<double>>();
+  EXPECT_NEAR(r["throughput_tokens_per_s"].get<double>(), 5.0 * r["tokens"].get<double>() / (rc[3] + rc[4] + rc[5]),
+              1e-9);
+  // The text says what was timed.
+  test::TempDir dir;
+  std::vector<std::string> args{"run", "--mode", "hpu-graph", "--trace", dir.file("t.sqlite")};
+  args.insert(args.end(), kSmallGaudi.begin(), kSmallGaudi.end());
+  const auto text = test::run_cli(args);
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("(one timed call)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("warm-up: 1 call before the timed ones"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("tokens/s over the batch of 1"), std::string::npos) << text.out;
 }
 
 TEST(Modes, BatchOneDecodeIsHostBoundEagerAndDeviceBoundWithGraphs) {
   const auto eager = run(with(kSmallGaudi, {"--mode", "eager"}));
   EXPECT_GT(eager["host_busy_fraction"].get<double>(), eager["device_busy_fraction"].get<double>());
-  const auto graphs = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "iterations=2"}));
+  const auto graphs = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "iterations=1"}));
   EXPECT_LT(graphs["host_busy_fraction"].get<double>(), graphs["device_busy_fraction"].get<double>());
   // bloom-1b7: bloom-560m's decode step on an A100 (0.55 ms of weights) is as short as the generate loop's own host
   // work between replays, so neither side dominates there.
@@ -115,7 +153,7 @@ TEST(Modes, BatchOneDecodeIsHostBoundEagerAndDeviceBoundWithGraphs) {
                                      "--new-tokens", "6",         "--set",   "calibration=none"};
   const auto gpu_eager = run(with(gpu, {"--mode", "eager"}));
   EXPECT_GT(gpu_eager["host_busy_fraction"].get<double>(), gpu_eager["device_busy_fraction"].get<double>());
-  const auto cuda = run(with(gpu, {"--mode", "cuda-graph", "--set", "iterations=2"}));
+  const auto cuda = run(with(gpu, {"--mode", "cuda-graph", "--set", "iterations=1"}));
   EXPECT_LT(cuda["host_busy_fraction"].get<double>(), cuda["device_busy_fraction"].get<double>());
 }
 
@@ -135,7 +173,7 @@ TEST(Modes, TorchCompileRecompilesAsTorchDoes) {
 TEST(Modes, HeldOutClaimsOnBloomz7b) {
   auto decode = [](const std::string& device, const std::string& mode) {
     return run({"--device", device, "--model", "bloomz-7b1", "--new-tokens", "20", "--mode", mode, "--set",
-                "iterations=2"})["decode_ms_per_token"]
+                "iterations=1"})["decode_ms_per_token"]
         .get<double>();
   };
   const double eager = decode("gaudi2", "eager"), lazy = decode("gaudi2", "lazy"), graphs = decode("gaudi2", "hpu-graph");
@@ -170,8 +208,8 @@ namespace {
 TEST(Modes, AssistedGenerationRunsOneTargetPassPerRound) {
   test::TempDir dir;
   const auto j = run({"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "40", "--set",
-                      "draft_model=bloom-560m", "--set", "acceptance=0.8"},
-                     dir.file("a.sqlite"));
+                      "draft_model=bloom-560m", "--set", "acceptance=0.8", "--set", "warmup=0"},
+                     dir.file("a.sqlite"));  // one call: the trace's passes are its rounds
   EXPECT_EQ(j["tokens"], 40);
   const auto rounds = workloads::assisted_rounds_from_rate(0.8, 40, {}, 0);
   int64_t drafts = 0, tokens = 0;
@@ -230,7 +268,7 @@ TEST(Modes, AnInterruptedRunExits130) {
     ::dup2(null, 2);
     const std::string trace = dir.file("t.sqlite");
     ::execl(HPUSIM_CLI_PATH, HPUSIM_CLI_PATH, "run", "--device", "gaudi2", "--model", "bloomz-176b", "--cards", "8",
-            "--new-tokens", "100", "--mode", "hpu-graph", "--set", "iterations=3", "--trace", trace.c_str(), nullptr);
+            "--new-tokens", "100", "--mode", "hpu-graph", "--set", "iterations=2", "--trace", trace.c_str(), nullptr);
     ::_exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

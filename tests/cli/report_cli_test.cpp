@@ -23,11 +23,11 @@ class ReportCli : public ::testing::Test {
     ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "3", "--trace", dir.file("e.sqlite")}).status,
               0);
     ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "3", "--mode", "hpu-graph", "--set",
-                             "iterations=2", "--trace", dir.file("g.sqlite")})
+                             "iterations=1", "--trace", dir.file("g.sqlite")})
                   .status,
               0);
     test::write_file(dir.file("s.json"), R"({"base": {"model": "bloom-560m", "new_tokens": 2, "mode": "hpu-graph",
-        "iterations": 2}, "grid": {"hbm.bandwidth_GBps": [1200, 2450], "batch": [1, 2]}})");
+        "iterations": 1}, "grid": {"hbm.bandwidth_GBps": [1200, 2450], "batch": [1, 2]}})");
     ASSERT_EQ(test::run_cli({"sweep", dir.file("s.json"), "--out", dir.file("sw"), "--quiet"}).status, 0);
     const auto r = test::run_cli(
         {"report", dir.file("e.sqlite"), dir.file("g.sqlite"), dir.file("sw"), "-o", dir.file("r.html")});

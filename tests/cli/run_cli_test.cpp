@@ -17,8 +17,9 @@ using test::run_cli;
 
 TEST(RunCli, EagerGenerationOnGaudi2) {
   test::TempDir dir;
-  const auto r = run_cli({"run", "--device", "gaudi2", "--model", "bloom-560m", "--new-tokens", "5", "--trace",
-                          dir.file("t.sqlite"), "--json"});
+  // One call, no warm-up: the trace is that call alone.
+  const auto r = run_cli({"run", "--device", "gaudi2", "--model", "bloom-560m", "--new-tokens", "5", "--set",
+                          "warmup=0", "--trace", dir.file("t.sqlite"), "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"latency_s", "prefill_ms", "decode_ms_per_token", "tokens", "trace", "engine_busy_fraction"})
@@ -62,7 +63,7 @@ TEST(RunCli, TwiceTheHbmBandwidthHelpsAMemoryBoundDecode) {
   auto decode_ms = [&](std::vector<std::string> extra) {
     // CUDA graphs: eager BLOOM-7B decode at batch 1 is host-bound on an H100 (30 layers x 30 kernels x 8 us).
     std::vector<std::string> args{"run", "--device", "h100-sxm", "--model", "bloom-7b1", "--new-tokens", "3",
-                                  "--mode", "cuda-graph", "--set", "iterations=2", "--trace", dir.file("t.sqlite"),
+                                  "--mode", "cuda-graph", "--set", "iterations=1", "--trace", dir.file("t.sqlite"),
                                   "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = run_cli(args);

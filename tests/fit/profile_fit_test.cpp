@@ -158,7 +158,7 @@ TEST(ProfileFit, RecoversKnownParametersFromRowsTheSimulatorGenerated) {
       r.family = family;
       r.scenario = {{"device", "gaudi2"}, {"model", model},         {"mode", "hpu-graph"},
                     {"batch", 1},         {"prompt_len", 8},        {"new_tokens", tokens},
-                    {"iterations", 2}};
+                    {"iterations", 1}};
       rows.push_back(r);
       truth.push_back({r.scenario, {{"hbm.efficiency", 0.8}, {"runtime.replay_graph_us", 300}}});
     }

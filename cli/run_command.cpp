@@ -5,6 +5,7 @@
 // trace; with a checkpoint, the kernels compute its tokens on the way. The flags are the scenario table's.
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include "cli/simulated_run.h"
 #include "sim/runtime/scenario.h"
 #include "sim/runtime/scenario_fields.h"
+#include "traces/interrupt.h"
 
 namespace hpusim::cli {
 
@@ -63,8 +65,21 @@ void add_run_command(CLI::App& app) {
     sim::validate(sc, where);
     RunOutputs out{o->trace, o->logits_out, {}};
     if (!o->scenario_file.empty()) out.inputs.push_back(o->scenario_file);
-    const SimulatedRun run = simulate_scenario(
-        sc, o->scenario_file.empty() ? "--set" : o->scenario_file + " runtime_overrides / --set", out);
+    std::optional<SimulatedRun> done;
+    try {
+      done.emplace(simulate_scenario(
+          sc, o->scenario_file.empty() ? "--set" : o->scenario_file + " runtime_overrides / --set", out));
+    } catch (const traces::Interrupted& e) {
+      // --json promises one object on stdout: an interrupted run says so there too (exit 128 + N follows).
+      if (o->json)
+        print_json({{"interrupted", true},
+                    {"signal", e.signal_number()},
+                    {"trace", out.trace},
+                    {"trace_status", out.trace.empty() ? "none" : "incomplete"},
+                    {"scenario", sc.to_json()}});
+      throw;
+    }
+    const SimulatedRun& run = *done;
     if (o->json)
       print_json(run_json(run));
     else

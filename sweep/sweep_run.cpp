@@ -97,10 +97,14 @@ std::string shard_file(const std::string& out_dir, int64_t index, int64_t count)
 
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  fs::create_directories(fs::path(o.out_dir) / "points");
-  fs::create_directories(fs::path(o.out_dir) / "traces");
   const bool sharded = o.shard_count > 1;
-  if (sharded) fs::create_directories(fs::path(o.out_dir) / "shards");
+  for (const char* sub : {"points", "traces", "shards"}) {
+    if (std::string_view(sub) == "shards" && !sharded) continue;
+    std::error_code ec;  // a folder that cannot be made: name it and the reason, exit 2
+    fs::create_directories(fs::path(o.out_dir) / sub, ec);
+    if (ec) throw InputError(o.out_dir, "--out", fmt::format("cannot make {}: {}", (fs::path(o.out_dir) / sub).string(),
+                                                             ec.message()));
+  }
   RunSummary sum;
   sum.database = sharded ? shard_file(o.out_dir, o.shard_index, o.shard_count)
                          : (fs::path(o.out_dir) / "sweep.sqlite").string();

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
+#include "common/json_file.h"
 #include "traces/chrome_trace.h"
 #include "traces/interrupt.h"
 #include "traces/output_path.h"
@@ -119,13 +120,10 @@ std::string op_kind(const Event& e) {
 ImportStats import_chrome_trace(const std::string& json_path, const std::string& trace_path, const std::string& label,
                                 const std::string& command, bool append) {
   if (!append) check_output_path(trace_path, {json_path});
-  std::ifstream in(json_path, std::ios::binary);
-  if (!in) throw InputError(json_path, "", "cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = read_input_file(json_path);
   Json root;
   try {
-    root = Json::parse(text.str());
+    root = Json::parse(text);
   } catch (const Json::exception& e) {  // parse errors, and numbers beyond a long double
     const std::string what = e.what();
     const auto at = what.find("parse error");

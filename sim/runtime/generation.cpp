@@ -121,9 +121,9 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   if (spec.pass.kv_dtype) mem.kv_cache = *spec.pass.kv_dtype;
   mem.double_quant = spec.pass.bnb4_double_quant;
   mem.flash_attention = spec.flash_attention;
-  // The longest pass: the padded prompt, or with reuse_cache or bucket_internal the prompt alone (decode passes are
-  // one position).
-  if ((spec.reuse_cache || spec.bucket_internal) && spec.static_shapes) mem.prefill_tokens = spec.prompt_len;
+  // The longest pass is the first: the prompt (dynamic shapes, reuse_cache, bucket_internal), padded to its bucket,
+  // or padded to prompt + new tokens (static shapes); decode passes are one position.
+  mem.prefill_tokens = pass_for_step(spec, 0, spec.pass.batch).tokens;
   return mem;
 }
 

@@ -95,6 +95,32 @@ TEST(Cli, BadModelInputsExitTwoWithOneLineNamingFileAndKey) {
   }
 }
 
+// Paths that cannot be used say why, in one line, exit 2: a folder given as a file, a file given as a folder.
+TEST(Cli, UnusablePathsSayWhy) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.file("folder"));
+  test::write_file(dir.file("plain"), "x");
+  test::write_file(dir.file("s.json"), R"({"base": {"model": "bloom-560m", "new_tokens": 2}, "grid": {"batch": [1]}})");
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> words;
+  };
+  const std::vector<Case> cases{
+      {{"run", dir.file("folder")}, {dir.file("folder"), "is a directory"}},
+      {{"sweep", dir.file("folder")}, {dir.file("folder"), "is a directory"}},
+      {{"run", dir.file("none.json")}, {dir.file("none.json"), "No such file or directory"}},
+      {{"run", "--model", "bloom-560m", "--new-tokens", "2", "--trace", dir.file("plain") + "/t.sqlite"},
+       {dir.file("plain"), "is not a folder"}},
+      {{"sweep", dir.file("s.json"), "--out", dir.file("plain") + "/sw"}, {dir.file("plain"), "cannot make"}},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_cli(c.args);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    for (const auto& w : c.words) EXPECT_NE(r.err.find(w), std::string::npos) << "missing '" << w << "' in " << r.err;
+  }
+}
+
 TEST(Cli, TraceCommandsRoundTrip) {
   test::TempDir dir;
   test::write_file(dir.file("in.json"), R"({"traceEvents": [

@@ -264,11 +264,13 @@ TEST(Modes, AnInterruptedRunExits130) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
+    const int out = ::open(dir.file("out.json").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
     ::dup2(null, 2);
     const std::string trace = dir.file("t.sqlite");
     ::execl(HPUSIM_CLI_PATH, HPUSIM_CLI_PATH, "run", "--device", "gaudi2", "--model", "bloomz-176b", "--cards", "8",
-            "--new-tokens", "100", "--mode", "hpu-graph", "--set", "iterations=2", "--trace", trace.c_str(), nullptr);
+            "--new-tokens", "100", "--mode", "hpu-graph", "--set", "iterations=2", "--trace", trace.c_str(), "--json",
+            nullptr);
     ::_exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -279,6 +281,11 @@ TEST(Modes, AnInterruptedRunExits130) {
   EXPECT_EQ(WEXITSTATUS(status), 130);
   traces::TraceReader reader(dir.file("t.sqlite"));
   EXPECT_EQ(reader.runs()[0].status, "incomplete");
+  // --json still prints its one object, marked interrupted.
+  const auto j = nlohmann::json::parse(test::read_file(dir.file("out.json")));
+  EXPECT_EQ(j["interrupted"], true);
+  EXPECT_EQ(j["signal"], SIGINT);
+  EXPECT_EQ(j["trace_status"], "incomplete");
 }
 
 }  // namespace

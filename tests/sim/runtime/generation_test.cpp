@@ -190,5 +190,25 @@ TEST(PassForStep, BucketInternalRunsThePromptAloneAndDecodesOverTheFilledBuckets
   EXPECT_EQ(memory_request(spec).max_tokens, 200);
 }
 
+// The activations are sized by the first pass, as each mode shapes it: the prompt alone with dynamic shapes (not
+// prompt + new tokens: a long generation is not refused for prompt-squared attention scores it never holds), padded
+// to prompt + new tokens with static shapes, to its bucket with buckets.
+TEST(Generation, TheMemoryPlanSizesActivationsByTheFirstPass) {
+  GenerationSpec spec;
+  spec.model = workloads::model_preset("bloom-560m");
+  spec.prompt_len = 7;
+  spec.new_tokens = 100000;
+  EXPECT_EQ(memory_request(spec).prefill_tokens, 7);
+  EXPECT_EQ(memory_request(spec).max_tokens, 100007);
+  const auto plan = workloads::plan_memory(spec.model, memory_request(spec));
+  // Decode's scores are one row over the whole cache: 16 heads x 100007 x 2 bytes, far below a prompt's 100007^2.
+  EXPECT_LT(plan.activations, int64_t{1} << 30);
+  spec.static_shapes = true;
+  spec.new_tokens = 100;
+  EXPECT_EQ(memory_request(spec).prefill_tokens, 107);
+  spec.bucket_size = 16;
+  EXPECT_EQ(memory_request(spec).prefill_tokens, 16);
+}
+
 }  // namespace
 }  // namespace hpusim::sim

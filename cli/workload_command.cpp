@@ -20,6 +20,11 @@
 #include "workloads/op_graph.h"
 
 namespace hpusim::cli {
+namespace {
+// Memory and traffic in binary units, as `run` and `trace summary` state them.
+constexpr double kKiB = 1024.0, kMiB = kKiB * 1024, kGiB = kMiB * 1024;
+}  // namespace
+
 
 void add_workload_command(CLI::App& app) {
   struct Options {
@@ -151,10 +156,10 @@ void add_workload_command(CLI::App& app) {
                        {"draft_bytes_read", draft_bytes},
                        {"plain_decode_bytes_read", plain_bytes}};
       assisted_text = fmt::format(
-          "assisted with {} at acceptance {:.2f}: {} rounds, {:.2f} tokens per round; the target reads {:.3g} GB "
-          "and the draft {:.3g} GB for {} tokens, against {:.3g} GB for plain decoding\n",
-          dc.name, o->acceptance, rounds.size(), per_round, target_bytes / 1e9, draft_bytes / 1e9, o->new_tokens,
-          plain_bytes / 1e9);
+          "assisted with {} at acceptance {:.2f}: {} rounds, {:.2f} tokens per round; the target reads {:.3g} GiB "
+          "and the draft {:.3g} GiB for {} tokens, against {:.3g} GiB for plain decoding\n",
+          dc.name, o->acceptance, rounds.size(), per_round, target_bytes / kGiB, draft_bytes / kGiB, o->new_tokens,
+          plain_bytes / kGiB);
     }
     if (o->json) {
       nlohmann::json per_kind = nlohmann::json::object();
@@ -206,39 +211,39 @@ void add_workload_command(CLI::App& app) {
       return;
     }
     std::cout << fmt::format(
-        "{}: {} layers, hidden {}, {} heads, vocabulary {}; {:.3f} B parameters, {:.2f} GB in bf16, "
+        "{}: {} layers, hidden {}, {} heads, vocabulary {}; {:.3f} B parameters, {:.2f} GiB in bf16, "
         "KV cache {} bytes per token ({})\n",
         c.name, c.n_layer, c.hidden_size, c.n_head, c.vocab_size, static_cast<double>(c.parameter_count()) / 1e9,
-        static_cast<double>(c.weight_bytes(kernels::DType::bf16)) / 1e9, c.kv_bytes_per_token(s.dtype), o->dtype);
+        static_cast<double>(c.weight_bytes(kernels::DType::bf16)) / kGiB, c.kv_bytes_per_token(s.dtype), o->dtype);
     std::cout << fmt::format("{} pass: batch {}, {} new tokens, attention over {} positions, {} card(s), {} weights\n",
                              o->phase, s.batch, s.tokens, s.attention_length(), s.cards, o->weights);
     std::cout << fmt::format(
-        "memory per card: {:.2f} GB weights + {:.2f} GB KV cache ({} tokens) + {:.2f} GB activations + {:.2f} GB "
-        "reserve = {:.2f} GB{}\n",
-        static_cast<double>(plan.weights) / 1e9, static_cast<double>(plan.kv_cache) / 1e9, mem.max_tokens,
-        static_cast<double>(plan.activations) / 1e9, static_cast<double>(plan.reserve) / 1e9,
-        static_cast<double>(plan.total()) / 1e9,
-        device ? fmt::format(", fits {}'s {:.1f} GB", device->name,
-                             static_cast<double>(device->hbm.capacity_bytes()) / 1e9)
+        "memory per card: {:.2f} GiB weights + {:.2f} GiB KV cache ({} tokens) + {:.2f} GiB activations + {:.2f} GiB "
+        "reserve = {:.2f} GiB{}\n",
+        static_cast<double>(plan.weights) / kGiB, static_cast<double>(plan.kv_cache) / kGiB, mem.max_tokens,
+        static_cast<double>(plan.activations) / kGiB, static_cast<double>(plan.reserve) / kGiB,
+        static_cast<double>(plan.total()) / kGiB,
+        device ? fmt::format(", fits {}'s {:.1f} GiB", device->name,
+                             static_cast<double>(device->hbm.capacity_bytes()) / kGiB)
                : "");
     std::cout << assisted_text;
     std::cout << fmt::format(
-        "per card: {} ops, {:.4g} GFLOP, {:.4g} GB read, {:.4g} GB written, {:.4g} MB all-reduced\n\n", tot.ops,
-        tot.flops / 1e9, static_cast<double>(tot.bytes_read) / 1e9, static_cast<double>(tot.bytes_written) / 1e9,
-        static_cast<double>(tot.collective_bytes) / 1e6);
-    TextTable t({"op kind", "ops", "GFLOP", "MB moved"}, {false, true, true, true});
+        "per card: {} ops, {:.4g} GFLOP, {:.4g} GiB read, {:.4g} GiB written, {:.4g} MiB all-reduced\n\n", tot.ops,
+        tot.flops / 1e9, static_cast<double>(tot.bytes_read) / kGiB, static_cast<double>(tot.bytes_written) / kGiB,
+        static_cast<double>(tot.collective_bytes) / kMiB);
+    TextTable t({"op kind", "ops", "GFLOP", "MiB moved"}, {false, true, true, true});
     for (const auto& [name, k] : kinds)
       t.add_row({name, std::to_string(k.ops), fmt::format("{:.4g}", k.flops / 1e9),
-                 fmt::format("{:.4g}", static_cast<double>(k.bytes) / 1e6)});
+                 fmt::format("{:.4g}", static_cast<double>(k.bytes) / kMiB)});
     std::cout << t.render();
     if (o->ops) {
-      TextTable ops({"op", "kind", "shapes", "engine", "MFLOP", "KB read", "KB written"},
+      TextTable ops({"op", "kind", "shapes", "engine", "MFLOP", "KiB read", "KiB written"},
                     {false, false, false, false, true, true, true});
       for (auto v : boost::make_iterator_range(boost::vertices(g)))
         ops.add_row({g[v].name, g[v].kind, g[v].shapes, std::string(kernels::name(g[v].cost.main_engine())),
                      fmt::format("{:.4g}", g[v].cost.flops() / 1e6),
-                     fmt::format("{:.4g}", static_cast<double>(g[v].cost.bytes_read()) / 1e3),
-                     fmt::format("{:.4g}", static_cast<double>(g[v].cost.bytes_written()) / 1e3)});
+                     fmt::format("{:.4g}", static_cast<double>(g[v].cost.bytes_read()) / kKiB),
+                     fmt::format("{:.4g}", static_cast<double>(g[v].cost.bytes_written()) / kKiB)});
       std::cout << "\n" << ops.render();
     }
   });

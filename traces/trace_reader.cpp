@@ -152,6 +152,15 @@ TraceSummary TraceReader::summary(int64_t run_id) {
       t.counters.push_back(std::move(c));
     }
   }
+  // Shared memories (HBM) record no spans of their own, only their busy time as a counter ("hbm.busy"): show that
+  // in the engines table, as `run` does, rather than 0.
+  for (auto& e : t.engines)
+    if (e.spans == 0 && e.busy_ps == 0)
+      for (const auto& c : t.counters)
+        if (c.card == e.card && c.engine == e.engine && c.name == e.engine + ".busy" && c.unit == "ps") {
+          e.busy_ps = static_cast<int64_t>(c.value);
+          e.busy_fraction = t.makespan_ps > 0 ? c.value / static_cast<double>(t.makespan_ps) : 0.0;
+        }
   return t;
 }
 

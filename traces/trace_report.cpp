@@ -40,11 +40,13 @@ std::string format_duration(int64_t ps) {
   return fmt::format("{} ps", ps);
 }
 
+// Binary units, as `run` and `workload` state memory (GiB).
 std::string format_bytes(double bytes) {
   const double a = std::fabs(bytes);
-  if (a >= 1e9) return fmt::format("{:.3f} GB", bytes / 1e9);
-  if (a >= 1e6) return fmt::format("{:.3f} MB", bytes / 1e6);
-  if (a >= 1e3) return fmt::format("{:.3f} kB", bytes / 1e3);
+  constexpr double kib = 1024.0, mib = kib * 1024, gib = mib * 1024;
+  if (a >= gib) return fmt::format("{:.3f} GiB", bytes / gib);
+  if (a >= mib) return fmt::format("{:.3f} MiB", bytes / mib);
+  if (a >= kib) return fmt::format("{:.3f} KiB", bytes / kib);
   return fmt::format("{:.0f} B", bytes);
 }
 
@@ -200,8 +202,8 @@ Comparison compare(const TraceSummary& a, const TraceSummary& b) {
   c.totals = {{"makespan", a.makespan_ps, b.makespan_ps, a.span_count, b.span_count},
               {"host busy", a.host_busy_ps, b.host_busy_ps, 0, 0},
               {"device busy", a.device_busy_ps, b.device_busy_ps, 0, 0},
-              {"graph compiles", a.compile_ps, b.compile_ps, a.compile_count, b.compile_count}};
-  // The simulator's own figures, when both runs recorded them: the last generate call, after warm-up.
+              {"graph compile time", a.compile_ps, b.compile_ps, a.compile_count, b.compile_count}};
+  // The simulator's own figures, when both runs recorded them: the timed generate calls, after warm-up.
   const auto metric = [](const TraceSummary& t, const std::string& name) -> std::optional<double> {
     for (const auto& m : t.metrics)
       if (m.name == name) return m.value;

@@ -42,7 +42,10 @@ int64_t card_numel(const WeightInfo& w, const DecoderConfig& c, const CardShare&
   return w.numel() / s.cards;  // MLP rows (gate, fc1) or columns (fc2)
 }
 
-std::string gb(int64_t bytes) { return fmt::format("{:.1f} GB", static_cast<double>(bytes) / 1e9); }
+// GiB, as `run` states memory.
+std::string gb(int64_t bytes) {
+  return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
+}
 
 }  // namespace
 

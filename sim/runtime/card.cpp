@@ -102,6 +102,14 @@ int64_t Card::add_op(const std::string& name, const std::string& kind, const std
   r.step = step_;
   r.phase = pass_->phase;
   r.graph_id = launch_.graph_id;  // set by the host for graph launches only
+  if (cost && !cost->parts.empty()) {
+    // The format the op computes in: that of its part with the most arithmetic (an fp8 product's operands, not the
+    // bf16 of the bias add after it).
+    const kernels::CostPart* main = &cost->parts.front();
+    for (const auto& p : cost->parts)
+      if (p.flops > main->flops) main = &p;
+    r.dtype = std::string(kernels::name(main->dtype));
+  }
   if (cost) {
     r.flops = static_cast<int64_t>(cost->flops());
     r.bytes_read = cost->bytes_read();

@@ -39,6 +39,33 @@ TEST(RunCli, EagerGenerationOnGaudi2) {
   EXPECT_GT(j["host_busy_fraction"].get<double>(), 0.0);
 }
 
+// The trace agrees with `run`: HBM busy in the engines table (from its counter: HBM records no spans), each op's
+// format filled in (an fp8 product's operands).
+TEST(RunCli, TheTraceSummaryAgreesWithRun) {
+  test::TempDir dir;
+  const auto r = run_cli({"run", "--device", "gaudi2", "--model", "llama-2-7b", "--weights", "fp8", "--new-tokens",
+                          "2", "--set", "calibration=none", "--trace", dir.file("t.sqlite"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto s = nlohmann::json::parse(run_cli({"trace", "summary", dir.file("t.sqlite"), "--json"}).out);
+  bool hbm = false;
+  for (const auto& e : s["engines"])
+    if (e["engine"] == "hbm") {
+      hbm = true;
+      EXPECT_NEAR(e["busy_fraction"].get<double>(), j["engine_busy_fraction"]["hbm"].get<double>(), 1e-9);
+      EXPECT_GT(e["busy_ps"].get<int64_t>(), 0);
+    }
+  EXPECT_TRUE(hbm) << s.dump();
+  const auto ops = nlohmann::json::parse(
+      run_cli({"trace", "ops", dir.file("t.sqlite"), "--kind", "linear", "--limit", "1", "--json"}).out)["ops"];
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0]["dtype"], "fp8e4m3") << ops.dump();
+  const auto norms = nlohmann::json::parse(
+      run_cli({"trace", "ops", dir.file("t.sqlite"), "--kind", "rmsnorm", "--limit", "1", "--json"}).out)["ops"];
+  ASSERT_EQ(norms.size(), 1u);
+  EXPECT_EQ(norms[0]["dtype"], "bf16");
+}
+
 TEST(RunCli, TheSameRunGivesTheSameTrace) {
   test::TempDir dir;
   for (const char* name : {"a.sqlite", "b.sqlite"})

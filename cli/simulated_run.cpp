@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/simulated_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "common/input_error.h"
@@ -18,6 +20,46 @@
 namespace hpusim::cli {
 namespace {
 
+std::string short_name(sim::TimeClass c, bool gaudi) {
+  switch (c) {
+    case sim::TimeClass::host: return "host";
+    case sim::TimeClass::matrix: return gaudi ? "MME" : "tensor cores";
+    case sim::TimeClass::vector: return gaudi ? "TPC" : "CUDA cores";
+    case sim::TimeClass::hbm: return "HBM";
+    case sim::TimeClass::fabric: return "fabric";
+    case sim::TimeClass::copy: return "host copies";
+    case sim::TimeClass::gap: return "gaps";
+  }
+  return "";
+}
+
+std::string time_class_meaning(sim::TimeClass c) {
+  switch (c) {
+    case sim::TimeClass::host: return "host busy, no card engine running (exposed host time)";
+    case sim::TimeClass::matrix: return "matrix engine (MME, tensor cores) computing";
+    case sim::TimeClass::vector: return "vector engine (TPC, CUDA cores) computing";
+    case sim::TimeClass::hbm: return "engines waiting on HBM (bytes outlast compute)";
+    case sim::TimeClass::fabric: return "collectives on the fabric";
+    case sim::TimeClass::copy: return "host-card copies over PCIe";
+    case sim::TimeClass::gap: return "launch gaps and idle (nothing running)";
+  }
+  return "";
+}
+
+// "HBM 62%, MME 30%, ..." for the classes of at least 0.5%, largest first.
+std::string shares_text(const sim::PhaseSplit& p, bool gaudi) {
+  std::vector<std::pair<double, sim::TimeClass>> v;
+  const double total = static_cast<double>(std::max<int64_t>(1, p.total()));
+  for (std::size_t c = 0; c < sim::kTimeClasses; ++c)
+    if (static_cast<double>(p.ps[c]) / total >= 0.005)
+      v.push_back({static_cast<double>(p.ps[c]) / total, static_cast<sim::TimeClass>(c)});
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> parts;
+  for (const auto& [share, c] : v) parts.push_back(fmt::format("{} {:.0f}%", short_name(c, gaudi), 100 * share));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+
 void record_metrics(traces::Recorder& rec, const sim::GenerationTiming& t) {
   rec.metric("latency_s", "s", t.latency_s, "the mean of the timed generate calls (after warm-up)");
   rec.metric("throughput_tokens_per_s", "tokens/s", t.throughput_tokens_per_s,
@@ -28,6 +70,11 @@ void record_metrics(traces::Recorder& rec, const sim::GenerationTiming& t) {
   rec.metric("compile_s", "s", t.compile_s, "graph compiles, card 0's host");
   rec.metric("capture_s", "s", t.capture_s, "HPU/CUDA graph captures, card 0's host");
   rec.metric("host_busy_fraction", "", t.host_busy_fraction, "card 0's host process over the last call");
+  for (const auto& p : t.time_split)  // where the time goes: ms per step of each class (trace summary's table)
+    for (std::size_t c = 0; c < sim::kTimeClasses; ++c)
+      rec.metric(fmt::format("time.{}.{}", p.phase, sim::name(static_cast<sim::TimeClass>(c))), "ms",
+                 static_cast<double>(p.ps[c]) * 1e-9 / static_cast<double>(std::max<int64_t>(1, p.steps)),
+                 fmt::format("{} step, timed calls, card 0: {}", p.phase, time_class_meaning(static_cast<sim::TimeClass>(c))));
   rec.metric("device_busy_fraction", "", t.device_busy_fraction, "card 0 with any engine busy over the last call");
 }
 
@@ -156,6 +203,20 @@ nlohmann::json run_json(const SimulatedRun& run) {
     numerics["dtype"] = sc.dtype;
   }
   j["numerics"] = numerics;
+  nlohmann::json split = nlohmann::json::object();
+  for (const auto& p : t.time_split) {
+    const double steps = static_cast<double>(std::max<int64_t>(1, p.steps));
+    nlohmann::json by = nlohmann::json::object();
+    for (std::size_t c = 0; c < sim::kTimeClasses; ++c)
+      by[std::string(sim::name(static_cast<sim::TimeClass>(c)))] = static_cast<double>(p.ps[c]) * 1e-9 / steps;
+    const double total = static_cast<double>(std::max<int64_t>(1, p.total()));
+    split[p.phase] = {{"steps", p.steps},
+                      {"ms_per_step", static_cast<double>(p.total()) * 1e-9 / steps},
+                      {"bound_by", sim::bound_by(p.dominant(), device.is_gaudi())},
+                      {"share", static_cast<double>(p.ps[static_cast<std::size_t>(p.dominant())]) / total},
+                      {"ms_per_step_by_class", by}};
+  }
+  j["time_split"] = split;
   add_calibration_json(j, run.calibration, spec, t, sc);
   return j;
 }
@@ -185,6 +246,15 @@ void print_run_text(const SimulatedRun& run) {
   std::cout << fmt::format("  last call: host busy {:.1f}%, device busy {:.1f}% ({})\n", 100 * t.host_busy_fraction,
                            100 * t.device_busy_fraction,
                            t.host_busy_fraction > t.device_busy_fraction ? "host-bound" : "device-bound");
+  for (const auto& p : t.time_split) {
+    const double steps = static_cast<double>(std::max<int64_t>(1, p.steps));
+    const double share = static_cast<double>(p.ps[static_cast<std::size_t>(p.dominant())]) /
+                         static_cast<double>(std::max<int64_t>(1, p.total()));
+    std::cout << fmt::format("  {}: {}, {:.0f}% of {:.3f} ms{} ({}; card 0, timed calls)\n", p.phase,
+                             sim::bound_by(p.dominant(), device.is_gaudi()), 100 * share,
+                             static_cast<double>(p.total()) * 1e-9 / steps, p.phase == "decode" ? " per step" : "",
+                             shares_text(p, device.is_gaudi()));
+  }
   std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call, warm-up too)" : "");
   for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
   std::cout << "\n";

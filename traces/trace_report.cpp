@@ -31,6 +31,7 @@ std::string device_label(const EngineUse& e) { return e.card ? fmt::format("card
 }  // namespace
 
 std::string format_duration(int64_t ps) {
+  if (ps == 0) return "0 s";
   const double v = static_cast<double>(ps);
   const double a = std::fabs(v);
   if (a >= 1e12) return fmt::format("{:.3f} s", v / 1e12);
@@ -49,6 +50,28 @@ std::string format_bytes(double bytes) {
   if (a >= kib) return fmt::format("{:.3f} KiB", bytes / kib);
   return fmt::format("{:.0f} B", bytes);
 }
+
+namespace {
+
+// The run's time split (`hpusim run`'s metrics "time.<phase>.<class>", ms per step): phase -> class -> ms, in the
+// simulator's class order.
+const std::vector<std::string> kSplitClasses{"host", "matrix", "vector", "hbm", "fabric", "copy", "gap"};
+
+std::vector<std::pair<std::string, std::map<std::string, double>>> time_split(const TraceSummary& t) {
+  std::vector<std::pair<std::string, std::map<std::string, double>>> out;
+  for (const auto& m : t.metrics) {
+    if (m.name.rfind("time.", 0) != 0) continue;
+    const auto dot = m.name.find('.', 5);
+    if (dot == std::string::npos) continue;
+    const std::string phase = m.name.substr(5, dot - 5), cls = m.name.substr(dot + 1);
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == phase; });
+    if (it == out.end()) it = out.insert(out.end(), {phase, {}});
+    it->second[cls] = m.value;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
   std::string out = fmt::format("run {} '{}': {} ({})\n", t.run.id, t.run.label, t.run.status, t.run.status_detail);
@@ -89,10 +112,33 @@ std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
   }
   out += ops.render();
 
+  const auto split = time_split(t);
+  if (!split.empty()) {
+    out += "\nwhere the time goes (card 0, timed calls; ms per step, each instant counted once)\n";
+    std::vector<std::string> head{"phase", "bound by", "ms/step"};
+    head.insert(head.end(), kSplitClasses.begin(), kSplitClasses.end());
+    TextTable w(head, {false, false, true, true, true, true, true, true, true, true});
+    for (const auto& [phase, by] : split) {
+      double total = 0, top = -1;
+      std::string bound;
+      for (const auto& c : kSplitClasses) {
+        const double v = by.count(c) ? by.at(c) : 0.0;
+        total += v;
+        if (v > top) top = v, bound = c;
+      }
+      std::vector<std::string> row{phase, fmt::format("{} ({:.0f}%)", bound, total > 0 ? 100 * top / total : 0.0),
+                                   fmt::format("{:.4g}", total)};
+      for (const auto& c : kSplitClasses) row.push_back(fmt::format("{:.4g}", by.count(c) ? by.at(c) : 0.0));
+      w.add_row(row);
+    }
+    out += w.render();
+  }
   if (!t.metrics.empty()) {
     out += "\nmetrics\n";
     TextTable m({"name", "value", "unit", "meaning"}, {false, true, false, false});
-    for (const auto& x : t.metrics) m.add_row({x.name, fmt::format("{:.6g}", x.value), x.unit, x.description});
+    for (const auto& x : t.metrics)
+      if (x.name.rfind("time.", 0) != 0)  // shown in the table above
+        m.add_row({x.name, fmt::format("{:.6g}", x.value), x.unit, x.description});
     out += m.render();
   }
 
@@ -155,6 +201,8 @@ nlohmann::json summary_json(const TraceSummary& t) {
         {{"side", k.device_kind}, {"kind", k.op_kind}, {"ops", k.ops}, {"spans", k.spans}, {"total_ps", k.total_ps}});
   j["metrics"] = nlohmann::json::object();
   for (const auto& m : t.metrics) j["metrics"][m.name] = {{"value", m.value}, {"unit", m.unit}};
+  j["time_split_ms_per_step"] = nlohmann::json::object();
+  for (const auto& [phase, by] : time_split(t)) j["time_split_ms_per_step"][phase] = by;
   j["tokens_per_call"] = t.tokens_per_call;
   j["counters"] = nlohmann::json::array();
   for (const auto& c : t.counters)
@@ -216,6 +264,17 @@ Comparison compare(const TraceSummary& a, const TraceSummary& b) {
       c.totals.insert(c.totals.begin() + 1, ComparisonRow{what, static_cast<int64_t>(*x * scale),
                                                           static_cast<int64_t>(*y * scale), 0, 0});
   }
+  // Where the time goes, per step of each phase, when both runs recorded it.
+  const auto sa = time_split(a), sb = time_split(b);
+  for (const auto& [phase, by] : sa) {
+    const auto other = std::find_if(sb.begin(), sb.end(), [&](const auto& p) { return p.first == phase; });
+    if (other == sb.end()) continue;
+    for (const auto& cls : kSplitClasses) {
+      const double x = by.count(cls) ? by.at(cls) : 0.0, y = other->second.count(cls) ? other->second.at(cls) : 0.0;
+      if (x > 0 || y > 0)
+        c.time_split.push_back({phase + " " + cls, static_cast<int64_t>(x * 1e9), static_cast<int64_t>(y * 1e9), 0, 0});
+    }
+  }
   std::map<std::string, ComparisonRow> rows;
   for (const auto& k : a.op_kinds) {
     auto& r = rows[k.device_kind + " " + k.op_kind];
@@ -263,6 +322,14 @@ std::string render_comparison(const Comparison& c, std::size_t top) {
     t.add_row({r.what, format_duration(r.a_ps), format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps),
                ratio(r.a_ps, r.b_ps)});
   out += t.render();
+  if (!c.time_split.empty()) {
+    out += "\nwhere the time goes (card 0, timed calls, per step)\n";
+    TextTable w({"phase class", "A", "B", "B - A", "B / A"}, {false, true, true, true, true});
+    for (const auto& r : c.time_split)
+      w.add_row({r.what, format_duration(r.a_ps), format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps),
+                 ratio(r.a_ps, r.b_ps)});
+    out += w.render();
+  }
   out += fmt::format("\nper op kind (span time summed over engines; largest difference first{})\n",
                      top && top < c.op_kinds.size() ? fmt::format("; {} of {}", top, c.op_kinds.size()) : "");
   TextTable k({"side op kind", "ops A", "ops B", "A", "B", "B - A", "B / A"},
@@ -301,7 +368,8 @@ nlohmann::json comparison_json(const Comparison& c) {
           {"b", c.b_label},
           {"totals", rows(c.totals)},
           {"op_kinds", rows(c.op_kinds)},
-          {"counts", rows(c.counts)}};
+          {"counts", rows(c.counts)},
+          {"time_split", rows(c.time_split)}};
 }
 
 }  // namespace hpusim::traces

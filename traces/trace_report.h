@@ -32,6 +32,7 @@ struct Comparison {
   std::vector<ComparisonRow> totals;    // makespan, host busy, device busy, compile
   std::vector<ComparisonRow> op_kinds;  // largest |difference| first
   std::vector<ComparisonRow> counts;    // device ops, kernels, host launches, compiles (counts only)
+  std::vector<ComparisonRow> time_split;  // per step of each phase: "decode hbm" (runs with time.* metrics)
 };
 Comparison compare(const TraceSummary& a, const TraceSummary& b);
 // top: op-kind rows to show (0 = all).

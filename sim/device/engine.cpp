@@ -58,6 +58,11 @@ void Engine::run() {
     const Picoseconds end = now_ps();
     if (activity_) activity_->stop(end);
     busy_ps_ += end - start;
+    if (time_log_) {
+      const bool bytes_bound = task.cls != TimeClass::fabric && task.cls != TimeClass::copy &&
+                               task.channel_bytes > 0 && end - start > task.compute_ps;
+      time_log_->add(start, end, bytes_bound ? TimeClass::hbm : task.cls);
+    }
     ++tasks_done_;
     recorder_.span(trace_engine_id_, task.op_id, start, end);
     if (task.done) task.done->signal();

@@ -12,6 +12,7 @@
 
 #include "sim/device/completion.h"
 #include "sim/device/shared_channel.h"
+#include "sim/device/time_split.h"
 #include "sim/systemc_env.h"
 #include "traces/recorder.h"
 
@@ -25,6 +26,9 @@ struct EngineTask {
   Completion* done = nullptr;             // signalled when the task ends (may be null)
   int64_t collective_bytes = 0;           // a fabric port's all-reduce: the tensor's bytes per card
   Picoseconds delay_ps = 0;               // idle before the task starts (a kernel's launch gap): not busy time
+  // What sets the task's length when its bytes do not outlast its compute (time_split.h): matrix, vector, fabric,
+  // copy; a task whose bytes take longer than its compute is HBM-bound whatever this says.
+  TimeClass cls = TimeClass::gap;
 };
 
 class Engine : public sc_core::sc_module {
@@ -42,6 +46,8 @@ class Engine : public sc_core::sc_module {
   int64_t trace_engine_id() const { return trace_engine_id_; }
   // Counts this engine's busy time into `activity` too (a card's device-busy time).
   void count_in(ActivityUnion* activity) { activity_ = activity; }
+  // Logs each task's interval and what bounded it into `log` (card 0's time split).
+  void log_time_into(TimeLog* log) { time_log_ = log; }
 
  protected:
   // Waiting that is not work, after the dependencies and before the task starts (a fabric port's barrier).
@@ -63,6 +69,7 @@ class Engine : public sc_core::sc_module {
   Picoseconds busy_ps_ = 0;
   int64_t tasks_done_ = 0;
   ActivityUnion* activity_ = nullptr;
+  TimeLog* time_log_ = nullptr;
 };
 
 }  // namespace hpusim::sim

@@ -31,6 +31,13 @@ int64_t tensor_key(int64_t step, std::size_t vertex) { return (step << 24) + sta
 
 constexpr int64_t kTokenIdBytes = 8;  // int64 token ids, as PyTorch holds input_ids
 
+// What bounds a part's task when its bytes do not: the engine that computes it (time_split.h).
+TimeClass time_class(const std::string& part_engine) {
+  if (part_engine == "mme" || part_engine == "tensor") return TimeClass::matrix;
+  if (part_engine == "tpc" || part_engine == "cuda") return TimeClass::vector;
+  return TimeClass::hbm;  // dma: a copy through HBM
+}
+
 }  // namespace
 
 Pass make_pass(workloads::OpGraph graph, std::string phase, int64_t batch, int64_t tokens) {
@@ -62,6 +69,8 @@ Card::Card(sc_core::sc_module_name name, int index, const models::HardwareModel&
   engines_["fabric"] = std::make_unique<FabricPort>("fabric_port", fabric, rec,
                                                     rec.add_engine(dev, "fabric", kind_of("fabric")), index == 0);
   engines_["fabric"]->count_in(&activity_);
+  if (index == 0)
+    for (auto& [n, e] : engines_) e->log_time_into(&time_log_);
   hbm_engine_id_ = rec.add_engine(dev, "hbm", traces::EngineKind::Memory);
   const auto mib = [](double m) { return static_cast<int64_t>(m * 1024 * 1024); };
   if (device.l2 && l2_reuse) {
@@ -130,7 +139,7 @@ void Card::begin_pass(const Pass& pass, int64_t step, const PassLaunch& launch) 
     const int64_t bytes = pass.batch * pass.tokens * kTokenIdBytes;
     const int64_t op = add_op("input_ids.to(device)", "memcpy_h2d", fmt::format("[{},{}] int64", pass.batch, pass.tokens),
                               nullptr);
-    inputs_ready_.push_back(queue(*engines_.at("pcie"), {op, 0, bytes, {}, nullptr, 0}, {}));
+    inputs_ready_.push_back(queue(*engines_.at("pcie"), {op, 0, bytes, {}, nullptr, 0, 0, TimeClass::copy}, {}));
   }
 }
 
@@ -173,7 +182,9 @@ int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
       std::vector<Completion*> all;  // every slice of what came before
       for (auto& d : slice_deps) all.insert(all.end(), d.begin(), d.end());
       Completion* c = queue(*engines_.at("fabric"),
-                            {op, 0, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards()), gap}, std::move(all));
+                            {op, 0, 0, {}, nullptr, all_reduce_tensor_bytes(part, fabric_.cards()), gap,
+                             TimeClass::fabric},
+                            std::move(all));
       gap = 0;
       for (auto& d : slice_deps) d = {c};
       continue;
@@ -189,7 +200,8 @@ int64_t Card::enqueue(workloads::OpGraph::vertex_descriptor v) {
       const Picoseconds c = compute / slices + (s == slices - 1 ? compute % slices : 0);
       const int64_t b = bytes / slices + (s == slices - 1 ? bytes % slices : 0);
       auto& d = slice_deps[static_cast<std::size_t>(s)];
-      d = {queue(engine_for(t.engine), {op, c, b, {}, nullptr, 0, s == 0 ? gap : 0}, std::move(d))};
+      d = {queue(engine_for(t.engine), {op, c, b, {}, nullptr, 0, s == 0 ? gap : 0, time_class(t.engine)},
+                 std::move(d))};
     }
     gap = 0;
   }
@@ -216,7 +228,7 @@ Completion* Card::end_pass() {
   for (Completion* c : end_of_)
     if (c) all.push_back(c);
   const int64_t op = add_op("next_token.to(host)", "memcpy_d2h", fmt::format("[{}] int64", pass_->batch), nullptr);
-  return queue(*engines_.at("pcie"), {op, 0, pass_->batch * kTokenIdBytes, {}, nullptr, 0}, all);
+  return queue(*engines_.at("pcie"), {op, 0, pass_->batch * kTokenIdBytes, {}, nullptr, 0, 0, TimeClass::copy}, all);
 }
 
 void Card::finish_pass() {

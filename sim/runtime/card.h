@@ -76,6 +76,8 @@ class Card : public sc_core::sc_module {
   const SharedChannel& hbm() const { return hbm_; }
   const OnChipCache* on_chip() const { return on_chip_used_ ? &*on_chip_ : nullptr; }
   Picoseconds device_busy_ps() const { return activity_.busy_ps(); }
+  // Every task's interval and what bounded it (time_split.h): logged on card 0 only, the card the figures describe.
+  const TimeLog& time_log() const { return time_log_; }
   int64_t ops() const { return ops_; }
   int64_t tasks() const { return tasks_; }
   int64_t kernels_launched() const { return kernels_; }
@@ -101,6 +103,7 @@ class Card : public sc_core::sc_module {
   SharedChannel hbm_, pcie_;
   std::map<std::string, std::unique_ptr<Engine>> engines_;  // includes "pcie" and "fabric"
   ActivityUnion activity_;
+  TimeLog time_log_;
   std::optional<OnChipCache> on_chip_;
   bool on_chip_always_ = false, on_chip_used_ = false;
   double on_chip_GBps_ = 0;

@@ -109,6 +109,37 @@ void schedule_assisted(const GenerationSpec& spec, PassLibrary& library, int64_t
 
 }  // namespace
 
+Picoseconds PhaseSplit::total() const {
+  Picoseconds s = 0;
+  for (Picoseconds p : ps) s += p;
+  return s;
+}
+
+TimeClass PhaseSplit::dominant() const {
+  return static_cast<TimeClass>(std::max_element(ps.begin(), ps.end()) - ps.begin());
+}
+
+namespace {
+
+// Each pass's split (from the previous pass's end to its own), summed per phase over the timed calls.
+std::vector<PhaseSplit> phase_splits(const std::vector<ScheduledPass>& schedule, const std::vector<Picoseconds>& ends,
+                                     const TimeLog& card, const TimeLog& host, int64_t first_timed_call) {
+  std::vector<Picoseconds> bounds{0};
+  bounds.insert(bounds.end(), ends.begin(), ends.end());
+  const auto steps = split_steps(bounds, card.intervals(), host.intervals());
+  std::vector<PhaseSplit> out{{"prefill", 0, {}}, {"decode", 0, {}}};
+  for (std::size_t i = 0; i < steps.size() && i < schedule.size(); ++i) {
+    if (schedule[i].call < first_timed_call) continue;
+    PhaseSplit& p = out[schedule[i].first_of_call ? 0 : 1];
+    ++p.steps;
+    for (std::size_t c = 0; c < kTimeClasses; ++c) p.ps[c] += steps[i][c];
+  }
+  if (out[1].steps == 0) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
 workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   workloads::MemoryRequest mem;
   mem.weights = spec.pass.weights;
@@ -265,6 +296,7 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
     const Picoseconds b = last_call_first == 0 ? 0 : cumulative[before];
     return span > 0 ? static_cast<double>(cumulative[last] - b) / static_cast<double>(span) : 0.0;
   };
+  t.time_split = phase_splits(schedule, ends, card0.time_log(), h.busy_log, t.warmup_calls);
   t.host_busy_fraction = share(h.busy_at_end);
   t.device_busy_fraction = share(h.device_busy_at_end);
   for (const auto& [name, engine] : card0.engines()) t.engines.push_back({name, fraction(engine->busy_ps())});

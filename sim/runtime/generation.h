@@ -13,6 +13,7 @@
 
 #include "models/hardware_model.h"
 #include "sim/device/engine_timing.h"
+#include "sim/device/time_split.h"
 #include "sim/runtime/card.h"
 #include "sim/runtime/execution_mode.h"
 #include "sim/runtime/numeric_run.h"
@@ -70,6 +71,16 @@ struct EngineUse {
   double busy_fraction = 0;
 };
 
+// Where a phase's time goes (time_split.h), summed over the steps of the timed calls: the prompt's pass ("prefill")
+// or every later one ("decode").
+struct PhaseSplit {
+  std::string phase;
+  int64_t steps = 0;
+  TimeSplit ps{};
+  Picoseconds total() const;
+  TimeClass dominant() const;  // the class with the most time
+};
+
 struct GenerationTiming {
   double latency_s = 0;            // the mean of the timed generate calls, each from its first op to its last token
   double first_call_s = 0;         // the first generate call (pays compilation)
@@ -99,6 +110,7 @@ struct GenerationTiming {
   int64_t hbm_bytes_per_card = 0;  // card 0, moved
   int64_t on_chip_hit_bytes = 0;   // card 0: op inputs read from L2 (GPUs) or SRAM (Gaudi graphs)
   std::optional<GeneratedTokens> numerics;  // with a numeric model: the tokens and the last call's logits
+  std::vector<PhaseSplit> time_split;       // card 0 and host 0 over the timed calls: prefill, then decode
 };
 
 // Runs the SystemC simulation (once per process). InputError for shapes the model cannot take.

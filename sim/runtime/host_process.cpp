@@ -31,6 +31,12 @@ void HostProcess::run() {
   for (std::size_t i = 0; i < schedule_.size(); ++i) step(schedule_[i], static_cast<int64_t>(i));
 }
 
+void HostProcess::host_span(int64_t op, Picoseconds start) {
+  const Picoseconds end = now_ps();
+  rec_.span(engine_id_, op, start, end);
+  if (index_ == 0) stats_.busy_log.add(start, end, TimeClass::host);
+}
+
 void HostProcess::busy(Picoseconds ps, const std::string& label, const std::string& kind, int64_t step, int64_t op) {
   if (ps <= 0) return;
   if (op < 0) {
@@ -43,7 +49,7 @@ void HostProcess::busy(Picoseconds ps, const std::string& label, const std::stri
   }
   const Picoseconds start = now_ps();
   sc_core::wait(to_sc_time(ps));
-  rec_.span(engine_id_, op, start, now_ps());
+  host_span(op, start);
   stats_.busy_ps += ps;
 }
 
@@ -61,7 +67,7 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
     const Picoseconds start = now_ps();
     if (t > 0) sc_core::wait(to_sc_time(t));
     const int64_t op = card_.enqueue(v);  // the device may start it now: the host runs ahead
-    if (t > 0) rec_.span(engine_id_, op, start, now_ps());
+    if (t > 0) host_span(op, start);
     stats_.busy_ps += t;
     stats_.launches += p.kernels[v];
   }
@@ -197,7 +203,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
           const Picoseconds start = now_ps();
           sc_core::wait(to_sc_time(us(rt.launch_us)));
           const int64_t op = card_.enqueue(v);
-          rec_.span(engine_id_, op, start, now_ps());
+          host_span(op, start);
           stats_.busy_ps += us(rt.launch_us);
           ++stats_.launches;
         }

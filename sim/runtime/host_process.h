@@ -48,6 +48,7 @@ struct HostStats {
   int64_t replays = 0;
   std::vector<Picoseconds> pass_ends;
   std::vector<Picoseconds> busy_at_end, device_busy_at_end;  // cumulative, at each pass end (this host, its card)
+  TimeLog busy_log;  // host 0's busy intervals (time_split.h)
 };
 
 class HostProcess : public sc_core::sc_module {
@@ -61,6 +62,8 @@ class HostProcess : public sc_core::sc_module {
   void step(const ScheduledPass& s, int64_t index);
   // Host time: waits `ps` and records a span (on `op`, or on a new host op row named `label`).
   void busy(Picoseconds ps, const std::string& label, const std::string& kind, int64_t step, int64_t op = -1);
+  // Records a host span from `start` to now on `op` (and logs it on host 0).
+  void host_span(int64_t op, Picoseconds start);
   void dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step, bool first_sight_compiles);
   void compile(const PreparedPass& p, int64_t nodes, double factor, int64_t step);
   void capture(int64_t nodes, const std::string& what, int64_t step);

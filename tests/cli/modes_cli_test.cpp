@@ -157,6 +157,25 @@ TEST(Modes, BatchOneDecodeIsHostBoundEagerAndDeviceBoundWithGraphs) {
   EXPECT_LT(cuda["host_busy_fraction"].get<double>(), cuda["device_busy_fraction"].get<double>());
 }
 
+// Where the time goes: BLOOMZ-7B on one Gaudi2 at batch 1 decodes HBM-bound with HPU graphs (the weights stream
+// each step, the host replays one graph) and host-bound eagerly (a dispatch per torch op); the parts sum to the step.
+TEST(Modes, TheTimeSplitNamesWhatBoundsEachPhase) {
+  const std::vector<std::string> base{"--device", "gaudi2", "--model", "bloomz-7b1", "--new-tokens", "8"};
+  const auto graphs = run(with(base, {"--mode", "hpu-graph"}));
+  const auto eager = run(with(base, {"--mode", "eager"}));
+  EXPECT_EQ(graphs["time_split"]["decode"]["bound_by"], "HBM-bound") << graphs["time_split"].dump();
+  EXPECT_EQ(eager["time_split"]["decode"]["bound_by"], "host-bound") << eager["time_split"].dump();
+  for (const auto* j : {&graphs, &eager}) {
+    const auto& d = (*j)["time_split"]["decode"];
+    EXPECT_EQ(d["steps"], 7);  // the timed call's steps after the prompt's
+    double parts = 0;
+    for (const auto& [cls, ms] : d["ms_per_step_by_class"].items()) parts += ms.get<double>();
+    EXPECT_NEAR(parts, d["ms_per_step"].get<double>(), 1e-9);
+    EXPECT_NEAR(d["ms_per_step"].get<double>(), (*j)["decode_ms_per_token"].get<double>(), 1e-6);
+    EXPECT_EQ((*j)["time_split"]["prefill"]["steps"], 1);
+  }
+}
+
 TEST(Modes, TorchCompileRecompilesAsTorchDoes) {
   // Prefill (no cache) and decode (a cache) never share a graph. dynamic=None: each phase compiles static first; the
   // decode graph's first shape change recompiles it dynamic, then none: 1 + 2 = 3 compiles over 6 steps.

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The time split against hand-built timelines whose critical resource is known: each instant is charged once, to
+// the card task that ends last among those running, else to the host when it is busy, else to gaps; the parts of
+// each step sum to its length.
+#include <gtest/gtest.h>
+
+#include "sim/device/time_split.h"
+
+namespace hpusim::sim {
+namespace {
+
+Picoseconds at(const TimeSplit& s, TimeClass c) { return s[static_cast<std::size_t>(c)]; }
+Picoseconds sum(const TimeSplit& s) {
+  Picoseconds t = 0;
+  for (Picoseconds p : s) t += p;
+  return t;
+}
+
+TEST(TimeSplit, AHostBoundStepIsTheHostsExposedTime) {
+  // Eager decode: the host dispatches for 80, the card runs short kernels between dispatches (5 of HBM each).
+  const std::vector<TimedInterval> host{{0, 80, TimeClass::host}};
+  const std::vector<TimedInterval> card{{20, 25, TimeClass::hbm}, {50, 55, TimeClass::hbm}, {80, 85, TimeClass::hbm}};
+  const auto s = split_steps({0, 100}, card, host);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(at(s[0], TimeClass::host), 70);  // 80 of host, 10 of it hidden under card work
+  EXPECT_EQ(at(s[0], TimeClass::hbm), 15);
+  EXPECT_EQ(at(s[0], TimeClass::gap), 15);  // 85 .. 100: nothing runs
+  EXPECT_EQ(sum(s[0]), 100);
+}
+
+TEST(TimeSplit, AnHbmBoundStepHidesTheHostAndTheOverlappedCompute) {
+  // A graph replay: 10 of host launch, then a long HBM-bound GEMM with a TPC task beside it that ends first.
+  const std::vector<TimedInterval> host{{0, 10, TimeClass::host}};
+  const std::vector<TimedInterval> card{{10, 90, TimeClass::hbm}, {20, 40, TimeClass::vector}};
+  const auto s = split_steps({0, 90}, card, host);
+  EXPECT_EQ(at(s[0], TimeClass::host), 10);
+  EXPECT_EQ(at(s[0], TimeClass::hbm), 80);  // the TPC task ends first: the GEMM is what the step waits for
+  EXPECT_EQ(at(s[0], TimeClass::vector), 0);
+  EXPECT_EQ(sum(s[0]), 90);
+}
+
+TEST(TimeSplit, AnMmeBoundStepAndTwoStepsSplitAtTheirBoundary) {
+  // Prefill: compute-bound products; a TPC task that outlasts the last product takes the tail. Step 2 is a gap.
+  const std::vector<TimedInterval> card{{0, 60, TimeClass::matrix}, {60, 100, TimeClass::matrix},
+                                        {90, 110, TimeClass::vector}};
+  const auto s = split_steps({0, 110, 130}, card, {});
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(at(s[0], TimeClass::matrix), 90);
+  EXPECT_EQ(at(s[0], TimeClass::vector), 20);  // 90 .. 110: it ends last
+  EXPECT_EQ(sum(s[0]), 110);
+  EXPECT_EQ(at(s[1], TimeClass::gap), 20);
+  EXPECT_EQ(sum(s[1]), 20);
+}
+
+TEST(TimeSplit, AFabricBoundStepAndIntervalsAcrossBoundaries) {
+  // Tensor parallel: an all-reduce from 30 to 95 outlasts the GEMM beside it; a task spans the step boundary at 50.
+  const std::vector<TimedInterval> card{{0, 40, TimeClass::matrix}, {30, 95, TimeClass::fabric}};
+  const auto s = split_steps({0, 50, 100}, card, {});
+  EXPECT_EQ(at(s[0], TimeClass::matrix), 30);
+  EXPECT_EQ(at(s[0], TimeClass::fabric), 20);  // 30 .. 50: the all-reduce ends last
+  EXPECT_EQ(at(s[1], TimeClass::fabric), 45);  // 50 .. 95
+  EXPECT_EQ(at(s[1], TimeClass::gap), 5);
+  EXPECT_EQ(sum(s[0]) + sum(s[1]), 100);
+  // Intervals before the first bound count where they overlap it; empty intervals count for nothing.
+  const auto late = split_steps({20, 60}, {{0, 40, TimeClass::matrix}, {45, 45, TimeClass::hbm}}, {});
+  EXPECT_EQ(at(late[0], TimeClass::matrix), 20);
+  EXPECT_EQ(at(late[0], TimeClass::gap), 20);
+  EXPECT_TRUE(split_steps({5}, {}, {}).empty());
+}
+
+TEST(TimeSplit, VerdictsNameTheEngine) {
+  EXPECT_EQ(bound_by(TimeClass::matrix, true), "MME-bound");
+  EXPECT_EQ(bound_by(TimeClass::matrix, false), "tensor-core-bound");
+  EXPECT_EQ(bound_by(TimeClass::hbm, true), "HBM-bound");
+  EXPECT_EQ(name(TimeClass::gap), "gap");
+}
+
+}  // namespace
+}  // namespace hpusim::sim

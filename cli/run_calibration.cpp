@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/run_calibration.h"
 
+#include <map>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -14,8 +15,23 @@
 namespace hpusim::cli {
 namespace {
 
-// The run's busy share of the resource a parameter scales.
+// The share of the timed calls' time the resource a parameter scales bounds (the time split: each instant counted
+// once, so a GEMM waiting on HBM counts for HBM, not for the matrix engine); engine busy shares without one.
 double share_of(const std::string& scales, const sim::GenerationTiming& t) {
+  if (!t.time_split.empty()) {
+    const std::map<std::string, sim::TimeClass> classes{{"host", sim::TimeClass::host},
+                                                        {"hbm", sim::TimeClass::hbm},
+                                                        {"matrix", sim::TimeClass::matrix},
+                                                        {"vector", sim::TimeClass::vector},
+                                                        {"fabric", sim::TimeClass::fabric}};
+    const auto c = classes.find(scales);
+    sim::Picoseconds part = 0, all = 0;
+    for (const auto& p : t.time_split) {
+      all += p.total();
+      if (c != classes.end()) part += p.ps[static_cast<std::size_t>(c->second)];
+    }
+    return all > 0 ? static_cast<double>(part) / static_cast<double>(all) : 0.0;
+  }
   if (scales == "host") return t.host_busy_fraction;
   double best = 0;
   for (const auto& e : t.engines) {
@@ -153,7 +169,7 @@ void add_calibration_json(nlohmann::json& j, const RunCalibration& c, const sim:
                       {"value", d.value},
                       {"set_by", d.by_scenario ? "scenario" : "profile"},
                       {"scales", d.p->scales},
-                      {"busy_share", d.share}});
+                      {"time_share", d.share}});  // of the timed calls, by the time split
   cal["parameters_by_share"] = params;
   cal["outside_calibrated_range"] = outside(f, spec, sc);
   j["calibration"] = cal;
@@ -167,7 +183,7 @@ std::string calibration_text(const RunCalibration& c, const sim::GenerationSpec&
   int shown = 0;
   for (const auto& d : dominant(c, t)) {
     if (shown == 2 || d.share < 0.05) break;
-    dom += fmt::format("{}{} = {:.4g}{} ({} busy {:.0f}%)", shown ? ", " : "", d.p->key, d.value,
+    dom += fmt::format("{}{} = {:.4g}{} ({} {:.0f}% of the time)", shown ? ", " : "", d.p->key, d.value,
                        d.by_scenario ? " (the scenario's)" : "", d.p->scales, 100 * d.share);
     ++shown;
   }

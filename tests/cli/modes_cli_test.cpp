@@ -174,6 +174,9 @@ TEST(Modes, TheTimeSplitNamesWhatBoundsEachPhase) {
     EXPECT_NEAR(d["ms_per_step"].get<double>(), (*j)["decode_ms_per_token"].get<double>(), 1e-6);
     EXPECT_EQ((*j)["time_split"]["prefill"]["steps"], 1);
   }
+  // The fitted parameters are ranked by the same split: HBM's efficiency first with graphs, the host's costs eagerly.
+  EXPECT_EQ(graphs["calibration"]["parameters_by_share"][0]["key"], "hbm.efficiency") << graphs["calibration"].dump();
+  EXPECT_EQ(eager["calibration"]["parameters_by_share"][0]["scales"], "host") << eager["calibration"].dump();
 }
 
 TEST(Modes, TorchCompileRecompilesAsTorchDoes) {

@@ -3,6 +3,9 @@
 //            [--set key=value ...] [--trace OUT.sqlite] [--logits-out F.npy] [--json] | --keys [--markdown|--json]
 // A generation simulated on the host model and the SystemC device models in an execution mode, recorded into a
 // trace; with a checkpoint, the kernels compute its tokens on the way. The flags are the scenario table's.
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -10,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/sensitivity.h"
 #include "cli/simulated_run.h"
 #include "sim/runtime/scenario.h"
 #include "sim/runtime/scenario_fields.h"
@@ -22,7 +26,7 @@ void add_run_command(CLI::App& app) {
     std::string scenario_file, trace = "hpusim-run.sqlite", logits_out;
     std::map<std::string, std::string> flags;  // scenario key -> the text its flag gave
     std::vector<std::string> sets;
-    bool json = false, keys = false, markdown = false;
+    bool json = false, keys = false, markdown = false, sensitivity = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Simulate a decoder generation (BLOOM, Llama, Falcon, ...) on the device models and record its trace");
@@ -47,6 +51,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--logits-out", o->logits_out,
                   "With numerics: write float32 logits [new tokens, vocab] of the last call to this .npy file");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->add_flag("--sensitivity", o->sensitivity,
+                "Then re-simulate with each main figure 1.25x and 2x better (HBM bandwidth, matrix and vector peak, "
+                "fabric bandwidth and latency, host speed, launch gap), two at a time, and print the elasticity of "
+                "latency to each, most important first");
   cmd->add_flag("--keys", o->keys, "Print every scenario key (type, default, allowed values, meaning) and exit");
   cmd->add_flag("--markdown", o->markdown, "With --keys: print docs/SCENARIO_FILES.md");
   cmd->callback([o, cmd] {
@@ -80,10 +88,22 @@ void add_run_command(CLI::App& app) {
       throw;
     }
     const SimulatedRun& run = *done;
-    if (o->json)
-      print_json(run_json(run));
-    else
+    std::vector<WhatIf> what;
+    if (o->sensitivity) {
+      what = what_ifs(run);
+      const std::string work =
+          (std::filesystem::temp_directory_path() / fmt::format("hpusim-sensitivity-{}", ::getpid())).string();
+      measure_what_ifs(run, what, work, 2);
+      std::filesystem::remove_all(work);
+    }
+    if (o->json) {
+      nlohmann::json j = run_json(run);
+      if (o->sensitivity) j["sensitivity"] = sensitivity_json(what);
+      print_json(j);
+    } else {
       print_run_text(run);
+      if (o->sensitivity) std::cout << sensitivity_text(run, what);
+    }
   });
 }
 

@@ -179,6 +179,32 @@ TEST(Modes, TheTimeSplitNamesWhatBoundsEachPhase) {
   EXPECT_EQ(eager["calibration"]["parameters_by_share"][0]["scales"], "host") << eager["calibration"].dump();
 }
 
+// --sensitivity: each figure made 1.25x and 2x better in its own process. BLOOMZ-7B on one Gaudi2 with HPU graphs is
+// HBM-bound: HBM bandwidth pays most (the latency follows it), the MME and TPC clocks nothing, and doubling HBM
+// moves decode's bound elsewhere; eagerly the host's per-op costs pay most. Tensor parallel adds the fabric's two.
+TEST(Modes, SensitivityRanksTheFiguresThatPayOff) {
+  const std::vector<std::string> base{"--device", "gaudi2", "--model", "bloomz-7b1", "--new-tokens", "8",
+                                      "--sensitivity"};
+  const auto graphs = run(with(base, {"--mode", "hpu-graph"}))["sensitivity"];
+  ASSERT_EQ(graphs.size(), 4u) << graphs.dump();
+  EXPECT_EQ(graphs[0]["key"], "hbm.bandwidth_GBps");
+  EXPECT_GT(graphs[0]["elasticity_1_25"].get<double>(), 0.6);
+  EXPECT_LE(graphs[0]["elasticity_1_25"].get<double>(), 1.05);
+  EXPECT_LT(graphs[0]["elasticity_2"].get<double>(), graphs[0]["elasticity_1_25"].get<double>());
+  EXPECT_NE(graphs[0]["bound_at_2"].get<std::string>().rfind("HBM-bound", 0), 0u) << graphs[0].dump();
+  for (const auto& w : graphs) {
+    if (w["key"] == "mme.clock_MHz" || w["key"] == "tpc.clock_MHz") {
+      EXPECT_LT(std::abs(w["elasticity_1_25"].get<double>()), 0.05) << w.dump();
+    }
+  }
+  const auto eager = run(with(base, {"--mode", "eager"}))["sensitivity"];
+  EXPECT_EQ(eager[0]["figure"], "host speed (per-op runtime costs)") << eager.dump();
+  const auto tp = run(with(base, {"--mode", "hpu-graph", "--cards", "8"}))["sensitivity"];
+  int fabric = 0;
+  for (const auto& w : tp) fabric += w["key"].get<std::string>().rfind("fabric.", 0) == 0;
+  EXPECT_EQ(fabric, 2) << tp.dump();
+}
+
 TEST(Modes, TorchCompileRecompilesAsTorchDoes) {
   // Prefill (no cache) and decode (a cache) never share a graph. dynamic=None: each phase compiles static first; the
   // decode graph's first shape change recompiles it dynamic, then none: 1 + 2 = 3 compiles over 6 steps.

@@ -255,7 +255,7 @@ void print_run_text(const SimulatedRun& run) {
                              static_cast<double>(p.total()) * 1e-9 / steps, p.phase == "decode" ? " per step" : "",
                              shares_text(p, device.is_gaudi()));
   }
-  std::cout << fmt::format("  card 0 over the whole run{}:", t.calls_s.size() > 1 ? " (every call, warm-up too)" : "");
+  std::cout << fmt::format("  card 0 busy over the timed call{}:", t.timed_calls == 1 ? "" : "s");
   for (const auto& e : t.engines) std::cout << fmt::format(" {} {:.1f}%", e.name, 100 * e.busy_fraction);
   std::cout << "\n";
   const auto gib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };

@@ -76,6 +76,13 @@ class Card : public sc_core::sc_module {
   const SharedChannel& hbm() const { return hbm_; }
   const OnChipCache* on_chip() const { return on_chip_used_ ? &*on_chip_ : nullptr; }
   Picoseconds device_busy_ps() const { return activity_.busy_ps(); }
+  // Each engine's busy time so far, in engines() order, then the HBM channel's (for busy shares over a window).
+  std::vector<Picoseconds> engine_busy_snapshot() const {
+    std::vector<Picoseconds> v;
+    for (const auto& [name, e] : engines_) v.push_back(e->busy_ps());
+    v.push_back(hbm_.busy_ps());
+    return v;
+  }
   // Every task's interval and what bounded it (time_split.h): logged on card 0 only, the card the figures describe.
   const TimeLog& time_log() const { return time_log_; }
   int64_t ops() const { return ops_; }

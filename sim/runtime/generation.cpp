@@ -286,9 +286,6 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   t.replays = h.replays;
   const Card& card0 = *cards.front();
   t.device_kernels = card0.kernels_launched();
-  const auto fraction = [end](Picoseconds busy) {
-    return end > 0 ? static_cast<double>(busy) / static_cast<double>(end) : 0.0;
-  };
   // Host- or device-bound: over the last call, the steady state (the first pays compilation and capture).
   const std::size_t last = schedule.size() - 1, before = last_call_first == 0 ? 0 : last_call_first - 1;
   const Picoseconds span = end - last_start;
@@ -299,8 +296,21 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
   t.time_split = phase_splits(schedule, ends, card0.time_log(), h.busy_log, t.warmup_calls);
   t.host_busy_fraction = share(h.busy_at_end);
   t.device_busy_fraction = share(h.device_busy_at_end);
-  for (const auto& [name, engine] : card0.engines()) t.engines.push_back({name, fraction(engine->busy_ps())});
-  t.engines.push_back({"hbm", fraction(card0.hbm().busy_ps())});
+  // Engine busy shares over the timed calls (the warm-up's compiles and captures would dilute them).
+  const auto first_timed = static_cast<std::size_t>(std::find_if(schedule.begin(), schedule.end(), [&](const auto& s) {
+                                                      return s.call >= t.warmup_calls;
+                                                    }) - schedule.begin());
+  const Picoseconds window_start = first_timed == 0 ? 0 : ends[first_timed - 1];
+  const std::vector<Picoseconds> busy_end = card0.engine_busy_snapshot();
+  const std::vector<Picoseconds> busy_start =
+      first_timed == 0 ? std::vector<Picoseconds>(busy_end.size(), 0) : h.engine_busy_at_end[first_timed - 1];
+  const auto timed_share = [&](std::size_t i) {
+    return end > window_start ? static_cast<double>(busy_end[i] - busy_start[i]) / static_cast<double>(end - window_start)
+                              : 0.0;
+  };
+  std::size_t i = 0;
+  for (const auto& [name, engine] : card0.engines()) t.engines.push_back({name, timed_share(i++)});
+  t.engines.push_back({"hbm", timed_share(i)});
   t.hbm_bytes_per_card = card0.hbm().bytes_moved();
   if (card0.on_chip()) t.on_chip_hit_bytes = card0.on_chip()->hit_bytes();
   recorder.counter(std::nullopt, "host.busy", "ps", static_cast<double>(h.busy_ps), "card 0's host process");

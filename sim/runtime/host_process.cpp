@@ -219,6 +219,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
   stats_.pass_ends.push_back(now_ps());
   stats_.busy_at_end.push_back(stats_.busy_ps);
   stats_.device_busy_at_end.push_back(card_.device_busy_ps());
+  if (index_ == 0) stats_.engine_busy_at_end.push_back(card_.engine_busy_snapshot());
 }
 
 }  // namespace hpusim::sim

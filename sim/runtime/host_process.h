@@ -49,6 +49,7 @@ struct HostStats {
   std::vector<Picoseconds> pass_ends;
   std::vector<Picoseconds> busy_at_end, device_busy_at_end;  // cumulative, at each pass end (this host, its card)
   TimeLog busy_log;  // host 0's busy intervals (time_split.h)
+  std::vector<std::vector<Picoseconds>> engine_busy_at_end;  // card 0: Card::engine_busy_snapshot at each pass end
 };
 
 class HostProcess : public sc_core::sc_module {

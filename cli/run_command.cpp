@@ -93,8 +93,25 @@ void add_run_command(CLI::App& app) {
       what = what_ifs(run);
       const std::string work =
           (std::filesystem::temp_directory_path() / fmt::format("hpusim-sensitivity-{}", ::getpid())).string();
-      measure_what_ifs(run, what, work, 2);
-      std::filesystem::remove_all(work);
+      struct Cleanup {  // the points' folder goes whatever happens
+        std::string dir;
+        ~Cleanup() {
+          std::error_code ec;
+          std::filesystem::remove_all(dir, ec);
+        }
+      } cleanup{work};
+      try {
+        measure_what_ifs(run, what, work, 2);
+      } catch (const traces::Interrupted& e) {
+        if (o->json) {
+          nlohmann::json j = run_json(run);
+          j["interrupted"] = true;
+          j["signal"] = e.signal_number();
+          j["sensitivity"] = "interrupted";
+          print_json(j);
+        }
+        throw;
+      }
     }
     if (o->json) {
       nlohmann::json j = run_json(run);

@@ -125,13 +125,16 @@ void measure_what_ifs(const SimulatedRun& run, std::vector<WhatIf>& w, const std
   if (sum.interrupted_by) throw traces::Interrupted(sum.interrupted_by);
   sweep::SweepDb db(sum.database, spec);
   const double l0 = run.timing.latency_s;
+  for (auto& x : w) x.error_1_25 = x.error_2 = "did not run (killed or interrupted)";  // until a row says otherwise
   for (const auto& r : db.results()) {
     auto& x = w.at(static_cast<std::size_t>(r.id / 2));
     const bool two = r.id % 2 == 1;
+    std::string& error = two ? x.error_2 : x.error_1_25;
     if (!r.ok || !r.result.contains("latency_s")) {
-      x.error = r.error.empty() ? "no latency" : r.error;
+      error = r.error.empty() ? "no latency" : r.error;
       continue;
     }
+    error.clear();
     const double l = r.result["latency_s"].get<double>();
     const double f = applied_factor(x, two ? x.at_2 : x.at_1_25, is_cost(x));
     const double e = l > 0 && l0 > 0 && f > 1 ? -std::log(l / l0) / std::log(f) : 0.0;
@@ -145,8 +148,10 @@ void measure_what_ifs(const SimulatedRun& run, std::vector<WhatIf>& w, const std
                                           100 * phase["share"].get<double>());
     }
   }
-  std::stable_sort(w.begin(), w.end(),
-                   [](const WhatIf& a, const WhatIf& b) { return a.elasticity_1_25 > b.elasticity_1_25; });
+  std::stable_sort(w.begin(), w.end(), [](const WhatIf& a, const WhatIf& b) {
+    if (a.error_1_25.empty() != b.error_1_25.empty()) return a.error_1_25.empty();  // refused points last
+    return a.elasticity_1_25 > b.elasticity_1_25;
+  });
 }
 
 std::string sensitivity_text(const SimulatedRun& run, const std::vector<WhatIf>& w) {
@@ -157,8 +162,13 @@ std::string sensitivity_text(const SimulatedRun& run, const std::vector<WhatIf>&
   TextTable t({"figure", "as run", "x1.25: latency", "elasticity", "x2: latency", "elasticity", "decode at x2"},
               {false, true, true, true, true, true, false});
   for (const auto& x : w) {
-    if (!x.error.empty()) {
-      t.add_row({x.figure, x.as_run, "refused", "-", "-", "-", x.error});
+    if (!x.error_1_25.empty()) {
+      t.add_row({x.figure, x.as_run, "refused", "-", "-", "-", x.error_1_25});
+      continue;
+    }
+    if (!x.error_2.empty()) {
+      t.add_row({x.figure, x.as_run, fmt::format("{:.4g} s", x.latency_1_25), fmt::format("{:.2f}", x.elasticity_1_25),
+                 "refused", "-", x.error_2});
       continue;
     }
     t.add_row({x.figure, x.as_run, fmt::format("{:.4g} s", x.latency_1_25), fmt::format("{:.2f}", x.elasticity_1_25),
@@ -167,7 +177,8 @@ std::string sensitivity_text(const SimulatedRun& run, const std::vector<WhatIf>&
   out += t.render();
   // Where a what-if stops paying: its elasticity over 1x..2x well below the first step's.
   for (const auto& x : w)
-    if (x.error.empty() && x.elasticity_1_25 >= 0.2 && x.elasticity_2 < 0.6 * x.elasticity_1_25)
+    if (x.error_1_25.empty() && x.error_2.empty() && x.elasticity_1_25 >= 0.2 &&
+        x.elasticity_2 < 0.6 * x.elasticity_1_25)
       out += fmt::format("  {}: the gain flattens before 2x ({:.2f} -> {:.2f}); at 2x decode is {}\n", x.figure,
                          x.elasticity_1_25, x.elasticity_2, x.decode_bound_at_2);
   return out;
@@ -186,7 +197,8 @@ nlohmann::json sensitivity_json(const std::vector<WhatIf>& w) {
                  {"elasticity_1_25", x.elasticity_1_25},
                  {"elasticity_2", x.elasticity_2},
                  {"bound_at_2", x.decode_bound_at_2},
-                 {"error", x.error}});
+                 {"error_1_25", x.error_1_25},
+                 {"error_2", x.error_2}});
   return a;
 }
 

@@ -25,7 +25,7 @@ struct WhatIf {
   double latency_1_25 = 0, latency_2 = 0;
   double elasticity_1_25 = 0, elasticity_2 = 0;  // -ln(L'/L) / ln(factor)
   std::string decode_bound_at_2;                 // "MME-bound (62%)", or the prefill's for one-token runs
-  std::string error;                             // a point the simulator refused
+  std::string error_1_25, error_2;  // a point the simulator refused, or that did not run (killed, interrupted)
 };
 
 // The what-ifs of a run's device (Gaudi: MME and TPC clocks; GPUs: tensor cores per SM and CUDA-core lanes), with

@@ -169,7 +169,8 @@ class Walk {
   std::string hidden() const { return bt_ + std::to_string(h_) + "]"; }
   // Plain attention's softmax in fp32 and cast back, as the family's modeling code upcasts it (DecoderConfig).
   bool softmax_fp32() const {
-    if (s_.attn_softmax_bf16) return false;
+    // optimum-habana's flag reaches the families that read it only (an assistant model of another family keeps its own).
+    if (s_.attn_softmax_bf16 && (c_.family == "llama" || c_.family == "mistral")) return false;
     return c_.softmax_upcast == SoftmaxUpcast::always ||
            (c_.softmax_upcast == SoftmaxUpcast::fp16 && s_.dtype == k::DType::fp16);
   }

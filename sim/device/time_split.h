@@ -36,6 +36,7 @@ class TimeLog {
     if (end > start) intervals_.push_back({start, end, cls});
   }
   const std::vector<TimedInterval>& intervals() const { return intervals_; }
+  void clear() { intervals_.clear(); }
 
  private:
   std::vector<TimedInterval> intervals_;

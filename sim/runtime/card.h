@@ -84,7 +84,7 @@ class Card : public sc_core::sc_module {
     return v;
   }
   // Every task's interval and what bounded it (time_split.h): logged on card 0 only, the card the figures describe.
-  const TimeLog& time_log() const { return time_log_; }
+  TimeLog& time_log() { return time_log_; }
   int64_t ops() const { return ops_; }
   int64_t tasks() const { return tasks_; }
   int64_t kernels_launched() const { return kernels_; }

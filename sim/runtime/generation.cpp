@@ -121,18 +121,25 @@ TimeClass PhaseSplit::dominant() const {
 
 namespace {
 
-// Each pass's split (from the previous pass's end to its own), summed per phase over the timed calls.
-std::vector<PhaseSplit> phase_splits(const std::vector<ScheduledPass>& schedule, const std::vector<Picoseconds>& ends,
-                                     const TimeLog& card, const TimeLog& host, int64_t first_timed_call) {
-  std::vector<Picoseconds> bounds{0};
-  bounds.insert(bounds.end(), ends.begin(), ends.end());
-  const auto steps = split_steps(bounds, card.intervals(), host.intervals());
+// The passes' splits summed per phase over the timed calls: "prefill" up to and including each call's first pass that
+// completes a token (with a draft: its first round), one step per call; "decode" the rest, a step per token.
+std::vector<PhaseSplit> phase_splits(const std::vector<ScheduledPass>& schedule, const std::vector<TimeSplit>& steps,
+                                     int64_t first_timed_call) {
   std::vector<PhaseSplit> out{{"prefill", 0, {}}, {"decode", 0, {}}};
+  int64_t call = -1;
+  bool first_token_done = false;
   for (std::size_t i = 0; i < steps.size() && i < schedule.size(); ++i) {
-    if (schedule[i].call < first_timed_call) continue;
-    PhaseSplit& p = out[schedule[i].first_of_call ? 0 : 1];
-    ++p.steps;
+    const ScheduledPass& s = schedule[i];
+    if (s.call != call) call = s.call, first_token_done = false;
+    if (s.call < first_timed_call) continue;
+    PhaseSplit& p = out[first_token_done ? 1 : 0];
     for (std::size_t c = 0; c < kTimeClasses; ++c) p.ps[c] += steps[i][c];
+    if (!first_token_done && s.tokens_out > 0) {
+      first_token_done = true;
+      ++p.steps;
+    } else if (first_token_done) {
+      p.steps += s.tokens_out;
+    }
   }
   if (out[1].steps == 0) out.pop_back();
   return out;
@@ -293,7 +300,7 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
     const Picoseconds b = last_call_first == 0 ? 0 : cumulative[before];
     return span > 0 ? static_cast<double>(cumulative[last] - b) / static_cast<double>(span) : 0.0;
   };
-  t.time_split = phase_splits(schedule, ends, card0.time_log(), h.busy_log, t.warmup_calls);
+  t.time_split = phase_splits(schedule, h.step_splits, t.warmup_calls);
   t.host_busy_fraction = share(h.busy_at_end);
   t.device_busy_fraction = share(h.device_busy_at_end);
   // Engine busy shares over the timed calls (the warm-up's compiles and captures would dilute them).

@@ -219,7 +219,17 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
   stats_.pass_ends.push_back(now_ps());
   stats_.busy_at_end.push_back(stats_.busy_ps);
   stats_.device_busy_at_end.push_back(card_.device_busy_ps());
-  if (index_ == 0) stats_.engine_busy_at_end.push_back(card_.engine_busy_snapshot());
+  if (index_ == 0) {
+    stats_.engine_busy_at_end.push_back(card_.engine_busy_snapshot());
+    // The pass's time split, now that every task of it has ended; the logs are cleared so that memory stays one
+    // pass's intervals however long the run.
+    const Picoseconds from = stats_.pass_ends.size() > 1 ? stats_.pass_ends[stats_.pass_ends.size() - 2] : 0;
+    stats_.step_splits.push_back(
+        split_steps({from, stats_.pass_ends.back()}, card_.time_log().intervals(), stats_.busy_log.intervals())
+            .front());
+    card_.time_log().clear();
+    stats_.busy_log.clear();
+  }
 }
 
 }  // namespace hpusim::sim

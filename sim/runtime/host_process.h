@@ -48,7 +48,8 @@ struct HostStats {
   int64_t replays = 0;
   std::vector<Picoseconds> pass_ends;
   std::vector<Picoseconds> busy_at_end, device_busy_at_end;  // cumulative, at each pass end (this host, its card)
-  TimeLog busy_log;  // host 0's busy intervals (time_split.h)
+  TimeLog busy_log;  // host 0's busy intervals of the pass in flight (time_split.h)
+  std::vector<TimeSplit> step_splits;  // host 0: each pass's split (from the previous pass's end), logs then cleared
   std::vector<std::vector<Picoseconds>> engine_busy_at_end;  // card 0: Card::engine_busy_snapshot at each pass end
 };
 

@@ -182,6 +182,20 @@ TEST(Modes, TheTimeSplitNamesWhatBoundsEachPhase) {
 // --sensitivity: each figure made 1.25x and 2x better in its own process. BLOOMZ-7B on one Gaudi2 with HPU graphs is
 // HBM-bound: HBM bandwidth pays most (the latency follows it), the MME and TPC clocks nothing, and doubling HBM
 // moves decode's bound elsewhere; eagerly the host's per-op costs pay most. Tensor parallel adds the fabric's two.
+// The split per phase follows the calls: with a draft model, prefill is each call's first round (one step per call),
+// decode a step per further token; warm-up calls are left out.
+TEST(Modes, TheTimeSplitCountsStepsByTokens) {
+  const auto a = run({"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "12", "--set",
+                      "draft_model=bloom-560m", "--set", "warmup=1", "--set", "iterations=2"});
+  EXPECT_EQ(a["time_split"]["prefill"]["steps"], 2) << a["time_split"].dump();  // the two timed calls
+  const int64_t decode_steps = a["time_split"]["decode"]["steps"].get<int64_t>();
+  EXPECT_GE(decode_steps, 2 * 11 - 2);  // every further token; a round's tokens count one step each
+  EXPECT_LE(decode_steps, 2 * 11 + 2);
+  const auto plain = run(with(kSmallGaudi, {"--mode", "hpu-graph", "--set", "warmup=2"}));
+  EXPECT_EQ(plain["time_split"]["prefill"]["steps"], 1);
+  EXPECT_EQ(plain["time_split"]["decode"]["steps"], 5);
+}
+
 TEST(Modes, SensitivityRanksTheFiguresThatPayOff) {
   const std::vector<std::string> base{"--device", "gaudi2", "--model", "bloomz-7b1", "--new-tokens", "8",
                                       "--sensitivity"};

@@ -63,11 +63,14 @@ TEST(RunCli, TheTraceSummaryAgreesWithRun) {
                                                 "calibration=none", "--trace", dir.file("w.sqlite"), "--json"})
                                            .out);
   const auto ws = nlohmann::json::parse(run_cli({"trace", "summary", dir.file("w.sqlite"), "--json"}).out);
+  bool found = false;
   for (const auto& e : ws["engines"]) {
     if (e["engine"] == "hbm") {
+      found = true;
       EXPECT_GT(w["engine_busy_fraction"]["hbm"].get<double>(), 2 * e["busy_fraction"].get<double>());
     }
   }
+  EXPECT_TRUE(found) << ws.dump();
   const auto ops = nlohmann::json::parse(
       run_cli({"trace", "ops", dir.file("t.sqlite"), "--kind", "linear", "--limit", "1", "--json"}).out)["ops"];
   ASSERT_EQ(ops.size(), 1u);

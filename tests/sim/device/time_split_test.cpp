@@ -68,6 +68,26 @@ TEST(TimeSplit, AFabricBoundStepAndIntervalsAcrossBoundaries) {
   EXPECT_TRUE(split_steps({5}, {}, {}).empty());
 }
 
+TEST(TimeSplit, EdgesAtTheSameInstantAndRepeatedBounds) {
+  // One task ends as the next starts; two end together (the lower class wins the tie); a zero-length step; host
+  // intervals that overlap each other; a task past the last bound.
+  const std::vector<TimedInterval> card{{0, 10, TimeClass::matrix}, {10, 20, TimeClass::hbm},
+                                        {20, 30, TimeClass::vector}, {22, 30, TimeClass::matrix},
+                                        {35, 60, TimeClass::hbm}};
+  const std::vector<TimedInterval> host{{30, 33, TimeClass::host}, {31, 34, TimeClass::host}};
+  const auto s = split_steps({0, 20, 20, 35, 40}, card, host);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(at(s[0], TimeClass::matrix), 10);
+  EXPECT_EQ(at(s[0], TimeClass::hbm), 10);
+  EXPECT_EQ(sum(s[1]), 0);  // [20, 20)
+  EXPECT_EQ(at(s[2], TimeClass::vector), 2);   // 20 .. 22: the vector task alone
+  EXPECT_EQ(at(s[2], TimeClass::matrix), 8);   // 22 .. 30: both end at 30, matrix (the lower class) names it
+  EXPECT_EQ(at(s[2], TimeClass::host), 4);     // 30 .. 34, the two host intervals counted once
+  EXPECT_EQ(at(s[2], TimeClass::gap), 1);      // 34 .. 35
+  EXPECT_EQ(at(s[3], TimeClass::hbm), 5);      // 35 .. 40: the rest lies past the last bound
+  EXPECT_EQ(sum(s[2]), 15);
+}
+
 TEST(TimeSplit, VerdictsNameTheEngine) {
   EXPECT_EQ(bound_by(TimeClass::matrix, true), "MME-bound");
   EXPECT_EQ(bound_by(TimeClass::matrix, false), "tensor-core-bound");

@@ -248,8 +248,10 @@ TEST(OpGraph, TheSoftmaxIsUpcastWhereTheFamilysCodeUpcastsIt) {
   for (const char* m : {"bloom-560m", "llama-2-7b", "mistral-7b", "mpt-7b"}) EXPECT_EQ(attention_parts(m, s), 4u) << m;
   for (const char* m : {"gpt2-xl", "falcon-7b", "gpt-j-6b", "gpt-neox-20b", "opt-66b"})
     EXPECT_EQ(attention_parts(m, s), 3u) << m;
+  const std::string upcast_key = graph_shape_key(model_preset("mistral-7b"), s);
   s.attn_softmax_bf16 = true;
   EXPECT_EQ(attention_parts("mistral-7b", s), 3u);
+  EXPECT_NE(graph_shape_key(model_preset("mistral-7b"), s), upcast_key);  // another graph, another recipe
   s.attn_softmax_bf16 = false;
   s.dtype = kernels::DType::fp16;
   EXPECT_EQ(attention_parts("opt-66b", s), 4u);

@@ -17,11 +17,11 @@ namespace hpusim::cli {
 void add_report_command(CLI::App& app) {
   auto o = std::make_shared<report::ReportOptions>();
   auto out = std::make_shared<std::string>("hpusim-report.html");
-  auto* cmd = app.add_subcommand("report", "Write a self-contained HTML page with timelines, mode comparisons and "
-                                           "sweep plots");
+  auto* cmd = app.add_subcommand("report", "Write a self-contained HTML page: where each run's time goes, runs "
+                                           "side by side, a timeline of one step per run, sweep plots");
   cmd->add_option("inputs", o->inputs, "Trace databases (.sqlite), sweep folders or sweep.sqlite files")->required();
   cmd->add_option("-o,--out", *out, "HTML file to write (default hpusim-report.html)");
-  cmd->add_option("--title", o->title, "Page title");
+  cmd->add_option("--title", o->title, "Page title (default \"hpusim report\")");
   cmd->add_option("--metric", o->metric, "What sweep plots show (default decode_ms_per_token; any `run --json` number)");
   cmd->callback([o, out] {
     // The files actually read (a sweep folder is read through its sweep.sqlite): the output must be none of them.

@@ -2,6 +2,7 @@
 #include "report/html_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -11,113 +12,16 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
+#include "report/chart_format.h"
+#include "report/layout_check.h"
+#include "report/report_data.h"
 #include "report/svg_chart.h"
 #include "traces/sqlite_db.h"
-#include "traces/trace_report.h"
 
 namespace hpusim::report {
 namespace {
 
 using traces::Database;
-
-struct RunData {
-  std::string file, label;
-  int64_t id = 0;
-  std::map<std::string, double> metrics;
-  std::vector<Lane> lanes;
-  double t0 = 0, t1 = 0;  // the timeline's window, microseconds
-  int64_t step = -1;
-};
-
-std::map<std::string, double> metrics_of(Database& db, int64_t run) {
-  std::map<std::string, double> m;
-  auto q = db.prepare("SELECT name, value FROM metrics WHERE run_id = ?");
-  q.bind(1, run);
-  while (q.step()) m[q.column_text(0)] = q.column_double(1);
-  return m;
-}
-
-// Card 0's engines and the first host process over one pass: the last decode step (or the last step at all).
-void timeline_of(Database& db, RunData& r) {
-  auto s = db.prepare(
-      "SELECT MAX(step) FROM ops WHERE run_id = ? AND step IS NOT NULL AND phase = 'decode'");
-  s.bind(1, r.id);
-  if (s.step() && !s.column_is_null(0)) r.step = s.column_int(0);
-  if (r.step < 0) {
-    auto any = db.prepare("SELECT MAX(step) FROM ops WHERE run_id = ? AND step IS NOT NULL");
-    any.bind(1, r.id);
-    if (any.step() && !any.column_is_null(0)) r.step = any.column_int(0);
-  }
-  auto q = db.prepare(
-      "SELECT sd.device_kind, sd.card, sd.engine, COALESCE(sd.op_kind, ''), COALESCE(sd.op, ''), sd.start_ps, sd.end_ps "
-      "FROM span_detail sd WHERE sd.run_id = ? AND sd.step = ? AND (sd.card = 0 OR (sd.device_kind = 'host' AND "
-      "sd.engine = 'proc0')) ORDER BY sd.engine_id, sd.start_ps LIMIT 20000");
-  q.bind(1, r.id);
-  q.bind(2, r.step);
-  std::map<std::string, std::size_t> lane_of;
-  double t0 = 1e300, t1 = -1e300;
-  while (q.step()) {
-    const std::string lane = q.column_text(0) == "host" ? "host " + q.column_text(2) : "card0 " + q.column_text(2);
-    if (!lane_of.contains(lane)) {
-      lane_of[lane] = r.lanes.size();
-      r.lanes.push_back({lane, {}});
-    }
-    const double a = static_cast<double>(q.column_int(5)) * 1e-6, b = static_cast<double>(q.column_int(6)) * 1e-6;
-    r.lanes[lane_of[lane]].spans.push_back({a, b, q.column_text(3), q.column_text(4)});
-    t0 = std::min(t0, a);
-    t1 = std::max(t1, b);
-  }
-  r.t0 = r.lanes.empty() ? 0 : t0;
-  r.t1 = r.lanes.empty() ? 1 : t1;
-}
-
-std::vector<RunData> read_trace(const std::string& file, Database& db) {
-  std::vector<RunData> out;
-  auto q = db.prepare("SELECT id, label FROM runs ORDER BY id");
-  while (q.step()) {
-    RunData r;
-    r.file = file;
-    r.id = q.column_int(0);
-    r.label = q.column_text(1);
-    out.push_back(std::move(r));
-  }
-  for (auto& r : out) {
-    r.metrics = metrics_of(db, r.id);
-    timeline_of(db, r);
-  }
-  return out;
-}
-
-struct SweepData {
-  std::string file;
-  std::vector<std::string> keys;
-  struct Row {
-    int64_t id;
-    std::vector<std::string> values;
-    std::string status;
-    nlohmann::json result;
-  };
-  std::vector<Row> rows;
-};
-
-SweepData read_sweep_db(const std::string& file, Database& db) {
-  SweepData s;
-  s.file = file;
-  auto def = db.prepare("SELECT value FROM sweep WHERE name = 'definition'");
-  if (def.step()) {  // keys as the sweep numbers them: zip keys, then grid keys (alphabetical, as JSON objects are)
-    const auto d = nlohmann::json::parse(def.column_text(0));
-    for (const char* section : {"zip", "grid"})
-      if (d.contains(section))
-        for (const auto& [k, v] : d[section].items()) s.keys.push_back(k);
-  }
-  auto q = db.prepare("SELECT id, vals, status, result FROM points ORDER BY id");
-  while (q.step()) {
-    SweepData::Row r{q.column_int(0), {}, q.column_text(2), nlohmann::json::parse(q.column_text(3))};
-    for (const auto& v : nlohmann::json::parse(q.column_text(1))) r.values.push_back(v.get<std::string>());
-    s.rows.push_back(std::move(r));
-  }
-  return s;
-}
 
 bool numeric(const std::string& t) {
   if (t.empty()) return false;
@@ -126,9 +30,104 @@ bool numeric(const std::string& t) {
   return end && *end == '\0';
 }
 
-std::string run_name(const RunData& r, bool many_files) {
-  return many_files ? fmt::format("{} ({})", r.label, std::filesystem::path(r.file).filename().string())
-                    : fmt::format("run {} {}", r.id, r.label);
+bool is_gaudi(const RunData& r) { return r.device.rfind("gaudi", 0) == 0; }
+
+// "HBM-bound, 89% of 8.23 ms per step".
+std::string verdict(const RunData& r, const std::map<std::string, double>& by) {
+  double total = 0, top = -1;
+  std::string bound;
+  for (const auto& c : time_classes()) {
+    const double v = by.contains(c) ? by.at(c) : 0.0;
+    total += v;
+    if (v > top) top = v, bound = c;
+  }
+  if (!(total > 0)) return "no time recorded";
+  return fmt::format("{}, {}% of {} ms per step", bound_phrase(bound, is_gaudi(r)), sig(100 * top / total, 2),
+                     sig(total));
+}
+
+// One stacked bar per run and phase: where a step's time goes, each instant counted once.
+std::string time_split_section(const std::vector<RunData>& runs) {
+  std::vector<std::string> phases;
+  for (const auto& r : runs)
+    for (const auto& [phase, by] : r.time_split)
+      if (std::find(phases.begin(), phases.end(), phase) == phases.end()) phases.push_back(phase);
+  if (phases.empty()) return "";
+  std::string h =
+      "<h2>Where the time goes</h2>\n<p>Card 0 over the timed calls, per step of each phase: each instant is charged "
+      "once, to the card task that ends last among those running (the one the step waits for), else to the host when "
+      "it is busy, else to launch gaps and idle time. The parts sum to the step.</p>\n";
+  for (const auto& phase : phases) {
+    std::vector<std::string> rows, notes;
+    std::vector<Segment> segments;
+    for (const auto& c : time_classes()) segments.push_back({c, Palette::time_class(c), {}});
+    for (const auto& r : runs) {
+      const auto it =
+          std::find_if(r.time_split.begin(), r.time_split.end(), [&](const auto& p) { return p.first == phase; });
+      if (it == r.time_split.end()) continue;
+      rows.push_back(r.name);
+      notes.push_back(verdict(r, it->second));
+      for (auto& seg : segments) seg.values.push_back(it->second.contains(seg.name) ? it->second.at(seg.name) : 0.0);
+    }
+    h += stacked_bar_chart(fmt::format("{}: where a step's time goes (ms per step)", phase), rows, segments, "ms",
+                           notes);
+  }
+  return h;
+}
+
+std::string side_by_side_section(const std::vector<RunData>& runs) {
+  std::vector<std::string> labels;
+  BarSeries latency{"latency (mean of the timed calls)", {}}, first{"first call (compiles, captures)", {}},
+      decode{"decode, per token", {}}, throughput{"tokens per second, every sequence", {}},
+      host{"host busy", {}}, device{"card 0 busy", {}};
+  for (const auto& r : runs) {
+    labels.push_back(r.name);
+    latency.values.push_back(r.metric("latency_s"));
+    first.values.push_back(r.metric("first_call_s"));
+    decode.values.push_back(r.metric("decode_ms_per_token"));
+    throughput.values.push_back(r.metric("throughput_tokens_per_s"));
+    host.values.push_back(100 * r.metric("host_busy_fraction"));
+    device.values.push_back(100 * r.metric("device_busy_fraction"));
+  }
+  std::string h = "<h2>Runs side by side</h2>\n";
+  h += bar_chart("Latency of a generate call (s)", labels, {latency, first}, "s");
+  h += bar_chart("Decode time per token (ms)", labels, {decode}, "ms");
+  h += bar_chart("Throughput (tokens/s)", labels, {throughput}, "tokens/s");
+  h += bar_chart("Host and card 0 busy over the last call (%)", labels, {host, device}, "%");
+  return h;
+}
+
+std::string run_section(const RunData& r, const Palette& palette) {
+  std::string h = fmt::format("<h2>{}</h2>\n<p class=\"file\">{} (run {})</p>\n", escape(r.name), escape(r.file), r.id);
+  if (!r.time_split.empty()) {
+    h += "<ul class=\"verdict\">";
+    for (const auto& [phase, by] : r.time_split)
+      h += fmt::format("<li><b>{}</b>: {}</li>", escape(phase), escape(verdict(r, by)));
+    h += "</ul>\n";
+  }
+  if (!r.metrics.empty()) {
+    h += "<div class=\"wide\"><table><tr><th>figure</th><th>value</th><th>unit</th><th>meaning</th></tr>";
+    for (const auto& m : r.metrics)
+      if (m.name.rfind("time.", 0) != 0)  // in the chart above
+        h += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>", escape(m.name),
+                         sig(m.value, 4), escape(m.unit), escape(m.description));
+    h += "</table></div>\n";
+  }
+  if (!r.lanes.empty())
+    h += timeline_chart(fmt::format("{}: timeline of step {} ({}), card 0 and its host", r.name, r.step,
+                                    r.step_phase.empty() ? "step" : r.step_phase),
+                        r.lanes, r.t0, r.t1, palette);
+  return h;
+}
+
+std::string cell(const nlohmann::json& v) {
+  if (v.is_number_integer()) return v.dump();
+  if (v.is_number()) {  // a count stored as a double is still a count
+    const double d = v.get<double>();
+    return d == std::floor(d) && std::fabs(d) < 1e15 ? fmt::format("{:.0f}", d) : sig(d, 4);
+  }
+  if (v.is_string()) return escape(v.get<std::string>());
+  return escape(v.dump());
 }
 
 std::string sweep_section(const SweepData& s, const std::string& metric) {
@@ -188,48 +187,34 @@ std::string sweep_section(const SweepData& s, const std::string& metric) {
     if (!labels.empty()) h += bar_chart(fmt::format("{} per point", metric), labels, {bars}, "");
   }
   // The table (first 200 points).
-  h += "<table><tr><th>id</th>";
+  h += "<div class=\"wide\"><table><tr><th>id</th>";
   for (const auto& k : s.keys) h += "<th>" + escape(k) + "</th>";
   h += "<th>status</th><th>latency_s</th><th>decode_ms_per_token</th><th>graph_compiles</th></tr>\n";
   for (std::size_t i = 0; i < s.rows.size() && i < 200; ++i) {
     const auto& r = s.rows[i];
     h += fmt::format("<tr><td>{}</td>", r.id);
     for (const auto& v : r.values) h += "<td>" + escape(v) + "</td>";
-    const auto cell = [&](const char* key) {
-      return r.result.contains(key) ? escape(r.result[key].dump()) : std::string();
-    };
-    h += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", r.status, cell("latency_s"),
-                     cell("decode_ms_per_token"), cell("graph_compiles"));
+    const auto field = [&](const char* key) { return r.result.contains(key) ? cell(r.result[key]) : std::string(); };
+    h += fmt::format("<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+                     escape(r.status), field("latency_s"), field("decode_ms_per_token"), field("graph_compiles"));
   }
-  return h + "</table>\n";
+  return h + "</table></div>\n";
 }
 
 constexpr const char* kStyle = R"(<style>
-body { font-family: sans-serif; margin: 2em; color: #222; }
-figure { margin: 1em 0; } figcaption { font-size: 13px; color: #555; }
+body { font-family: sans-serif; margin: 1.5em auto; padding: 0 1em; max-width: 1060px; color: #222; }
+figure { margin: 1em 0 1.5em; } figcaption { font-size: 14px; font-weight: bold; margin-bottom: 4px; }
+svg.chart { display: block; max-width: 100%; height: auto; }
+.wide { overflow-x: auto; } p.file { color: #666; font-size: 13px; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 2px 6px; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
 </style>)";
-
-// Marks each chart that the browser laid out with a size and shapes; a headless browser's DOM dump shows the count.
-constexpr const char* kCheck = R"(<script>
-(function () {
-  var charts = document.querySelectorAll('svg.chart'), rendered = 0;
-  charts.forEach(function (s) {
-    var r = s.getBoundingClientRect();
-    var shapes = s.querySelectorAll('rect.span, rect.bar, polyline.line').length;
-    if (r.width > 0 && r.height > 0 && shapes > 0) { s.setAttribute('data-rendered', 'yes'); rendered++; }
-  });
-  document.body.setAttribute('data-charts', String(charts.length));
-  document.body.setAttribute('data-charts-rendered', String(rendered));
-})();
-</script>)";
 
 }  // namespace
 
 std::string render_report(const ReportOptions& o) {
   std::vector<RunData> runs;
   std::vector<SweepData> sweeps;
-  std::set<std::string> files;
   for (const auto& input : o.inputs) {
     std::string file = input;
     if (std::filesystem::is_directory(file)) file = (std::filesystem::path(file) / "sweep.sqlite").string();
@@ -237,47 +222,16 @@ std::string render_report(const ReportOptions& o) {
       throw InputError(input, "", "no such file (a trace database, a sweep folder or its sweep.sqlite)");
     Database db(file, Database::Mode::ReadOnly);
     if (db.has_table("points") && db.has_table("sweep")) {
-      sweeps.push_back(read_sweep_db(file, db));
+      sweeps.push_back(read_sweep(file, db));
     } else if (db.has_table("runs") && db.has_table("spans")) {
-      auto r = read_trace(file, db);
+      auto r = read_trace_runs(file, db);
       runs.insert(runs.end(), r.begin(), r.end());
-      files.insert(file);
     } else {
       throw InputError(file, "", "is neither an hpusim trace nor a sweep database");
     }
   }
-  const bool many_files = files.size() > 1;
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape(o.title) +
-                  "</title>" + kStyle + "</head><body>\n<h1>" + escape(o.title) + "</h1>\n";
-  if (runs.size() > 1) {
-    h += "<h2>Modes side by side</h2>\n";
-    std::vector<std::string> labels;
-    BarSeries latency{"latency_s (timed mean)", {}}, decode{"decode ms per token", {}}, host{"host busy", {}},
-        device{"device busy", {}};
-    for (const auto& r : runs) {
-      labels.push_back(run_name(r, many_files));
-      const auto m = [&](const char* k) { return r.metrics.contains(k) ? r.metrics.at(k) : 0.0; };
-      latency.values.push_back(m("latency_s"));
-      decode.values.push_back(m("decode_ms_per_token"));
-      host.values.push_back(100 * m("host_busy_fraction"));
-      device.values.push_back(100 * m("device_busy_fraction"));
-    }
-    h += bar_chart("Latency of a generation (s)", labels, {latency}, "s");
-    h += bar_chart("Decode time per token (ms)", labels, {decode}, "ms");
-    h += bar_chart("Host and device busy over the last call (%)", labels, {host, device}, "%");
-  }
-  for (const auto& r : runs) {
-    h += fmt::format("<h2>{}</h2>\n<p>{}</p>\n", escape(run_name(r, many_files)), escape(r.file));
-    if (!r.metrics.empty()) {
-      h += "<table><tr><th>metric</th><th>value</th></tr>";
-      for (const auto& [k, v] : r.metrics) h += fmt::format("<tr><td>{}</td><td>{:.6g}</td></tr>", escape(k), v);
-      h += "</table>\n";
-    }
-    if (!r.lanes.empty())
-      h += timeline_chart(fmt::format("Timeline of step {} (card 0 and its host)", r.step), r.lanes, r.t0, r.t1, "us");
-  }
-  for (const auto& s : sweeps) {
-    // The metric must be a number some point reported (any `hpusim run --json` figure).
+  make_names_unique(runs);
+  for (const auto& s : sweeps) {  // the metric must be a number some point reported (any `hpusim run --json` figure)
     std::set<std::string> numbers;
     bool found = s.rows.empty();
     for (const auto& r : s.rows)
@@ -288,10 +242,24 @@ std::string render_report(const ReportOptions& o) {
         }
     if (!found && !numbers.empty())
       throw InputError("--metric", o.metric, fmt::format("not a figure of {}; known: {}", s.file, fmt::join(numbers, ", ")));
-    h += sweep_section(s, o.metric);
   }
+  std::set<std::string> kinds;  // every op kind the page draws: one colour each across every chart
+  for (const auto& r : runs)
+    for (const auto& lane : r.lanes)
+      for (const auto& sp : lane.spans) kinds.insert(sp.kind);
+  const Palette palette(kinds);
+
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                  "content=\"width=device-width, initial-scale=1\"><title>" +
+                  escape(o.title) + "</title>" + kStyle + "</head><body>\n<h1>" + escape(o.title) + "</h1>\n";
+  h += fmt::format("<p>{} run{}, {} sweep{}. Hover over a bar, span or point for its figures.</p>\n", runs.size(),
+                   runs.size() == 1 ? "" : "s", sweeps.size(), sweeps.size() == 1 ? "" : "s");
+  h += time_split_section(runs);
+  if (runs.size() > 1) h += side_by_side_section(runs);
+  for (const auto& r : runs) h += run_section(r, palette);
+  for (const auto& s : sweeps) h += sweep_section(s, o.metric);
   h += "<p>Made by hpusim; self-contained (no network).</p>\n";
-  h += kCheck;
+  h += layout_check_script();
   return h + "</body></html>\n";
 }
 

@@ -57,6 +57,12 @@ std::string models_dir() { return std::string(HPUSIM_SOURCE_DIR) + "/models"; }
 std::string source_dir() { return HPUSIM_SOURCE_DIR; }
 
 CliResult run_cli(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{HPUSIM_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
+
+CliResult run_program(const std::vector<std::string>& args) {
   TempDir dir;
   const std::string out_path = dir.file("stdout"), err_path = dir.file("stderr");
   const pid_t pid = ::fork();
@@ -66,12 +72,11 @@ CliResult run_cli(const std::vector<std::string>& args) {
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    std::vector<std::string> storage{HPUSIM_CLI_PATH};
-    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<std::string> storage = args;
     std::vector<char*> argv;
     for (auto& s : storage) argv.push_back(s.data());
     argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   int status = 0;

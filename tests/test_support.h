@@ -28,6 +28,8 @@ struct CliResult {
 
 // Runs the hpusim binary with `args` (no shell), capturing stdout and stderr.
 CliResult run_cli(const std::vector<std::string>& args);
+// Runs any program (args[0], looked up on PATH) the same way.
+CliResult run_program(const std::vector<std::string>& args);
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);

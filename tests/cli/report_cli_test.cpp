@@ -5,11 +5,15 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 
+#include "report/layout_check.h"
 #include "tests/test_support.h"
 
 namespace hpusim {
 namespace {
+
+constexpr const char* kScreenshotCheck = HPUSIM_SOURCE_DIR "/tests/cli/report_screenshot.py";
 
 int count(const std::string& text, const std::string& what) {
   int n = 0;
@@ -39,8 +43,9 @@ class ReportCli : public ::testing::Test {
 };
 
 TEST_F(ReportCli, HoldsEveryChartAndNeedsNoNetwork) {
-  // 3 bar charts (latency, decode, busy), 2 timelines, 2 sweep line charts (one per numeric key).
-  EXPECT_EQ(count(html, "<svg class=\"chart\""), 7);
+  // Where the time goes: 2 (prefill, decode); side by side: 4 (latency, decode, throughput, busy); 2 timelines;
+  // 2 sweep line charts (one per numeric key).
+  EXPECT_EQ(count(html, "<svg class=\"chart\""), 10);
   EXPECT_GT(count(html, "class=\"span\""), 100);
   EXPECT_EQ(count(html, "class=\"line\""), 2 + 2);  // two lines per chart
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
@@ -48,15 +53,58 @@ TEST_F(ReportCli, HoldsEveryChartAndNeedsNoNetwork) {
   EXPECT_EQ(html.find("<link"), std::string::npos);
 }
 
-TEST_F(ReportCli, HeadlessChromiumRendersEveryChart) {
+TEST_F(ReportCli, NamesEachRunByModelDeviceAndModeAndSaysWhatBoundsIt) {
+  EXPECT_NE(html.find("bloom-560m \xC2\xB7 gaudi2 \xC2\xB7 eager \xC2\xB7 batch 1"), std::string::npos);
+  EXPECT_NE(html.find("bloom-560m \xC2\xB7 gaudi2 \xC2\xB7 hpu-graph \xC2\xB7 batch 1"), std::string::npos);
+  EXPECT_NE(html.find("<b>decode</b>: host-bound"), std::string::npos);  // eager BLOOM-560m: the host's dispatch
+  EXPECT_NE(html.find("prefill: where a step's time goes (ms per step)"), std::string::npos);
+  // Hover text of a timeline span: op name, kind, shapes, dtype, engine and duration.
+  EXPECT_NE(html.find("<title>h.0.self_attention.query_key_value \xC2\xB7 linear [1,1,1024]x[3072,1024]^T bf16 "
+                      "\xC2\xB7 card 0 \xC2\xB7 mme \xC2\xB7 "),
+            std::string::npos);
+  // No fraction printed with more significant digits than it means (4 in tables, 3 in charts).
+  const std::regex number(">-?([0-9]+\\.[0-9]+)<");
+  int fractions = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), number); it != std::sregex_iterator(); ++it) {
+    std::string digits;
+    for (char c : (*it)[1].str())
+      if (c != '.' && !(digits.empty() && c == '0')) digits += c;
+    EXPECT_LE(digits.size(), 4u) << (*it)[0];
+    ++fractions;
+  }
+  EXPECT_GT(fractions, 20);
+}
+
+// The page as a reader sees it (tests/cli/report_screenshot.py): every chart laid out, no label outside its chart or
+// over another, every kind drawn in its legend, the page within a 1280- and a 760-pixel window, and each legend
+// swatch in the screenshot in its colour.
+TEST_F(ReportCli, HeadlessChromiumScreenshotShowsEveryChartAndLegend) {
   if (std::system("command -v chromium > /dev/null 2>&1") != 0) GTEST_SKIP() << "chromium is not installed";
-  const std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom file://" +
-                          dir.file("r.html") + " > " + dir.file("dom.html") + " 2> " + dir.file("chromium.log");
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir.file("chromium.log"));
-  const std::string dom = test::read_file(dir.file("dom.html"));
-  EXPECT_NE(dom.find("data-charts=\"7\""), std::string::npos) << dom.substr(0, 300);
-  EXPECT_NE(dom.find("data-charts-rendered=\"7\""), std::string::npos);
-  EXPECT_EQ(count(dom, "data-rendered=\"yes\""), 7);
+  const auto r = test::run_program({"python3", kScreenshotCheck, dir.file("r.html"), dir.path().string()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("10 charts;"), std::string::npos) << r.out;
+}
+
+// The check can fail: a label pushed outside its chart, a kind drawn with no legend entry and a swatch hidden under
+// a white box are each reported.
+TEST(ReportScreenshotCheck, FindsClippedLabelsMissingLegendsAndHiddenSwatches) {
+  if (std::system("command -v chromium > /dev/null 2>&1") != 0) GTEST_SKIP() << "chromium is not installed";
+  test::TempDir dir;
+  test::write_file(dir.file("bad.html"),
+                   "<!DOCTYPE html><html><body><figure><figcaption>bad</figcaption><svg class=\"chart\" "
+                   "xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"100\" viewBox=\"0 0 400 100\">"
+                   "<rect class=\"bar\" data-kind=\"drawn\" x=\"10\" y=\"10\" width=\"50\" height=\"10\" fill=\"#4e79a7\"/>"
+                   "<rect class=\"bar\" data-kind=\"unlisted\" x=\"10\" y=\"30\" width=\"50\" height=\"10\" fill=\"#e15759\"/>"
+                   "<text x=\"380\" y=\"50\" font-size=\"12\">a label that runs past the edge</text>"
+                   "<g class=\"legend\" data-legend=\"drawn\"><rect class=\"swatch\" x=\"10\" y=\"80\" width=\"10\" "
+                   "height=\"10\" fill=\"#4e79a7\"/></g><rect x=\"0\" y=\"75\" width=\"40\" height=\"20\" fill=\"#fff\"/>"
+                   "</svg></figure>" +
+                       report::layout_check_script() + "</body></html>");
+  const auto r = test::run_program({"python3", kScreenshotCheck, dir.file("bad.html"), dir.path().string()});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("data-labels-outside = 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not in the legend: \\\"unlisted\\\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("legend 'drawn'"), std::string::npos) << r.out;  // the swatch is hidden in the screenshot
 }
 
 TEST(ReportCliInput, RefusesWhatIsNotATraceOrASweep) {

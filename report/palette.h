@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The report's colours: one per op kind across every chart of a page (and the same for the simulator's own kinds in
+// every report: `linear` is always the same blue), one per time class of the time split, one per series.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+
+namespace hpusim::report {
+
+class Palette {
+ public:
+  // `kinds`: every op kind the page draws. The simulator's kinds have fixed colours; the others (imported profiles'
+  // op names) take further distinct colours in sorted order.
+  explicit Palette(const std::set<std::string>& kinds = {});
+  // "#4e79a7"; a kind not given to the constructor gets a colour from its name (stable, maybe not distinct).
+  std::string op_kind(const std::string& kind) const;
+  // The time split's classes ("host", "matrix", "vector", "hbm", "fabric", "copy", "gap").
+  static std::string time_class(const std::string& cls);
+  // The i-th series of a bar or line chart.
+  static std::string series(std::size_t i);
+
+ private:
+  std::map<std::string, std::string> colours_;
+};
+
+}  // namespace hpusim::report

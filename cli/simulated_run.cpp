@@ -76,6 +76,12 @@ void record_metrics(traces::Recorder& rec, const sim::GenerationTiming& t) {
                  static_cast<double>(p.ps[c]) * 1e-9 / static_cast<double>(std::max<int64_t>(1, p.steps)),
                  fmt::format("{} step, timed calls, card 0: {}", p.phase, time_class_meaning(static_cast<sim::TimeClass>(c))));
   rec.metric("device_busy_fraction", "", t.device_busy_fraction, "card 0 with any engine busy over the last call");
+  for (const auto& s : t.steps) {
+    traces::StepRecord r{s.step, s.call, s.tokens, s.phase, s.timed, s.start_ps, s.end_ps, {}};
+    static_assert(sim::kTimeClasses == std::tuple_size_v<decltype(r.split)>);
+    for (std::size_t c = 0; c < sim::kTimeClasses; ++c) r.split[c] = s.ps[c];
+    rec.step(r);
+  }
 }
 
 void write_logits(const std::string& path, const sim::GeneratedTokens& g, int64_t vocab) {

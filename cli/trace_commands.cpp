@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// hpusim trace summary|ops|compare|export|import: read a trace database with SQL, never the simulator.
+// hpusim trace summary|ops|steps|compare|export|import: read a trace database with SQL, never the simulator.
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -89,6 +89,28 @@ void add_ops(CLI::App& trace) {
       print_json(traces::ops_json(rows));
     else
       std::cout << traces::render_ops(rows);
+  });
+}
+
+void add_steps(CLI::App& trace) {
+  struct Options {
+    std::string path;
+    RunChoice run;
+    bool all = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = trace.add_subcommand("steps", "Each step of each call with card 0's time split and what bounds it");
+  cmd->add_option("trace", o->path, "Trace database (.sqlite)")->required();
+  add_run_option(cmd, "--run", o->run, "Run id inside the trace (default: the last run)");
+  cmd->add_flag("--all", o->all, "Also the warm-up calls' steps (default: the timed calls only)");
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] {
+    traces::TraceReader reader(o->path);
+    const auto rows = reader.steps(o->run.pick(reader), o->all);
+    if (o->json)
+      print_json(traces::steps_json(rows));
+    else
+      std::cout << traces::render_steps(rows);
   });
 }
 
@@ -196,6 +218,7 @@ void add_trace_commands(CLI::App& app) {
   trace->require_subcommand(1);
   add_summary(*trace);
   add_ops(*trace);
+  add_steps(*trace);
   add_compare(*trace);
   add_export(*trace);
   add_import(*trace);

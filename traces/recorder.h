@@ -3,6 +3,7 @@
 // to SQLite or nowhere (NullRecorder): tracing off is a null object, not an `if` in every engine (STYLE.md take 9).
 // Ids returned by add_* are the rows' ids in the database and are valid only within one recorder.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,6 +57,16 @@ struct TokenRecord {
   Picoseconds at_ps = 0;
 };
 
+// A pass of card 0 with its time split (issue 15; sim/device/time_split.h): from the previous pass's end to its own,
+// the parts in the order host, matrix, vector, hbm, fabric, copy, gap, summing to end - start.
+struct StepRecord {
+  int64_t step = 0, call = 0, tokens = 0;
+  std::string phase;
+  bool timed = false;
+  Picoseconds start_ps = 0, end_ps = 0;
+  std::array<Picoseconds, 7> split{};
+};
+
 class Recorder {
  public:
   virtual ~Recorder() = default;
@@ -70,6 +81,7 @@ class Recorder {
                        std::string_view description) = 0;
   virtual void metric(std::string_view name, std::string_view unit, double value, std::string_view description) = 0;
   virtual void token(const TokenRecord& record) = 0;
+  virtual void step(const StepRecord& record) = 0;
   // Ends the run; a recorder destroyed without finish() marks its run incomplete.
   virtual void finish(RunStatus status, std::string_view detail) = 0;
 };
@@ -85,6 +97,7 @@ class NullRecorder final : public Recorder {
   void counter(std::optional<int64_t>, std::string_view, std::string_view, double, std::string_view) override {}
   void metric(std::string_view, std::string_view, double, std::string_view) override {}
   void token(const TokenRecord&) override {}
+  void step(const StepRecord&) override {}
   void finish(RunStatus, std::string_view) override {}
 
  private:

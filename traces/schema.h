@@ -6,8 +6,8 @@
 
 namespace hpusim::traces {
 
-inline constexpr int kSchemaVersion = 2;
-// The oldest version readers still take (1: before the tokens table).
+inline constexpr int kSchemaVersion = 3;
+// The oldest version readers still take (1: before the tokens table; 2: before the steps table).
 inline constexpr int kOldestReadableVersion = 1;
 
 // What a file must hold to be read as a trace of this schema.
@@ -105,6 +105,23 @@ CREATE TABLE tokens (
   token_id INTEGER NOT NULL,
   logit    REAL NOT NULL,                      -- its logit (the largest of the step)
   at_ps    INTEGER NOT NULL                    -- when the pass's argmax ended on that card
+);
+CREATE TABLE steps (
+  run_id    INTEGER NOT NULL REFERENCES runs(id),
+  step      INTEGER NOT NULL,                   -- ops.step: the pass, counted over the whole run
+  call      INTEGER NOT NULL,                   -- the generate call (warm-up calls first)
+  timed     INTEGER NOT NULL CHECK (timed IN (0, 1)),  -- 0 for a warm-up call's pass
+  phase     TEXT NOT NULL,                      -- 'prefill' (up to the call's first token) or 'decode'
+  tokens    INTEGER NOT NULL,                   -- new tokens the pass completes (a draft model's passes: 0)
+  start_ps  INTEGER NOT NULL,                   -- card 0's host: the previous pass's end
+  end_ps    INTEGER NOT NULL,                   -- this pass's end (its token on the host)
+  host_ps   INTEGER NOT NULL,                   -- where the time goes, each instant once (issue 15): exposed host,
+  matrix_ps INTEGER NOT NULL,                   -- MME / tensor cores, TPC / CUDA cores, HBM, fabric, host-card
+  vector_ps INTEGER NOT NULL,                   -- copies, launch gaps and idle; they sum to end_ps - start_ps
+  hbm_ps    INTEGER NOT NULL,
+  fabric_ps INTEGER NOT NULL,
+  copy_ps   INTEGER NOT NULL,
+  gap_ps    INTEGER NOT NULL
 );
 )sql";
 

@@ -121,7 +121,10 @@ SqliteRecorder::SqliteRecorder(const std::string& path, const RunInfo& info, Rec
       insert_engine_(db_.prepare("INSERT INTO engines (device_id, name, kind) VALUES (?,?,?)")),
       insert_device_(db_.prepare("INSERT INTO devices (run_id, kind, card, name) VALUES (?,?,?,?)")),
       insert_token_(db_.prepare("INSERT INTO tokens (run_id, card, step, call, position, token_id, logit, at_ps)"
-                                " VALUES (?,?,?,?,?,?,?,?)")) {
+                                " VALUES (?,?,?,?,?,?,?,?)")),
+      insert_step_(db_.prepare("INSERT INTO steps (run_id, step, call, timed, phase, tokens, start_ps, end_ps, host_ps,"
+                               " matrix_ps, vector_ps, hbm_ps, fabric_ps, copy_ps, gap_ps)"
+                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
   pending_.reserve(kRowsPerInsert);
   Statement run = db_.prepare(
       "INSERT INTO runs (label, status, status_detail, started_utc, tool, command, scenario_json, model_json)"
@@ -280,6 +283,21 @@ void SqliteRecorder::token(const TokenRecord& r) {
   s.bind(6, r.token_id);
   s.bind(7, r.logit);
   s.bind(8, r.at_ps);
+  s.step();
+}
+
+void SqliteRecorder::step(const StepRecord& r) {
+  Statement& s = insert_step_;
+  s.reset();
+  s.bind(1, run_id_);
+  s.bind(2, r.step);
+  s.bind(3, r.call);
+  s.bind(4, int64_t{r.timed ? 1 : 0});
+  s.bind(5, r.phase);
+  s.bind(6, r.tokens);
+  s.bind(7, r.start_ps);
+  s.bind(8, r.end_ps);
+  for (std::size_t c = 0; c < r.split.size(); ++c) s.bind(9 + static_cast<int>(c), r.split[c]);
   s.step();
 }
 

@@ -37,6 +37,7 @@ class SqliteRecorder final : public Recorder {
                std::string_view description) override;
   void metric(std::string_view name, std::string_view unit, double value, std::string_view description) override;
   void token(const TokenRecord& record) override;
+  void step(const StepRecord& record) override;
   void finish(RunStatus status, std::string_view detail) override;
 
   int64_t run_id() const { return run_id_; }
@@ -64,6 +65,7 @@ class SqliteRecorder final : public Recorder {
   Statement insert_engine_;
   Statement insert_device_;
   Statement insert_token_;
+  Statement insert_step_;
 };
 
 // The current UTC time in ISO 8601, or SOURCE_DATE_EPOCH's when that is set (bit-for-bit reproducible traces).

@@ -203,4 +203,9 @@ std::vector<OpRow> TraceReader::ops(int64_t run_id, const OpFilter& filter) {
   return out;
 }
 
+std::vector<StepRow> TraceReader::steps(int64_t run_id, bool all) {
+  (void)run(run_id);  // names the runs present when this one is not
+  return read_steps(db_, run_id, all);
+}
+
 }  // namespace hpusim::traces

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "traces/sqlite_db.h"
+#include "traces/trace_steps.h"
 
 namespace hpusim::traces {
 
@@ -79,6 +80,8 @@ class TraceReader {
   TraceSummary summary(int64_t run_id);
   // Spans in time order with their ops.
   std::vector<OpRow> ops(int64_t run_id, const OpFilter& filter);
+  // Card 0's passes with their time split (timed calls only unless `all`); InputError for an unknown run.
+  std::vector<StepRow> steps(int64_t run_id, bool all);
   const std::string& path() const { return db_.path(); }
 
  private:

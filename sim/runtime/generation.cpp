@@ -121,25 +121,34 @@ TimeClass PhaseSplit::dominant() const {
 
 namespace {
 
-// The passes' splits summed per phase over the timed calls: "prefill" up to and including each call's first pass that
-// completes a token (with a draft: its first round), one step per call; "decode" the rest, a step per token.
-std::vector<PhaseSplit> phase_splits(const std::vector<ScheduledPass>& schedule, const std::vector<TimeSplit>& steps,
-                                     int64_t first_timed_call) {
-  std::vector<PhaseSplit> out{{"prefill", 0, {}}, {"decode", 0, {}}};
+// Each pass with its split and phase: "prefill" up to and including each call's first pass that completes a token
+// (with a draft: its first round), "decode" the rest.
+std::vector<StepTime> step_times(const std::vector<ScheduledPass>& schedule, const std::vector<TimeSplit>& splits,
+                                 const std::vector<Picoseconds>& ends, int64_t first_timed_call) {
+  std::vector<StepTime> out;
   int64_t call = -1;
   bool first_token_done = false;
-  for (std::size_t i = 0; i < steps.size() && i < schedule.size(); ++i) {
+  for (std::size_t i = 0; i < splits.size() && i < schedule.size() && i < ends.size(); ++i) {
     const ScheduledPass& s = schedule[i];
     if (s.call != call) call = s.call, first_token_done = false;
-    if (s.call < first_timed_call) continue;
-    PhaseSplit& p = out[first_token_done ? 1 : 0];
-    for (std::size_t c = 0; c < kTimeClasses; ++c) p.ps[c] += steps[i][c];
-    if (!first_token_done && s.tokens_out > 0) {
-      first_token_done = true;
-      ++p.steps;
-    } else if (first_token_done) {
-      p.steps += s.tokens_out;
-    }
+    out.push_back({static_cast<int64_t>(i), s.call, first_token_done ? "decode" : "prefill", s.tokens_out,
+                   s.call >= first_timed_call, i == 0 ? 0 : ends[i - 1], ends[i], splits[i]});
+    if (s.tokens_out > 0) first_token_done = true;
+  }
+  return out;
+}
+
+// The timed calls' steps summed per phase: a step per call for prefill, a step per token for decode.
+std::vector<PhaseSplit> phase_splits(const std::vector<StepTime>& steps) {
+  std::vector<PhaseSplit> out{{"prefill", 0, {}}, {"decode", 0, {}}};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const StepTime& s = steps[i];
+    if (!s.timed) continue;
+    PhaseSplit& p = out[s.phase == "prefill" ? 0 : 1];
+    for (std::size_t c = 0; c < kTimeClasses; ++c) p.ps[c] += s.ps[c];
+    // The prefill phase ends with its first token: one step per call.
+    if (s.phase == "prefill" && s.tokens > 0) ++p.steps;
+    if (s.phase == "decode") p.steps += s.tokens;
   }
   if (out[1].steps == 0) out.pop_back();
   return out;
@@ -300,7 +309,8 @@ GenerationTiming simulate_generation(const models::HardwareModel& device, const 
     const Picoseconds b = last_call_first == 0 ? 0 : cumulative[before];
     return span > 0 ? static_cast<double>(cumulative[last] - b) / static_cast<double>(span) : 0.0;
   };
-  t.time_split = phase_splits(schedule, h.step_splits, t.warmup_calls);
+  t.steps = step_times(schedule, h.step_splits, h.pass_ends, t.warmup_calls);
+  t.time_split = phase_splits(t.steps);
   t.host_busy_fraction = share(h.busy_at_end);
   t.device_busy_fraction = share(h.device_busy_at_end);
   // Engine busy shares over the timed calls (the warm-up's compiles and captures would dilute them).

@@ -81,6 +81,18 @@ struct PhaseSplit {
   TimeClass dominant() const;  // the class with the most time
 };
 
+// One pass of card 0 with its time split: from the previous pass's end on host 0 to this one's, its parts summing to
+// the length. Phase as in PhaseSplit: "prefill" up to and including the call's first pass that completes a token.
+struct StepTime {
+  int64_t step = 0;  // the pass over the whole run (ops.step)
+  int64_t call = 0;
+  std::string phase;
+  int64_t tokens = 0;  // new tokens it completes (a draft model's passes: 0)
+  bool timed = false;  // a timed call's pass, not a warm-up's
+  Picoseconds start_ps = 0, end_ps = 0;
+  TimeSplit ps{};
+};
+
 struct GenerationTiming {
   double latency_s = 0;            // the mean of the timed generate calls, each from its first op to its last token
   double first_call_s = 0;         // the first generate call (pays compilation)
@@ -111,6 +123,7 @@ struct GenerationTiming {
   int64_t on_chip_hit_bytes = 0;   // card 0: op inputs read from L2 (GPUs) or SRAM (Gaudi graphs)
   std::optional<GeneratedTokens> numerics;  // with a numeric model: the tokens and the last call's logits
   std::vector<PhaseSplit> time_split;       // card 0 and host 0 over the timed calls: prefill, then decode
+  std::vector<StepTime> steps;              // every pass of every call, warm-up included
 };
 
 // Runs the SystemC simulation (once per process). InputError for shapes the model cannot take.

@@ -113,6 +113,18 @@ std::string run_section(const RunData& r, const Palette& palette) {
                          sig(m.value, 4), escape(m.unit), escape(m.description));
     h += "</table></div>\n";
   }
+  if (r.steps.size() > 1) {  // each step of the timed calls, so that a slow step shows where it happens
+    std::vector<int64_t> xs;
+    std::vector<Segment> segments;
+    for (const auto& c : time_classes()) segments.push_back({c, Palette::time_class(c), {}});
+    for (const auto& st : r.steps) {
+      xs.push_back(st.step);
+      for (std::size_t c = 0; c < segments.size() && c < st.split.size(); ++c)
+        segments[c].values.push_back(static_cast<double>(st.split[c]) * 1e-9);
+    }
+    h += stacked_column_chart(fmt::format("{}: each step of the timed calls (ms, card 0)", r.name), xs, segments,
+                              "step", "ms");
+  }
   if (!r.lanes.empty())
     h += timeline_chart(fmt::format("{}: timeline of step {} ({}), card 0 and its host", r.name, r.step,
                                     r.step_phase.empty() ? "step" : r.step_phase),

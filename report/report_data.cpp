@@ -133,6 +133,7 @@ std::vector<RunData> read_trace_runs(const std::string& file, Database& db) {
   for (auto& r : out) {
     r.metrics = metrics_of(db, r.id);
     split_of(r);
+    r.steps = traces::read_steps(db, r.id, false);
     timeline_of(db, r);
   }
   return out;

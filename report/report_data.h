@@ -13,6 +13,7 @@
 
 #include "report/svg_chart.h"
 #include "traces/sqlite_db.h"
+#include "traces/trace_steps.h"
 
 namespace hpusim::report {
 
@@ -29,6 +30,7 @@ struct RunData {
   std::vector<Metric> metrics;
   // phase -> class -> ms per step, phases in the order the run reported them.
   std::vector<std::pair<std::string, std::map<std::string, double>>> time_split;
+  std::vector<traces::StepRow> steps;  // the timed calls' passes with their split (schema 3 traces)
   std::vector<Lane> lanes;  // card 0's engines and host process 0 over `step`
   double t0 = 0, t1 = 0;    // the timeline's window, seconds
   int64_t step = -1;

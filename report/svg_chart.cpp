@@ -2,6 +2,7 @@
 #include "report/svg_chart.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <utility>
@@ -201,6 +202,73 @@ std::string stacked_bar_chart(const std::string& title, const std::vector<std::s
     if (drawn.contains(seg.name)) entries.push_back({seg.name, seg.colour});
   const auto [leg, leg_h] = legend(entries, left, kWidth - 10, y + 42);
   return frame(y + 42 + leg_h + 6, title, s + leg);
+}
+
+std::string stacked_column_chart(const std::string& title, const std::vector<int64_t>& xs,
+                                 const std::vector<Segment>& segments, const std::string& x_label,
+                                 const std::string& unit) {
+  double vmax = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    double total = 0;
+    for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
+    vmax = std::max(vmax, total);
+  }
+  const Axis ya = round_axis(0, vmax > 0 ? vmax : 1, 5);
+  const double left = 30 + widest(ya.labels, kSmall) + 8, right = 20, top = 12, ph = 220;
+  const double pw = kWidth - left - right;
+  const double slot = pw / static_cast<double>(std::max<std::size_t>(1, xs.size()));
+  const auto Y = [&](double v) { return top + ph - v / ya.hi * ph; };
+  std::string s;
+  for (std::size_t i = 0; i < ya.ticks.size(); ++i)
+    s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#e4e4e4\"/><text x=\"{3}\" y=\"{4}\" "
+                     "font-size=\"11\" text-anchor=\"end\">{5}</text>",
+                     num(left), num(Y(ya.ticks[i])), num(kWidth - right), num(left - 6), num(Y(ya.ticks[i]) + 4),
+                     ya.labels[i]);
+  s += fmt::format("<text x=\"14\" y=\"{0}\" font-size=\"12\" transform=\"rotate(-90 14 {0})\" "
+                   "text-anchor=\"middle\">{1}</text>",
+                   num(top + ph / 2), escape(unit));
+  std::set<std::string> drawn;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    double total = 0;
+    for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
+    const double x = left + slot * static_cast<double>(i) + slot * 0.1, w = std::max(0.5, slot * 0.8);
+    double base = 0;
+    for (const auto& seg : segments) {
+      const double v = i < seg.values.size() ? seg.values[i] : 0;
+      if (!(v > 0)) continue;
+      drawn.insert(seg.name);
+      s += fmt::format(
+          "<rect class=\"bar\" data-kind=\"{0}\" x=\"{1}\" y=\"{2}\" width=\"{3}\" height=\"{4}\" fill=\"{5}\"><title>{6} "
+          "{7} \xC2\xB7 {0}: {8} {9} ({10}% of {11} {9})</title></rect>",
+          escape(seg.name), num(x), num(Y(base + v)), num(w), num(std::max(0.3, v / ya.hi * ph)), seg.colour,
+          escape(x_label), xs[i], sig(v), escape(unit), sig(total > 0 ? 100 * v / total : 0, 2), sig(total));
+      base += v;
+    }
+  }
+  // The x axis: round step numbers under their columns.
+  const double ay = top + ph;
+  s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>", num(left), num(ay),
+                   num(kWidth - right), num(ay));
+  if (!xs.empty()) {
+    const double lo = static_cast<double>(xs.front()), hi = static_cast<double>(xs.back());
+    Axis xa = round_axis(lo, hi, 10);
+    if (xa.step < 1) xa = round_axis(lo, hi, static_cast<int>(std::max(1.0, hi - lo)));  // steps are whole
+    for (std::size_t t = 0; t < xa.ticks.size(); ++t) {
+      const auto at = std::lower_bound(xs.begin(), xs.end(), static_cast<int64_t>(std::llround(xa.ticks[t])));
+      if (at == xs.end() || static_cast<double>(*at) != xa.ticks[t]) continue;  // a tick only where a column is
+      const double x = left + slot * (static_cast<double>(at - xs.begin()) + 0.5);
+      s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/><text x=\"{0}\" y=\"{3}\" "
+                       "font-size=\"11\" text-anchor=\"middle\">{4}</text>",
+                       num(x), num(ay), num(ay + 4), num(ay + 16), xa.labels[t]);
+    }
+  }
+  s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", num(left + pw / 2),
+                   num(ay + 31), escape(x_label));
+  std::vector<LegendEntry> entries;
+  for (const auto& seg : segments)
+    if (drawn.contains(seg.name)) entries.push_back({seg.name, seg.colour});
+  const auto [leg, leg_h] = legend(entries, left, kWidth - 10, ay + 42);
+  return frame(ay + 42 + leg_h + 6, title, s + leg);
 }
 
 std::string line_chart(const std::string& title, const std::string& x_label, const std::string& y_label,

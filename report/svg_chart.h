@@ -6,6 +6,7 @@
 // (`data-kind`) and every legend entry its own (`data-legend`), so a browser can check that the legend lists every
 // kind drawn. Deterministic: the same data gives the same bytes. Each chart is an <svg class="chart"> in a <figure>.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ struct Segment {
 std::string stacked_bar_chart(const std::string& title, const std::vector<std::string>& rows,
                               const std::vector<Segment>& segments, const std::string& unit,
                               const std::vector<std::string>& notes);
+
+// One column per x (a step number), its segments stacked from the axis up; `x_label` names the axis.
+std::string stacked_column_chart(const std::string& title, const std::vector<int64_t>& xs,
+                                 const std::vector<Segment>& segments, const std::string& x_label,
+                                 const std::string& unit);
 
 struct LineSeries {
   std::string name;

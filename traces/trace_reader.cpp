@@ -7,6 +7,7 @@
 
 #include "common/input_error.h"
 #include "traces/schema.h"
+#include "traces/span_aggregate.h"
 
 namespace hpusim::traces {
 namespace {
@@ -69,56 +70,29 @@ RunRow TraceReader::run(int64_t run_id) {
 TraceSummary TraceReader::summary(int64_t run_id) {
   TraceSummary t;
   t.run = run(run_id);
-  {
-    Statement s =
-        db_.prepare("SELECT makespan_ps, host_busy_ps, device_busy_ps FROM host_device_split WHERE run_id = ?");
-    s.bind(1, run_id);
-    if (s.step()) {
-      t.makespan_ps = s.column_int(0);
-      t.host_busy_ps = s.column_int(1);
-      t.device_busy_ps = s.column_int(2);
-    }
-  }
-  {
-    Statement s = db_.prepare(
-        "SELECT engine_id, device_kind, device, card, engine, engine_kind, spans, busy_ps, busy_fraction "
-        "FROM engine_utilisation WHERE run_id = ? ORDER BY device_kind DESC, card, engine_id");
-    s.bind(1, run_id);
-    while (s.step()) {
-      EngineUse e;
-      e.engine_id = s.column_int(0);
-      e.device_kind = s.column_text(1);
-      e.device = s.column_text(2);
-      if (!s.column_is_null(3)) e.card = s.column_int(3);
-      e.engine = s.column_text(4);
-      e.engine_kind = s.column_text(5);
-      e.spans = s.column_int(6);
-      e.busy_ps = s.column_int(7);
-      e.busy_fraction = s.column_double(8);
-      t.engines.push_back(std::move(e));
-    }
-  }
-  {
-    Statement s = db_.prepare(
-        "SELECT device_kind, op_kind, spans, ops, total_ps FROM time_per_op_kind WHERE run_id = ? "
-        "ORDER BY total_ps DESC, device_kind, op_kind");
-    s.bind(1, run_id);
-    while (s.step())
-      t.op_kinds.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3), s.column_int(4)});
+  {  // one scan of the spans (span_aggregate.h): the views' answers without their cost on large traces
+    SpanAggregates a = aggregate_spans(db_, run_id);
+    t.makespan_ps = a.makespan_ps;
+    t.host_busy_ps = a.host_busy_ps;
+    t.device_busy_ps = a.device_busy_ps;
+    t.span_count = a.span_count;
+    for (auto& e : a.engines)
+      t.engines.push_back({e.engine_id, e.device_kind, e.device, e.engine, e.engine_kind, e.card, e.spans, e.busy_ps,
+                           t.makespan_ps > 0 ? static_cast<double>(e.busy_ps) / static_cast<double>(t.makespan_ps)
+                                             : 0.0});
+    for (auto& k : a.op_kinds) t.op_kinds.push_back({k.device_kind, k.group, k.spans, k.ops, k.total_ps});
+    for (auto& k : a.op_names) t.op_names.push_back({k.device_kind, k.group, k.spans, k.ops, k.total_ps});
   }
   {
     Statement s = db_.prepare(
         "SELECT (SELECT COUNT(*) FROM ops WHERE run_id = ?1),"
-        " (SELECT COUNT(*) FROM spans JOIN engines e ON e.id = spans.engine_id JOIN devices d ON d.id = e.device_id"
-        "  WHERE d.run_id = ?1),"
         " (SELECT COUNT(*) FROM compiles WHERE run_id = ?1 AND cache_hit = 0),"
         " (SELECT COALESCE(SUM(end_ps - start_ps), 0) FROM compiles WHERE run_id = ?1 AND cache_hit = 0)");
     s.bind(1, run_id);
     s.step();
     t.op_count = s.column_int(0);
-    t.span_count = s.column_int(1);
-    t.compile_count = s.column_int(2);
-    t.compile_ps = s.column_int(3);
+    t.compile_count = s.column_int(1);
+    t.compile_ps = s.column_int(2);
   }
   {
     Statement s = db_.prepare("SELECT name, unit, value, description FROM metrics WHERE run_id = ? ORDER BY rowid");

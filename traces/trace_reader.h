@@ -47,6 +47,7 @@ struct TraceSummary {
   int64_t op_count = 0, span_count = 0, compile_count = 0, compile_ps = 0;
   std::vector<EngineUse> engines;    // device order, then engine id
   std::vector<OpKindTime> op_kinds;  // most time first
+  std::vector<OpKindTime> op_names;  // the same per op name, layer numbers folded ("h.*.mlp"): op_kind holds it
   std::vector<MetricRow> metrics;
   std::vector<CounterRow> counters;  // card order, then as recorded
   // Runs with numerics: card 0's tokens per generate call, in order (empty for timing-only runs and version-1 files).

@@ -10,21 +10,12 @@
 #include <fmt/format.h>
 
 #include "common/text_table.h"
+#include "traces/trace_steps.h"
 
 namespace hpusim::traces {
 namespace {
 
 std::string percent(double fraction) { return fmt::format("{:.1f}%", 100.0 * fraction); }
-
-std::string ratio(int64_t a, int64_t b) {
-  if (a == 0) return b == 0 ? "=" : "new";
-  return fmt::format("{:.2f}x", static_cast<double>(b) / static_cast<double>(a));
-}
-
-std::string signed_duration(int64_t ps) {
-  if (ps == 0) return "0";
-  return fmt::format("{}{}", ps > 0 ? '+' : '-', format_duration(ps > 0 ? ps : -ps));
-}
 
 std::string device_label(const EngineUse& e) { return e.card ? fmt::format("card {}", *e.card) : e.device; }
 
@@ -51,14 +42,8 @@ std::string format_bytes(double bytes) {
   return fmt::format("{:.0f} B", bytes);
 }
 
-namespace {
-
-// The run's time split (`hpusim run`'s metrics "time.<phase>.<class>", ms per step): phase -> class -> ms, in the
-// simulator's class order.
-const std::vector<std::string> kSplitClasses{"host", "matrix", "vector", "hbm", "fabric", "copy", "gap"};
-
-std::vector<std::pair<std::string, std::map<std::string, double>>> time_split(const TraceSummary& t) {
-  std::vector<std::pair<std::string, std::map<std::string, double>>> out;
+PhaseSplitMs time_split(const TraceSummary& t) {
+  PhaseSplitMs out;
   for (const auto& m : t.metrics) {
     if (m.name.rfind("time.", 0) != 0) continue;
     const auto dot = m.name.find('.', 5);
@@ -70,8 +55,6 @@ std::vector<std::pair<std::string, std::map<std::string, double>>> time_split(co
   }
   return out;
 }
-
-}  // namespace
 
 std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
   std::string out = fmt::format("run {} '{}': {} ({})\n", t.run.id, t.run.label, t.run.status, t.run.status_detail);
@@ -116,19 +99,19 @@ std::string render_summary(const TraceSummary& t, std::size_t top_kinds) {
   if (!split.empty()) {
     out += "\nwhere the time goes (card 0, timed calls; ms per step, each instant counted once)\n";
     std::vector<std::string> head{"phase", "bound by", "ms/step"};
-    head.insert(head.end(), kSplitClasses.begin(), kSplitClasses.end());
+    head.insert(head.end(), kStepClasses.begin(), kStepClasses.end());
     TextTable w(head, {false, false, true, true, true, true, true, true, true, true});
     for (const auto& [phase, by] : split) {
       double total = 0, top = -1;
       std::string bound;
-      for (const auto& c : kSplitClasses) {
+      for (const std::string c : kStepClasses) {
         const double v = by.count(c) ? by.at(c) : 0.0;
         total += v;
         if (v > top) top = v, bound = c;
       }
       std::vector<std::string> row{phase, fmt::format("{} ({:.0f}%)", bound, total > 0 ? 100 * top / total : 0.0),
                                    fmt::format("{:.4g}", total)};
-      for (const auto& c : kSplitClasses) row.push_back(fmt::format("{:.4g}", by.count(c) ? by.at(c) : 0.0));
+      for (const std::string c : kStepClasses) row.push_back(fmt::format("{:.4g}", by.count(c) ? by.at(c) : 0.0));
       w.add_row(row);
     }
     out += w.render();
@@ -215,10 +198,11 @@ nlohmann::json summary_json(const TraceSummary& t) {
 }
 
 std::string render_ops(const std::vector<OpRow>& ops) {
-  TextTable t({"start", "duration", "device", "engine", "kind", "op", "step", "dtype", "shapes"},
+  // Start in ms to the nanosecond: one unit and enough digits that the column orders the rows as time does.
+  TextTable t({"start ms", "duration", "device", "engine", "kind", "op", "step", "dtype", "shapes"},
               {true, true, false, false, false, false, true, false, false});
   for (const auto& o : ops)
-    t.add_row({format_duration(o.start_ps), format_duration(o.end_ps - o.start_ps), o.device, o.engine, o.kind, o.name,
+    t.add_row({fmt::format("{}.{:06d}", o.start_ps / 1000000000, (o.start_ps % 1000000000) / 1000), format_duration(o.end_ps - o.start_ps), o.device, o.engine, o.kind, o.name,
                o.step ? std::to_string(*o.step) : "", o.dtype, o.shapes});
   return t.render();
 }
@@ -241,135 +225,6 @@ nlohmann::json ops_json(const std::vector<OpRow>& ops) {
                    {"start_ps", o.start_ps},
                    {"end_ps", o.end_ps}});
   return {{"ops", out}};
-}
-
-Comparison compare(const TraceSummary& a, const TraceSummary& b) {
-  Comparison c;
-  c.a_label = fmt::format("A: run {} '{}'", a.run.id, a.run.label);
-  c.b_label = fmt::format("B: run {} '{}'", b.run.id, b.run.label);
-  c.totals = {{"makespan", a.makespan_ps, b.makespan_ps, a.span_count, b.span_count},
-              {"host busy", a.host_busy_ps, b.host_busy_ps, 0, 0},
-              {"device busy", a.device_busy_ps, b.device_busy_ps, 0, 0},
-              {"graph compile time", a.compile_ps, b.compile_ps, a.compile_count, b.compile_count}};
-  // The simulator's own figures, when both runs recorded them: the timed generate calls, after warm-up.
-  const auto metric = [](const TraceSummary& t, const std::string& name) -> std::optional<double> {
-    for (const auto& m : t.metrics)
-      if (m.name == name) return m.value;
-    return std::nullopt;
-  };
-  for (const auto& [name, what, scale] : std::vector<std::tuple<std::string, std::string, double>>{
-           {"decode_ms_per_token", "decode per token", 1e9}, {"latency_s", "latency (timed mean)", 1e12}}) {
-    const auto x = metric(a, name), y = metric(b, name);
-    if (x && y)
-      c.totals.insert(c.totals.begin() + 1, ComparisonRow{what, static_cast<int64_t>(*x * scale),
-                                                          static_cast<int64_t>(*y * scale), 0, 0});
-  }
-  // Where the time goes, per step of each phase, when both runs recorded it.
-  const auto sa = time_split(a), sb = time_split(b);
-  for (const auto& [phase, by] : sa) {
-    const auto other = std::find_if(sb.begin(), sb.end(), [&](const auto& p) { return p.first == phase; });
-    if (other == sb.end()) continue;
-    for (const auto& cls : kSplitClasses) {
-      const double x = by.count(cls) ? by.at(cls) : 0.0, y = other->second.count(cls) ? other->second.at(cls) : 0.0;
-      if (x > 0 || y > 0)
-        c.time_split.push_back({phase + " " + cls, static_cast<int64_t>(x * 1e9), static_cast<int64_t>(y * 1e9), 0, 0});
-    }
-  }
-  std::map<std::string, ComparisonRow> rows;
-  for (const auto& k : a.op_kinds) {
-    auto& r = rows[k.device_kind + " " + k.op_kind];
-    r.a_ps += k.total_ps;
-    r.a_count += k.ops;
-  }
-  for (const auto& k : b.op_kinds) {
-    auto& r = rows[k.device_kind + " " + k.op_kind];
-    r.b_ps += k.total_ps;
-    r.b_count += k.ops;
-  }
-  for (auto& [name, r] : rows) {
-    r.what = name;
-    c.op_kinds.push_back(r);
-  }
-  std::stable_sort(c.op_kinds.begin(), c.op_kinds.end(), [](const ComparisonRow& x, const ComparisonRow& y) {
-    return std::llabs(x.b_ps - x.a_ps) > std::llabs(y.b_ps - y.a_ps);
-  });
-  // What fusion and graphs change: ops the cards ran, kernels, what the host launched, compiles.
-  const auto device_ops = [](const TraceSummary& t) {
-    int64_t n = 0;
-    for (const auto& k : t.op_kinds)
-      if (k.device_kind == "card") n += k.ops;
-    return n;
-  };
-  const auto counter = [](const TraceSummary& t, const std::string& name) {
-    for (const auto& x : t.counters)
-      if (!x.card && x.name == name) return static_cast<int64_t>(x.value);
-    return int64_t{-1};
-  };
-  c.counts.push_back({"device ops (all cards)", 0, 0, device_ops(a), device_ops(b)});
-  for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
-           {"device.kernels", "kernels run (card 0)"}, {"host.launches", "host launches (card 0)"}}) {
-    const int64_t x = counter(a, name), y = counter(b, name);
-    if (x >= 0 || y >= 0) c.counts.push_back({what, 0, 0, x, y});
-  }
-  c.counts.push_back({"compiles (cache misses)", 0, 0, a.compile_count, b.compile_count});
-  return c;
-}
-
-std::string render_comparison(const Comparison& c, std::size_t top) {
-  std::string out = fmt::format("{}\n{}\n\n", c.a_label, c.b_label);
-  TextTable t({"", "A", "B", "B - A", "B / A"}, {false, true, true, true, true});
-  for (const auto& r : c.totals)
-    t.add_row({r.what, format_duration(r.a_ps), format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps),
-               ratio(r.a_ps, r.b_ps)});
-  out += t.render();
-  if (!c.time_split.empty()) {
-    out += "\nwhere the time goes (card 0, timed calls, per step)\n";
-    TextTable w({"phase class", "A", "B", "B - A", "B / A"}, {false, true, true, true, true});
-    for (const auto& r : c.time_split)
-      w.add_row({r.what, format_duration(r.a_ps), format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps),
-                 ratio(r.a_ps, r.b_ps)});
-    out += w.render();
-  }
-  out += fmt::format("\nper op kind (span time summed over engines; largest difference first{})\n",
-                     top && top < c.op_kinds.size() ? fmt::format("; {} of {}", top, c.op_kinds.size()) : "");
-  TextTable k({"side op kind", "ops A", "ops B", "A", "B", "B - A", "B / A"},
-              {false, true, true, true, true, true, true});
-  for (std::size_t i = 0; i < c.op_kinds.size() && (top == 0 || i < top); ++i) {
-    const auto& r = c.op_kinds[i];
-    k.add_row({r.what, std::to_string(r.a_count), std::to_string(r.b_count), format_duration(r.a_ps),
-               format_duration(r.b_ps), signed_duration(r.b_ps - r.a_ps), ratio(r.a_ps, r.b_ps)});
-  }
-  out += k.render();
-  out += "\ncounts\n";
-  TextTable n({"", "A", "B", "B / A"}, {false, true, true, true});
-  const auto count = [](int64_t v) { return v < 0 ? std::string("-") : std::to_string(v); };
-  for (const auto& r : c.counts)
-    n.add_row({r.what, count(r.a_count), count(r.b_count),
-               r.a_count > 0 && r.b_count >= 0 ? fmt::format("{:.2f}x", static_cast<double>(r.b_count) /
-                                                                            static_cast<double>(r.a_count))
-                                               : "-"});
-  out += n.render();
-  return out;
-}
-
-nlohmann::json comparison_json(const Comparison& c) {
-  auto rows = [](const std::vector<ComparisonRow>& v) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : v)
-      out.push_back({{"what", r.what},
-                     {"a_ps", r.a_ps},
-                     {"b_ps", r.b_ps},
-                     {"diff_ps", r.b_ps - r.a_ps},
-                     {"a_count", r.a_count},
-                     {"b_count", r.b_count}});
-    return out;
-  };
-  return {{"a", c.a_label},
-          {"b", c.b_label},
-          {"totals", rows(c.totals)},
-          {"op_kinds", rows(c.op_kinds)},
-          {"counts", rows(c.counts)},
-          {"time_split", rows(c.time_split)}};
 }
 
 }  // namespace hpusim::traces

@@ -43,9 +43,9 @@ class ReportCli : public ::testing::Test {
 };
 
 TEST_F(ReportCli, HoldsEveryChartAndNeedsNoNetwork) {
-  // Where the time goes: 2 (prefill, decode); side by side: 4 (latency, decode, throughput, busy); 2 timelines;
-  // 2 sweep line charts (one per numeric key).
-  EXPECT_EQ(count(html, "<svg class=\"chart\""), 10);
+  // Where the time goes: 2 (prefill, decode); side by side: 4 (latency, decode, throughput, busy); per run its steps
+  // and a timeline (2 x 2); 2 sweep line charts (one per numeric key).
+  EXPECT_EQ(count(html, "<svg class=\"chart\""), 12);
   EXPECT_GT(count(html, "class=\"span\""), 100);
   EXPECT_EQ(count(html, "class=\"line\""), 2 + 2);  // two lines per chart
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
@@ -82,7 +82,7 @@ TEST_F(ReportCli, HeadlessChromiumScreenshotShowsEveryChartAndLegend) {
   if (std::system("command -v chromium > /dev/null 2>&1") != 0) GTEST_SKIP() << "chromium is not installed";
   const auto r = test::run_program({"python3", kScreenshotCheck, dir.file("r.html"), dir.path().string()});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("10 charts;"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("12 charts;"), std::string::npos) << r.out;
 }
 
 // The check can fail: a label pushed outside its chart, a kind drawn with no legend entry and a swatch hidden under

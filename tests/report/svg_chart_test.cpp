@@ -96,5 +96,30 @@ TEST(SvgChart, StackedSegmentsAddUpToTheTotal) {
   EXPECT_NE(s.find("hbm: 2.00 ms (25% of 8.00 ms)"), std::string::npos);  // 2 of 8 in the tooltip
 }
 
+TEST(SvgChart, StepColumnsStandOnTheAxisWithHeightsInProportion) {
+  // Steps 6..11; step 6 is 2 ms of host and 6 ms of HBM, the others 4 ms of HBM: columns of 8 and 4 on a 0..8 axis.
+  const std::vector<int64_t> xs{6, 7, 8, 9, 10, 11};
+  const std::vector<Segment> segs{{"host", "#f28e2b", {2, 0, 0, 0, 0, 0}}, {"hbm", "#e15759", {6, 4, 4, 4, 4, 4}}};
+  const std::string s = stacked_column_chart("steps", xs, segs, "step", "ms");
+  const std::regex re("class=\"bar\" data-kind=\"([a-z]+)\" x=\"([0-9.]+)\" y=\"([0-9.]+)\" width=\"[0-9.]+\" "
+                      "height=\"([0-9.]+)\"");
+  std::map<double, double> height, bottom;  // by column x
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
+    const double x = std::stod((*it)[2]), y = std::stod((*it)[3]), h = std::stod((*it)[4]);
+    height[x] += h;
+    bottom[x] = std::max(bottom[x], y + h);
+  }
+  ASSERT_EQ(height.size(), 6u);
+  const double first = height.begin()->second;
+  for (const auto& [x, h] : height) {
+    if (x != height.begin()->first) {
+      EXPECT_NEAR(h / first, 0.5, 0.01);
+    }
+    EXPECT_NEAR(bottom[x], bottom.begin()->second, 0.11);  // every column on the same axis
+  }
+  for (const char* tick : {">6<", ">8<", ">10<"}) EXPECT_NE(s.find(tick), std::string::npos) << tick;
+  EXPECT_NE(s.find("step 6 \xC2\xB7 hbm: 6.00 ms (75% of 8.00 ms)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hpusim::report

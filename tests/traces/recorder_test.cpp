@@ -14,6 +14,7 @@
 #include "traces/schema.h"
 #include "traces/sqlite_recorder.h"
 #include "traces/trace_reader.h"
+#include "traces/trace_compare.h"
 #include "traces/trace_report.h"
 
 namespace hpusim::traces {

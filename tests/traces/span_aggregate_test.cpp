@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one-scan summary (traces/span_aggregate.*) against the SQL views it replaces for `trace summary` and
+// `trace compare`: the same busy time per engine and per side, makespan and time per op kind, on a simulated eager
+// run (host and card spans, ops on two engines) and on an imported torch.profiler file (nested spans, two runs in a
+// file). The op-name grouping folds layer numbers and sums to the op kinds' totals.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/test_support.h"
+#include "traces/span_aggregate.h"
+#include "traces/sqlite_db.h"
+
+namespace hpusim::traces {
+namespace {
+
+void expect_same_as_views(const std::string& file, int64_t run) {
+  Database db(file, Database::Mode::ReadOnly);
+  const SpanAggregates a = aggregate_spans(db, run);
+  ASSERT_FALSE(a.engines.empty());
+  auto split = db.prepare("SELECT makespan_ps, host_busy_ps, device_busy_ps FROM host_device_split WHERE run_id = ?");
+  split.bind(1, run);
+  ASSERT_TRUE(split.step());
+  EXPECT_EQ(a.makespan_ps, split.column_int(0));
+  EXPECT_EQ(a.host_busy_ps, split.column_int(1));
+  EXPECT_EQ(a.device_busy_ps, split.column_int(2));
+  auto engines = db.prepare(
+      "SELECT engine_id, spans, busy_ps FROM engine_utilisation WHERE run_id = ? ORDER BY device_kind DESC, card, "
+      "engine_id");
+  engines.bind(1, run);
+  std::size_t i = 0;
+  while (engines.step()) {
+    ASSERT_LT(i, a.engines.size());
+    EXPECT_EQ(a.engines[i].engine_id, engines.column_int(0));
+    EXPECT_EQ(a.engines[i].spans, engines.column_int(1)) << a.engines[i].engine;
+    EXPECT_EQ(a.engines[i].busy_ps, engines.column_int(2)) << a.engines[i].engine;
+    ++i;
+  }
+  EXPECT_EQ(i, a.engines.size());
+  std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> want;
+  auto kinds = db.prepare("SELECT device_kind, op_kind, spans, ops, total_ps FROM time_per_op_kind WHERE run_id = ?");
+  kinds.bind(1, run);
+  while (kinds.step())
+    want[kinds.column_text(0) + " " + kinds.column_text(1)] = {kinds.column_int(2), kinds.column_int(3), kinds.column_int(4)};
+  std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> got;
+  for (const auto& k : a.op_kinds) got[k.device_kind + " " + k.group] = {k.spans, k.ops, k.total_ps};
+  EXPECT_EQ(got, want);
+  // Names partition the same spans: per side, their totals add up to the kinds'.
+  std::map<std::string, int64_t> by_kind, by_name;
+  for (const auto& k : a.op_kinds) by_kind[k.device_kind] += k.total_ps;
+  for (const auto& k : a.op_names) by_name[k.device_kind] += k.total_ps;
+  EXPECT_EQ(by_name, by_kind);
+}
+
+TEST(SpanAggregate, AgreesWithTheViewsOnASimulatedRun) {
+  test::TempDir dir;
+  ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "3", "--trace", dir.file("t.sqlite")}).status, 0);
+  expect_same_as_views(dir.file("t.sqlite"), 1);
+  Database db(dir.file("t.sqlite"), Database::Mode::ReadOnly);
+  const auto a = aggregate_spans(db, 1);
+  bool layer_folded = false;
+  for (const auto& k : a.op_names) layer_folded = layer_folded || k.group == "h.*.self_attention.query_key_value";
+  EXPECT_TRUE(layer_folded);
+}
+
+TEST(SpanAggregate, AgreesWithTheViewsOnNestedImportedProfilesTwoRunsInAFile) {
+  test::TempDir dir;
+  const std::string examples = test::source_dir() + "/traces/examples/";
+  ASSERT_EQ(test::run_cli({"trace", "import", examples + "bloom560m-2layers-cpu-torch-fp32.json", "-o",
+                           dir.file("p.sqlite")})
+                .status,
+            0);
+  ASSERT_EQ(test::run_cli({"trace", "import", examples + "bloom560m-2layers-cpu-torch-bf16.json", "-o",
+                           dir.file("p.sqlite"), "--append"})
+                .status,
+            0);
+  expect_same_as_views(dir.file("p.sqlite"), 1);
+  expect_same_as_views(dir.file("p.sqlite"), 2);
+}
+
+TEST(SpanAggregate, FoldsEveryAllDigitComponent) {
+  EXPECT_EQ(fold_layer_numbers("h.12.self_attention.dense"), "h.*.self_attention.dense");
+  EXPECT_EQ(fold_layer_numbers("model.layers.3.mlp.experts.7.w1"), "model.layers.*.mlp.experts.*.w1");
+  EXPECT_EQ(fold_layer_numbers("aten::addmm"), "aten::addmm");
+  EXPECT_EQ(fold_layer_numbers("h.1a.x"), "h.1a.x");
+  EXPECT_EQ(fold_layer_numbers("decode step 3"), "decode step 3");  // only dot-separated components
+  EXPECT_EQ(fold_layer_numbers(""), "");
+}
+
+}  // namespace
+}  // namespace hpusim::traces

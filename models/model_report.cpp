@@ -51,22 +51,39 @@ std::string render_model_list(const std::vector<HardwareModel>& models) {
   return t.render();
 }
 
+namespace {
+
+// A table cell cut at a word boundary near `width` characters, so that one long meaning does not widen the table.
+std::string clipped(const std::string& text, std::size_t width, bool& clipped_any) {
+  if (text.size() <= width) return text;
+  clipped_any = true;
+  auto cut = text.rfind(' ', width);
+  if (cut == std::string::npos || cut < width / 2) cut = width;
+  return text.substr(0, cut) + " ...";
+}
+
+}  // namespace
+
 std::string render_model_show(const HardwareModel& m, bool with_sources) {
   std::string out =
       fmt::format("{}: {}\nfamily: {}\nfiles: {}\n", m.name, m.description, m.family, fmt::join(m.files, " <- "));
   if (!m.sets.empty()) out += fmt::format("overrides: --set {}\n", fmt::join(m.sets, " --set "));
   out += "\n";
   TextTable t({"key", "value", "unit", with_sources ? "source" : "meaning"}, {false, true, false, false});
+  bool shortened = false;
   for (const auto& section : sections()) {
     if (!m.resolved.contains(section.name)) continue;
     for (const auto& field : section.fields) {
       const std::string path = section.name + "." + field.key;
       const auto it = m.sources.find(path);
       const std::string note = with_sources ? (it == m.sources.end() ? "(no source)" : it->second) : field.meaning;
-      t.add_row({path, show_value(m.resolved[section.name][field.key]), field.unit, note});
+      t.add_row({path, show_value(m.resolved[section.name][field.key]), field.unit, clipped(note, 100, shortened)});
     }
   }
   out += t.render();
+  if (shortened)
+    out += with_sources ? "(sources shortened to 100 characters: --json gives them in full)\n"
+                        : "(meanings shortened to 100 characters: `hpusim models keys` gives them in full)\n";
   out += "\nderived\n";
   TextTable d({"figure", "value", "unit"}, {false, true, false});
   for (const auto& dtype : rate_dtypes()) {

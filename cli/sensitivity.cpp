@@ -7,10 +7,12 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "common/input_error.h"
 #include "common/text_table.h"
+#include "sim/device/time_split.h"
 #include "sweep/sweep_db.h"
 #include "sweep/sweep_run.h"
 #include "traces/interrupt.h"
@@ -22,18 +24,17 @@ namespace fs = std::filesystem;
 
 std::string number(double v) { return fmt::format("{:.6g}", v); }
 
-// One figure made `factor` better: rates multiplied, costs divided (integers rounded, at least one more).
 WhatIf figure(std::string name, std::string key, double base, bool cost, bool integer) {
   WhatIf w;
   w.figure = std::move(name);
   w.key = key;
   w.base = base;
   w.as_run = key + "=" + number(base);
-  for (double f : {1.25, 2.0}) {
-    double v = cost ? base / f : base * f;
-    if (integer) v = std::max(std::round(v), base + 1);
-    (f == 2.0 ? w.at_2 : w.at_1_25).push_back(key + "=" + number(v));
-  }
+  w.keys = {{key, base}};
+  w.cost = cost;
+  w.integer = integer;
+  w.at_1_25 = sets_at(w, 1.25);
+  w.at_2 = sets_at(w, 2.0);
   return w;
 }
 
@@ -44,9 +45,19 @@ double applied_factor(const WhatIf& w, const std::vector<std::string>& sets, boo
   return cost ? w.base / v : v / w.base;
 }
 
-bool is_cost(const WhatIf& w) { return w.key.rfind("runtime.", 0) == 0 || w.key == "fabric.latency_us"; }
 
 }  // namespace
+
+// One figure made `factor` better: rates multiplied, costs divided (integers rounded, at least one more).
+std::vector<std::string> sets_at(const WhatIf& w, double factor) {
+  std::vector<std::string> out;
+  for (const auto& [key, base] : w.keys) {
+    double v = w.cost ? base / factor : base * factor;
+    if (w.integer) v = std::max(std::round(v), base + 1);
+    out.push_back(key + "=" + number(v));
+  }
+  return out;
+}
 
 std::vector<WhatIf> what_ifs(const SimulatedRun& run) {
   const auto& d = run.device;
@@ -70,6 +81,7 @@ std::vector<WhatIf> what_ifs(const SimulatedRun& run) {
   const auto& rt = run.spec.execution.runtime;
   WhatIf host;
   host.figure = "host speed (per-op runtime costs)";
+  host.cost = true;
   for (const auto& [key, v] : std::vector<std::pair<std::string, double>>{
            {"eager_dispatch_us", rt.eager_dispatch_us}, {"lazy_record_us", rt.lazy_record_us},
            {"graph_lookup_us_per_node", rt.graph_lookup_us_per_node}, {"launch_us", rt.launch_us},
@@ -77,10 +89,11 @@ std::vector<WhatIf> what_ifs(const SimulatedRun& run) {
            {"guard_check_us", rt.guard_check_us}}) {
     if (v <= 0) continue;
     if (host.key.empty()) host.key = "runtime." + key, host.base = v;
-    host.at_1_25.push_back("runtime." + key + "=" + number(v / 1.25));
-    host.at_2.push_back("runtime." + key + "=" + number(v / 2));
+    host.keys.push_back({"runtime." + key, v});
   }
   if (!host.key.empty()) {
+    host.at_1_25 = sets_at(host, 1.25);
+    host.at_2 = sets_at(host, 2.0);
     host.as_run = fmt::format("runtime.* ({} costs)", host.at_1_25.size());
     out.push_back(host);
   }
@@ -89,8 +102,20 @@ std::vector<WhatIf> what_ifs(const SimulatedRun& run) {
   return out;
 }
 
-void measure_what_ifs(const SimulatedRun& run, std::vector<WhatIf>& w, const std::string& work_dir, int64_t jobs) {
-  // The run as it ran (its sets, the calibration profile's included), timing only, each point one what-if.
+namespace {
+
+// A point's outcome: its latency and what bounds decode (or prefill, for one-token runs), or why it did not run.
+struct PointResult {
+  std::string error = "did not run (killed or interrupted)";
+  double latency = 0;
+  std::string bound;  // "MME-bound"
+  double share = 0;
+};
+
+// Each set of assignments as a point of one sweep (the run as it ran, its calibration included, timing only), `jobs`
+// processes at once, in its own folder (the sweep runner keeps finished points of a folder).
+std::vector<PointResult> run_points(const SimulatedRun& run, const std::vector<std::vector<std::string>>& points,
+                                    const std::string& dir, int64_t jobs) {
   nlohmann::json base = run.scenario.to_json();
   base.erase("hardware_sets");
   base.erase("runtime_sets");
@@ -98,25 +123,24 @@ void measure_what_ifs(const SimulatedRun& run, std::vector<WhatIf>& w, const std
   std::vector<std::string> sets;
   for (const auto& s : run.scenario.hardware_sets) sets.push_back(s);
   for (const auto& s : run.scenario.runtime_sets) sets.push_back("runtime." + s);
-  fs::create_directories(work_dir);
+  fs::create_directories(dir);
   sweep::SweepSpec spec;
-  spec.path = (fs::path(work_dir) / "sensitivity.json").string();
+  spec.path = (fs::path(dir) / "sensitivity.json").string();
   spec.base_inline = base;
   spec.keys = {"what_if"};
   nlohmann::json canonical = {{"base", base}, {"points", nlohmann::json::array()}};
-  for (const auto& x : w)
-    for (const auto* at : {&x.at_1_25, &x.at_2}) {
-      sweep::Point p;
-      p.id = static_cast<int64_t>(spec.points.size());
-      p.assignments = sets;
-      p.assignments.insert(p.assignments.end(), at->begin(), at->end());
-      p.values = {fmt::format("{} x{}", x.figure, at == &x.at_2 ? "2" : "1.25")};
-      canonical["points"].push_back(p.assignments);
-      spec.points.push_back(std::move(p));
-    }
+  for (const auto& at : points) {
+    sweep::Point p;
+    p.id = static_cast<int64_t>(spec.points.size());
+    p.assignments = sets;
+    p.assignments.insert(p.assignments.end(), at.begin(), at.end());
+    p.values = {fmt::format("{}", fmt::join(at, " "))};
+    canonical["points"].push_back(p.assignments);
+    spec.points.push_back(std::move(p));
+  }
   spec.canonical = canonical.dump();
   sweep::RunOptions ro;
-  ro.out_dir = work_dir;
+  ro.out_dir = dir;
   ro.jobs = jobs;
   ro.executable = self_executable();
   ro.progress = false;
@@ -124,29 +148,96 @@ void measure_what_ifs(const SimulatedRun& run, std::vector<WhatIf>& w, const std
   const auto sum = sweep::run_sweep(spec, ro);
   if (sum.interrupted_by) throw traces::Interrupted(sum.interrupted_by);
   sweep::SweepDb db(sum.database, spec);
-  const double l0 = run.timing.latency_s;
-  for (auto& x : w) x.error_1_25 = x.error_2 = "did not run (killed or interrupted)";  // until a row says otherwise
+  std::vector<PointResult> out(points.size());
   for (const auto& r : db.results()) {
-    auto& x = w.at(static_cast<std::size_t>(r.id / 2));
-    const bool two = r.id % 2 == 1;
-    std::string& error = two ? x.error_2 : x.error_1_25;
+    PointResult& p = out.at(static_cast<std::size_t>(r.id));
     if (!r.ok || !r.result.contains("latency_s")) {
-      error = r.error.empty() ? "no latency" : r.error;
+      p.error = r.error.empty() ? "no latency" : r.error;
       continue;
     }
-    error.clear();
-    const double l = r.result["latency_s"].get<double>();
-    const double f = applied_factor(x, two ? x.at_2 : x.at_1_25, is_cost(x));
-    const double e = l > 0 && l0 > 0 && f > 1 ? -std::log(l / l0) / std::log(f) : 0.0;
-    (two ? x.latency_2 : x.latency_1_25) = l;
-    (two ? x.elasticity_2 : x.elasticity_1_25) = e;
-    if (two) {
-      const auto& split = r.result.value("time_split", nlohmann::json::object());
-      const auto& phase = split.contains("decode") ? split["decode"] : split.value("prefill", nlohmann::json());
-      if (phase.is_object())
-        x.decode_bound_at_2 = fmt::format("{} ({:.0f}%)", phase["bound_by"].get<std::string>(),
-                                          100 * phase["share"].get<double>());
+    p.error.clear();
+    p.latency = r.result["latency_s"].get<double>();
+    const auto& split = r.result.value("time_split", nlohmann::json::object());
+    const auto& phase = split.contains("decode") ? split["decode"] : split.value("prefill", nlohmann::json());
+    if (phase.is_object()) {
+      p.bound = phase["bound_by"].get<std::string>();
+      p.share = phase["share"].get<double>();
     }
+  }
+  return out;
+}
+
+std::string bound_text(const PointResult& p) { return fmt::format("{} ({:.0f}%)", p.bound, 100 * p.share); }
+
+// What bounds the run's decode as it ran (prefill for one-token runs), worded as the points' JSON words it.
+std::string bound_as_run(const SimulatedRun& run) {
+  const auto& split = run.timing.time_split;
+  if (split.empty()) return "";
+  const auto& p = split.size() > 1 ? split[1] : split[0];
+  return std::string(sim::bound_by(p.dominant(), run.device.is_gaudi()));
+}
+
+}  // namespace
+
+void measure_what_ifs(const SimulatedRun& run, std::vector<WhatIf>& w, const std::string& work_dir, int64_t jobs) {
+  std::vector<std::vector<std::string>> points;
+  for (const auto& x : w) points.push_back(x.at_1_25), points.push_back(x.at_2);
+  const auto results = run_points(run, points, (fs::path(work_dir) / "steps").string(), jobs);
+  const double l0 = run.timing.latency_s;
+  const std::string bound0 = bound_as_run(run);
+  struct Search {
+    std::size_t what;
+    double lo, hi;
+    PointResult at_hi;
+    std::vector<std::string> sets_hi;
+  };
+  std::vector<Search> searches;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    auto& x = w[i];
+    const PointResult& r125 = results[2 * i];
+    const PointResult& r2 = results[2 * i + 1];
+    x.error_1_25 = r125.error;
+    x.error_2 = r2.error;
+    for (const auto* r : {&r125, &r2}) {
+      if (!r->error.empty()) continue;
+      const bool two = r == &r2;
+      const double f = applied_factor(x, two ? x.at_2 : x.at_1_25, x.cost);
+      const double e = r->latency > 0 && l0 > 0 && f > 1 ? -std::log(r->latency / l0) / std::log(f) : 0.0;
+      (two ? x.latency_2 : x.latency_1_25) = r->latency;
+      (two ? x.elasticity_2 : x.elasticity_1_25) = e;
+    }
+    if (r2.error.empty()) x.decode_bound_at_2 = bound_text(r2);
+    // Another resource bounds decode by 2x: search where it takes over (integer figures cannot be bisected finely).
+    if (!x.integer && r125.error.empty() && r2.error.empty() && !bound0.empty() && r2.bound != bound0) {
+      if (r125.bound != bound0)
+        searches.push_back({i, 1.0, 1.25, r125, x.at_1_25});
+      else
+        searches.push_back({i, 1.25, 2.0, r2, x.at_2});
+    }
+  }
+  for (int round = 0; round < 4 && !searches.empty(); ++round) {
+    std::vector<std::vector<std::string>> mids;
+    for (const auto& s : searches) mids.push_back(sets_at(w[s.what], (s.lo + s.hi) / 2));
+    const auto r = run_points(run, mids, (fs::path(work_dir) / fmt::format("search-{}", round)).string(), jobs);
+    for (std::size_t k = 0; k < searches.size(); ++k) {
+      auto& s = searches[k];
+      if (!r[k].error.empty()) continue;  // keep the interval; the last good one is reported
+      const double mid = (s.lo + s.hi) / 2;
+      if (r[k].bound == bound0) {
+        s.lo = mid;
+      } else {
+        s.hi = mid;
+        s.at_hi = r[k];
+        s.sets_hi = mids[k];
+      }
+    }
+  }
+  for (const auto& s : searches) {
+    auto& x = w[s.what];
+    x.takeover_below = s.lo;
+    x.takeover_at = s.hi;
+    x.takeover_sets = s.sets_hi;
+    x.takeover_bound = bound_text(s.at_hi);
   }
   std::stable_sort(w.begin(), w.end(), [](const WhatIf& a, const WhatIf& b) {
     if (a.error_1_25.empty() != b.error_1_25.empty()) return a.error_1_25.empty();  // refused points last
@@ -175,12 +266,18 @@ std::string sensitivity_text(const SimulatedRun& run, const std::vector<WhatIf>&
                fmt::format("{:.4g} s", x.latency_2), fmt::format("{:.2f}", x.elasticity_2), x.decode_bound_at_2});
   }
   out += t.render();
-  // Where a what-if stops paying: its elasticity over 1x..2x well below the first step's.
-  for (const auto& x : w)
-    if (x.error_1_25.empty() && x.error_2.empty() && x.elasticity_1_25 >= 0.2 &&
-        x.elasticity_2 < 0.6 * x.elasticity_1_25)
+  // Where a what-if stops paying: another resource takes over decode, or its elasticity falls well below the first
+  // step's.
+  for (const auto& x : w) {
+    if (x.takeover_at > 0) {
+      out += fmt::format("  {} stops paying between x{:.3g} and x{:.3g} ({}): decode turns {} there\n", x.figure,
+                         x.takeover_below, x.takeover_at, fmt::join(x.takeover_sets, " "), x.takeover_bound);
+    } else if (x.error_1_25.empty() && x.error_2.empty() && x.elasticity_1_25 >= 0.2 &&
+               x.elasticity_2 < 0.6 * x.elasticity_1_25) {
       out += fmt::format("  {}: the gain flattens before 2x ({:.2f} -> {:.2f}); at 2x decode is {}\n", x.figure,
                          x.elasticity_1_25, x.elasticity_2, x.decode_bound_at_2);
+    }
+  }
   return out;
 }
 
@@ -198,7 +295,12 @@ nlohmann::json sensitivity_json(const std::vector<WhatIf>& w) {
                  {"elasticity_2", x.elasticity_2},
                  {"bound_at_2", x.decode_bound_at_2},
                  {"error_1_25", x.error_1_25},
-                 {"error_2", x.error_2}});
+                 {"error_2", x.error_2},
+                 {"takeover", x.takeover_at > 0 ? nlohmann::json{{"below", x.takeover_below},
+                                                                  {"at", x.takeover_at},
+                                                                  {"sets", x.takeover_sets},
+                                                                  {"bound", x.takeover_bound}}
+                                                : nlohmann::json()}});
   return a;
 }
 

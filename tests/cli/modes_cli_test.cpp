@@ -206,6 +206,15 @@ TEST(Modes, SensitivityRanksTheFiguresThatPayOff) {
   EXPECT_LE(graphs[0]["elasticity_1_25"].get<double>(), 1.05);
   EXPECT_LT(graphs[0]["elasticity_2"].get<double>(), graphs[0]["elasticity_1_25"].get<double>());
   EXPECT_NE(graphs[0]["bound_at_2"].get<std::string>().rfind("HBM-bound", 0), 0u) << graphs[0].dump();
+  // Where the MME takes over: bisected to within 1/16 of the factor, bracketed by a point still HBM-bound; at the
+  // bracket's top HBM bandwidth is past the machine balance of a decode step (HBM bytes / MME time), so > 1.25x.
+  const auto& takeover = graphs[0]["takeover"];
+  ASSERT_TRUE(takeover.is_object()) << graphs[0].dump();
+  EXPECT_GT(takeover["at"].get<double>(), takeover["below"].get<double>());
+  EXPECT_LE(takeover["at"].get<double>() - takeover["below"].get<double>(), 0.75 / 16 + 1e-9);
+  EXPECT_GE(takeover["below"].get<double>(), 1.25);
+  EXPECT_LE(takeover["at"].get<double>(), 2.0);
+  EXPECT_EQ(takeover["bound"].get<std::string>().rfind("MME-bound", 0), 0u) << takeover.dump();
   for (const auto& w : graphs) {
     if (w["key"] == "mme.clock_MHz" || w["key"] == "tpc.clock_MHz") {
       EXPECT_LT(std::abs(w["elasticity_1_25"].get<double>()), 0.05) << w.dump();

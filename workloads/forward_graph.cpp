@@ -259,11 +259,19 @@ class Walk {
     const std::string attn_shapes = fmt::format("q[{},{},{},{}] kv[{},{},{},{}]", b_, heads, t_, d_, b_, kvh, len_, d_);
     const int64_t q_bytes = rows_ * qc * act_, kv_bytes = 2 * b_ * kvh * len_ * d_ *
                                                      static_cast<int64_t>(k::size_bytes(s_.kv_dtype.value_or(s_.dtype)));
+    // Torch ops of plain attention: scores 2 (baddbmm / matmul and scale), mask 1, softmax 1, bmm 1, plus the fp32
+    // upcast and the cast back: 7 (≈). Where a family that upcasts does not in this run (fp32 already, OPT in bf16,
+    // optimum-habana's attn_softmax_bf16) the two casts are not launched: 5. Families whose code never upcasts the
+    // softmax cast elsewhere (GPT-J its query and key) and keep 7; flash (SDPA) keeps 7 (≈).
+    const bool casts_skipped = !s_.flash_attention && c_.softmax_upcast != SoftmaxUpcast::never &&
+                               (!softmax_fp32() || s_.dtype == k::DType::fp32);
+    const int64_t attn_ops = casts_skipped ? 5 : 7;
     const Vertex attn =
         c_.positions == Positions::alibi
-            ? add({attn_name, "attention", attn_shapes, "attention", attn_cost},
+            ? add({attn_name, "attention", attn_shapes, "attention", attn_cost, false, false, attn_ops},
                   {{q, q_bytes}, {kv, kv_bytes}, {table_, b_ * heads * len_ * act_}})
-            : add({attn_name, "attention", attn_shapes, "attention", attn_cost}, {{q, q_bytes}, {kv, kv_bytes}});
+            : add({attn_name, "attention", attn_shapes, "attention", attn_cost, false, false, attn_ops},
+                  {{q, q_bytes}, {kv, kv_bytes}});
     // Row parallel: each card's partial sum; the bias is added once, after the all-reduce.
     Vertex out = linear(l, n_.attn_out, "attn_out", attn, qc, h_, c_.out_bias && s_.cards == 1, c_.out_bias);
     if (s_.cards > 1) out = all_reduce(l, n_.attention, out);

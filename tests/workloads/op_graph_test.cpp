@@ -263,5 +263,28 @@ TEST(OpGraph, TheSoftmaxIsUpcastWhereTheFamilysCodeUpcastsIt) {
   EXPECT_EQ(attention_parts("bloom-560m", s), 3u);
 }
 
+// Eager attention launches the fp32 upcast and the cast back only where they run: 7 torch ops with them, 5 where a
+// family that upcasts does not in this run (fp32, OPT in bf16, optimum-habana's attn_softmax_bf16).
+int64_t attention_eager_ops(const std::string& model, const PassSpec& s) {
+  const auto g = build_forward_graph(model_preset(model), s);
+  for (auto v : boost::make_iterator_range(boost::vertices(g)))
+    if (g[v].kind == "attention") return g[v].eager_ops;
+  return -1;
+}
+
+TEST(OpGraph, EagerAttentionCountsTheCastsOnlyWhereTheyRun) {
+  PassSpec s = decode_after_20();
+  EXPECT_EQ(attention_eager_ops("bloom-560m", s), 7);
+  EXPECT_EQ(attention_eager_ops("opt-66b", s), 5);  // bf16: HF's OPT upcasts fp16 only
+  EXPECT_EQ(attention_eager_ops("gpt-j-6b", s), 7);  // casts its query and key instead (≈ the same count)
+  s.attn_softmax_bf16 = true;
+  EXPECT_EQ(attention_eager_ops("llama-2-7b", s), 5);
+  s.attn_softmax_bf16 = false;
+  s.dtype = kernels::DType::fp16;
+  EXPECT_EQ(attention_eager_ops("opt-66b", s), 7);
+  s.dtype = kernels::DType::fp32;
+  EXPECT_EQ(attention_eager_ops("bloom-560m", s), 5);
+}
+
 }  // namespace
 }  // namespace hpusim::workloads

@@ -222,8 +222,9 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
     if (static_cast<uint64_t>(draft.total()) >= capacity)
       throw InputError(
           "draft_model", sc.draft_model,
-          fmt::format("the draft alone needs {:.1f} GB per card, more than the {:.1f} GB of {}",
-                      static_cast<double>(draft.total()) / 1e9, static_cast<double>(capacity) / 1e9, device.name));
+          fmt::format("the draft alone needs {:.1f} GiB per card, more than the {:.1f} GiB of {}",
+                      static_cast<double>(draft.total()) / (1 << 30), static_cast<double>(capacity) / (1 << 30),
+                      device.name));
     capacity -= static_cast<uint64_t>(draft.total());
   }
   if (!sc.checkpoint.empty()) {

@@ -9,6 +9,7 @@
 #include "models/model_loader.h"
 #include "sim/compiler/graph_compiler.h"
 #include "sim/runtime/generation.h"
+#include "workloads/assisted.h"
 #include "tests/test_support.h"
 #include "traces/sqlite_recorder.h"
 #include "traces/trace_reader.h"
@@ -208,6 +209,25 @@ TEST(Generation, TheMemoryPlanSizesActivationsByTheFirstPass) {
   EXPECT_EQ(memory_request(spec).prefill_tokens, 107);
   spec.bucket_size = 16;
   EXPECT_EQ(memory_request(spec).prefill_tokens, 16);
+}
+
+// With a draft model the first verification covers the prompt and the first round's drafts (HF starts at 5), and
+// the caches hold a round's candidates until they are cropped: the largest gamma above prompt + new tokens.
+TEST(Generation, TheMemoryPlanOfAssistedGenerationCoversTheCandidates) {
+  GenerationSpec spec;
+  spec.model = workloads::model_preset("bloom-1b7");
+  spec.draft = workloads::model_preset("bloom-560m");
+  spec.prompt_len = 7;
+  spec.new_tokens = 100;
+  spec.acceptance = 1.0;  // every draft accepted: gamma 5, 7, 9, ... (+2 a round), capped by the tokens left
+  const auto rounds = workloads::assisted_rounds_from_rate(1.0, 100, {}, 0);
+  ASSERT_FALSE(rounds.empty());
+  EXPECT_EQ(rounds.front().gamma, 5);
+  int64_t most = 0;
+  for (const auto& r : rounds) most = std::max(most, r.gamma);
+  EXPECT_GT(most, 5);
+  EXPECT_EQ(memory_request(spec).prefill_tokens, 7 + 5);
+  EXPECT_EQ(memory_request(spec).max_tokens, 107 + most);
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ TimeUnit time_unit_for(double span_s);
 // "41.2 us", "8.23 ms": a duration in its own unit.
 std::string duration(double seconds);
 
-// Width in pixels that `text` takes in the report's sans-serif font at `font_px` (an upper estimate: DejaVu Sans,
-// Chromium's default on Debian, averages 0.55-0.6 em per character).
+// Width in pixels that `text` takes in the report's sans-serif font at `font_px` (an upper estimate for DejaVu Sans,
+// Chromium's default on Debian: per-class advance widths measured in Chromium).
 double text_width(const std::string& text, double font_px);
 
 // `text` broken at its separators (" · ", ", ", then spaces) into lines no wider than `max_px`.

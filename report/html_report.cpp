@@ -267,7 +267,10 @@ std::string render_report(const ReportOptions& o) {
   h += fmt::format("<p>{} run{}, {} sweep{}. Hover over a bar, span or point for its figures.</p>\n", runs.size(),
                    runs.size() == 1 ? "" : "s", sweeps.size(), sweeps.size() == 1 ? "" : "s");
   h += time_split_section(runs);
-  if (runs.size() > 1) h += side_by_side_section(runs);
+  std::vector<RunData> simulated;  // runs with the simulator's figures (an imported profile has none to compare)
+  for (const auto& r : runs)
+    if (r.has_metric("latency_s")) simulated.push_back(r);
+  if (simulated.size() > 1) h += side_by_side_section(simulated);
   for (const auto& r : runs) h += run_section(r, palette);
   for (const auto& s : sweeps) h += sweep_section(s, o.metric);
   h += "<p>Made by hpusim; self-contained (no network).</p>\n";

@@ -17,6 +17,10 @@ double RunData::metric(const std::string& n, double fallback) const {
   return fallback;
 }
 
+bool RunData::has_metric(const std::string& n) const {
+  return std::any_of(metrics.begin(), metrics.end(), [&](const Metric& m) { return m.name == n; });
+}
+
 const std::vector<std::string>& time_classes() {
   static const std::vector<std::string> k{"host", "matrix", "vector", "hbm", "fabric", "copy", "gap"};
   return k;

@@ -37,6 +37,7 @@ struct RunData {
   std::string step_phase;
 
   double metric(const std::string& name, double fallback = 0) const;
+  bool has_metric(const std::string& name) const;
 };
 
 // Every run of a trace database; names are made unique by the caller (runs from several files).

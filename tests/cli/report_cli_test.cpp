@@ -107,6 +107,23 @@ TEST(ReportScreenshotCheck, FindsClippedLabelsMissingLegendsAndHiddenSwatches) {
   EXPECT_NE(r.out.find("legend 'drawn'"), std::string::npos) << r.out;  // the swatch is hidden in the screenshot
 }
 
+// An imported profile has none of the simulator's figures: it gets its own section, and no zero bars beside a
+// simulated run.
+TEST(ReportCliInput, AnImportedProfileIsNotComparedAsZeros) {
+  test::TempDir dir;
+  ASSERT_EQ(test::run_cli({"trace", "import", test::source_dir() + "/traces/examples/bloom560m-2layers-cpu-torch-fp32.json",
+                           "-o", dir.file("p.sqlite")})
+                .status,
+            0);
+  ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "3", "--trace", dir.file("s.sqlite")}).status,
+            0);
+  ASSERT_EQ(test::run_cli({"report", dir.file("p.sqlite"), dir.file("s.sqlite"), "-o", dir.file("r.html")}).status, 0);
+  const std::string html = test::read_file(dir.file("r.html"));
+  EXPECT_EQ(html.find("Runs side by side"), std::string::npos);
+  EXPECT_NE(html.find("<h2>bloom560m-2layers-cpu-torch-fp32.json</h2>"), std::string::npos);
+  EXPECT_NE(html.find("import_time_origin_us"), std::string::npos);
+}
+
 TEST(ReportCliInput, RefusesWhatIsNotATraceOrASweep) {
   test::TempDir dir;
   test::write_file(dir.file("x.sqlite"), "not a database");

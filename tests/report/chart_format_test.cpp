@@ -62,8 +62,12 @@ TEST(ChartFormat, WrapsAtSeparatorsIntoLinesThatFit) {
   }
   EXPECT_EQ(joined, label);  // nothing lost
   EXPECT_EQ(wrap("short", 120, 12).size(), 1u);
-  // The middle dot is one character, not two bytes' worth.
-  EXPECT_DOUBLE_EQ(text_width("a\xC2\xB7" "b", 10), text_width("abc", 10));
+  // The middle dot is one narrow character, not two bytes' worth: as wide as a full stop.
+  EXPECT_DOUBLE_EQ(text_width("a\xC2\xB7" "b", 10), text_width("a.b", 10));
+  // Upper estimates of Chromium's DejaVu Sans at 11 px (getComputedTextLength): 206.5, 192.2 and 107.2 px.
+  EXPECT_GE(text_width("HBM-bound, 53% of 18.0 ms per step", 11), 206.5);
+  EXPECT_GE(text_width("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 11), 192.2);
+  EXPECT_GE(text_width("mmmmmmmmmm", 11), 107.2);
 }
 
 }  // namespace

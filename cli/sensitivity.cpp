@@ -24,6 +24,9 @@ namespace fs = std::filesystem;
 
 std::string number(double v) { return fmt::format("{:.6g}", v); }
 
+// An elasticity with two decimals, never "-0.00".
+std::string elasticity(double e) { return fmt::format("{:.2f}", std::fabs(e) < 0.005 ? 0.0 : e); }
+
 WhatIf figure(std::string name, std::string key, double base, bool cost, bool integer) {
   WhatIf w;
   w.figure = std::move(name);
@@ -258,12 +261,12 @@ std::string sensitivity_text(const SimulatedRun& run, const std::vector<WhatIf>&
       continue;
     }
     if (!x.error_2.empty()) {
-      t.add_row({x.figure, x.as_run, fmt::format("{:.4g} s", x.latency_1_25), fmt::format("{:.2f}", x.elasticity_1_25),
+      t.add_row({x.figure, x.as_run, fmt::format("{:.4g} s", x.latency_1_25), elasticity(x.elasticity_1_25),
                  "refused", "-", x.error_2});
       continue;
     }
-    t.add_row({x.figure, x.as_run, fmt::format("{:.4g} s", x.latency_1_25), fmt::format("{:.2f}", x.elasticity_1_25),
-               fmt::format("{:.4g} s", x.latency_2), fmt::format("{:.2f}", x.elasticity_2), x.decode_bound_at_2});
+    t.add_row({x.figure, x.as_run, fmt::format("{:.4g} s", x.latency_1_25), elasticity(x.elasticity_1_25),
+               fmt::format("{:.4g} s", x.latency_2), elasticity(x.elasticity_2), x.decode_bound_at_2});
   }
   out += t.render();
   // Where a what-if stops paying: another resource takes over decode, or its elasticity falls well below the first

@@ -130,7 +130,8 @@ void add_compare(CLI::App& trace) {
   add_run_option(cmd, "--run-a", o->run_a,
                  "Run id in A (default: its last run; with one file, the one before the last)");
   add_run_option(cmd, "--run-b", o->run_b, "Run id in B (default: its last run)");
-  cmd->add_option("--top", o->top, "Op kinds to list, largest difference first (default: all)")
+  cmd->add_option("--top", o->top,
+                  "Op kinds and op names to list, largest difference first (default: every kind, 20 names)")
       ->check(CLI::Range(1, 1000000));
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {

@@ -30,7 +30,7 @@ bool numeric(const std::string& t) {
   return end && *end == '\0';
 }
 
-bool is_gaudi(const RunData& r) { return r.device.rfind("gaudi", 0) == 0; }
+bool is_gaudi(const RunData& r) { return r.family == "gaudi"; }
 
 // "HBM-bound, 89% of 8.23 ms per step".
 std::string verdict(const RunData& r, const std::map<std::string, double>& by) {
@@ -75,23 +75,27 @@ std::string time_split_section(const std::vector<RunData>& runs) {
   return h;
 }
 
-std::string side_by_side_section(const std::vector<RunData>& runs) {
-  std::vector<std::string> labels;
-  BarSeries latency{"latency (mean of the timed calls)", {}}, first{"first call (compiles, captures)", {}},
-      decode{"decode, per token", {}}, throughput{"tokens per second, every sequence", {}},
-      host{"host busy", {}}, device{"card 0 busy", {}};
+std::string side_by_side_section(const std::vector<RunData>& runs, SeriesColours& colours) {
+  const auto series = [&](const std::string& name) { return BarSeries{name, {}, colours.of(name)}; };
+  std::vector<std::string> labels, decoding;
+  BarSeries latency = series("latency (mean of the timed calls)"), first = series("first call (compiles, captures)"),
+            decode = series("decode, per token"), throughput = series("tokens per second, every sequence"),
+            host = series("host busy"), device = series("card 0 busy");
   for (const auto& r : runs) {
     labels.push_back(r.name);
     latency.values.push_back(r.metric("latency_s"));
     first.values.push_back(r.metric("first_call_s"));
-    decode.values.push_back(r.metric("decode_ms_per_token"));
     throughput.values.push_back(r.metric("throughput_tokens_per_s"));
     host.values.push_back(100 * r.metric("host_busy_fraction"));
     device.values.push_back(100 * r.metric("device_busy_fraction"));
+    if (r.metric("decode_ms_per_token") > 0) {  // a one-token run has no decode step to show
+      decoding.push_back(r.name);
+      decode.values.push_back(r.metric("decode_ms_per_token"));
+    }
   }
   std::string h = "<h2>Runs side by side</h2>\n";
   h += bar_chart("Latency of a generate call (s)", labels, {latency, first}, "s");
-  h += bar_chart("Decode time per token (ms)", labels, {decode}, "ms");
+  if (!decoding.empty()) h += bar_chart("Decode time per token (ms)", decoding, {decode}, "ms");
   h += bar_chart("Throughput (tokens/s)", labels, {throughput}, "tokens/s");
   h += bar_chart("Host and card 0 busy over the last call (%)", labels, {host, device}, "%");
   return h;
@@ -142,7 +146,7 @@ std::string cell(const nlohmann::json& v) {
   return escape(v.dump());
 }
 
-std::string sweep_section(const SweepData& s, const std::string& metric) {
+std::string sweep_section(const SweepData& s, const std::string& metric, SeriesColours& colours) {
   std::string h = fmt::format("<h2>Sweep: {}</h2>\n<p>{} points over {}.</p>\n", escape(s.file), s.rows.size(),
                               escape(fmt::format("{}", fmt::join(s.keys, ", "))));
   const auto value = [&](const SweepData::Row& r) -> double {
@@ -174,7 +178,7 @@ std::string sweep_section(const SweepData& s, const std::string& metric) {
       std::vector<std::size_t> order(line.x.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
       std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return line.x[a] < line.x[b]; });
-      LineSeries sorted{line.name, {}, {}};
+      LineSeries sorted{line.name, {}, {}, colours.of(line.name)};
       for (auto i : order) {
         sorted.x.push_back(line.x[i]);
         sorted.y.push_back(line.y[i]);
@@ -188,7 +192,7 @@ std::string sweep_section(const SweepData& s, const std::string& metric) {
   }
   if (!charted) {  // no numeric key: one bar per point
     std::vector<std::string> labels;
-    BarSeries bars{metric, {}};
+    BarSeries bars{metric, {}, colours.of(metric)};
     for (const auto& r : s.rows) {
       if (r.status != "done") continue;
       std::string label;
@@ -270,9 +274,10 @@ std::string render_report(const ReportOptions& o) {
   std::vector<RunData> simulated;  // runs with the simulator's figures (an imported profile has none to compare)
   for (const auto& r : runs)
     if (r.has_metric("latency_s")) simulated.push_back(r);
-  if (simulated.size() > 1) h += side_by_side_section(simulated);
+  SeriesColours series;  // one colour per series name across the page
+  if (simulated.size() > 1) h += side_by_side_section(simulated, series);
   for (const auto& r : runs) h += run_section(r, palette);
-  for (const auto& s : sweeps) h += sweep_section(s, o.metric);
+  for (const auto& s : sweeps) h += sweep_section(s, o.metric, series);
   h += "<p>Made by hpusim; self-contained (no network).</p>\n";
   h += layout_check_script();
   return h + "</body></html>\n";

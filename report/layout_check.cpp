@@ -7,6 +7,8 @@ const std::string& layout_check_script() {
   static const std::string kScript = R"(<script>
 (function () {
   var charts = document.querySelectorAll('svg.chart'), rendered = 0, outside = 0, overlapping = 0, missing = 0;
+  var mismatched = 0, meaning = {};  // a legend swatch unlike its shapes; colour -> the kinds drawn in it
+  function paint(e) { return e.tagName === 'polyline' ? getComputedStyle(e).stroke : getComputedStyle(e).fill; }
   var problems = [], swatches = [];
   function note(p) { if (problems.length < 12) problems.push(p); }
   function caption(s) { var f = s.closest('figure'); var c = f && f.querySelector('figcaption'); return c ? c.textContent : '?'; }
@@ -26,17 +28,31 @@ const std::string& layout_check_script() {
       }
     });
     var legend = {};
-    s.querySelectorAll('[data-legend]').forEach(function (g) { legend[g.getAttribute('data-legend')] = true; });
+    s.querySelectorAll('[data-legend]').forEach(function (g) {
+      var w = g.querySelector('rect.swatch');
+      legend[g.getAttribute('data-legend')] = w ? getComputedStyle(w).fill : '';
+    });
     var seen = {};
     shapes.forEach(function (e) {
-      var k = e.getAttribute('data-kind');
-      if (k !== null && !legend[k] && !seen[k]) { seen[k] = true; missing++; note('not in the legend: "' + k + '" in "' + caption(s) + '"'); }
+      var k = e.getAttribute('data-kind'), c = paint(e);
+      if (k === null) return;
+      (meaning[c] = meaning[c] || {})[k] = true;
+      if (!(k in legend)) {
+        if (!seen[k]) { seen[k] = true; missing++; note('not in the legend: "' + k + '" in "' + caption(s) + '"'); }
+      } else if (legend[k] !== c && !seen[k]) {
+        seen[k] = true; mismatched++; note('legend colour of "' + k + '" is ' + legend[k] + ', its shapes ' + c + ' in "' + caption(s) + '"');
+      }
     });
     s.querySelectorAll('rect.swatch').forEach(function (w) {
       var r = w.getBoundingClientRect();
       swatches.push({x: Math.round(r.left + r.width / 2 + window.scrollX), y: Math.round(r.top + r.height / 2 + window.scrollY),
                      fill: getComputedStyle(w).fill, legend: w.parentNode.getAttribute('data-legend')});
     });
+  });
+  var shared = 0;
+  Object.keys(meaning).forEach(function (c) {
+    var kinds = Object.keys(meaning[c]);
+    if (kinds.length > 1) { shared++; note('one colour, ' + kinds.length + ' meanings: ' + c + ' for ' + kinds.join(', ')); }
   });
   var b = document.body, overflow = document.documentElement.scrollWidth > window.innerWidth + 1 ? 1 : 0;
   if (overflow) note('the page is ' + document.documentElement.scrollWidth + ' px wide in a ' + window.innerWidth + ' px window');
@@ -45,6 +61,8 @@ const std::string& layout_check_script() {
   b.setAttribute('data-labels-outside', String(outside));
   b.setAttribute('data-labels-overlapping', String(overlapping));
   b.setAttribute('data-legend-missing', String(missing));
+  b.setAttribute('data-legend-colour-mismatch', String(mismatched));
+  b.setAttribute('data-colours-shared', String(shared));
   b.setAttribute('data-page-overflow', String(overflow));
   b.setAttribute('data-page-height', String(Math.ceil(document.documentElement.scrollHeight)));
   b.setAttribute('data-problems', JSON.stringify(problems));

@@ -11,20 +11,21 @@
 namespace hpusim::report {
 namespace {
 
-// The simulator's op kinds (ops.kind): the device's kernels in strong colours, the host's bookkeeping in muted ones.
+// The simulator's op kinds (ops.kind): the device's kernels in strong colours, the host's bookkeeping in muted ones;
+// none of them is a time class's colour (time_class below).
 constexpr std::array<std::pair<const char*, const char*>, 24> kFixed{{
-    {"linear", "#4e79a7"},      {"attention", "#f28e2b"},  {"kv_append", "#e15759"},   {"layernorm", "#76b7b2"},
-    {"rmsnorm", "#59a14f"},     {"gelu", "#edc948"},       {"silu_mul", "#b07aa1"},    {"rotary", "#ff9da7"},
-    {"rotary_table", "#9c755f"}, {"alibi", "#d37295"},     {"add", "#a0cbe8"},         {"embedding", "#8cd17d"},
-    {"argmax", "#ffbe7d"},      {"all_reduce", "#17becf"}, {"memcpy_h2d", "#86bcb6"},  {"memcpy_d2h", "#499894"},
-    {"host_step", "#79706e"},   {"host_record", "#bab0ac"}, {"launch", "#d7b5a6"},     {"graph_lookup", "#f1ce63"},
-    {"guard_check", "#fabfd2"}, {"replay", "#9d7660"},     {"capture", "#b6992d"},     {"compile", "#555555"},
+    {"linear", "#1f5f99"},      {"attention", "#ffbe7d"},  {"kv_append", "#ff9d9a"},   {"layernorm", "#86bcb6"},
+    {"rmsnorm", "#8cd17d"},     {"gelu", "#f1ce63"},       {"silu_mul", "#d4a6c8"},    {"rotary", "#fabfd2"},
+    {"rotary_table", "#9d7660"}, {"alibi", "#d37295"},     {"add", "#a0cbe8"},         {"embedding", "#637939"},
+    {"argmax", "#bcbd22"},      {"all_reduce", "#17becf"}, {"memcpy_h2d", "#499894"},  {"memcpy_d2h", "#2b6f6b"},
+    {"host_step", "#79706e"},   {"host_record", "#d7b5a6"}, {"launch", "#b6992d"},     {"graph_lookup", "#e7ba52"},
+    {"guard_check", "#e377c2"}, {"replay", "#8c564b"},     {"capture", "#843c39"},     {"compile", "#393b79"},
 }};
 
 // The n-th further colour: hues a golden angle apart, two lightnesses, so that neighbours differ.
 std::string further(std::size_t n) {
   const double hue = std::fmod(20.0 + 137.508 * static_cast<double>(n), 360.0);
-  return fmt::format("hsl({:.0f},62%,{}%)", hue, n % 2 ? 40 : 55);
+  return fmt::format("hsl({:.0f},62%,{}%)", hue, n % 2 ? 42 : 58);
 }
 
 }  // namespace
@@ -51,10 +52,15 @@ std::string Palette::time_class(const std::string& cls) {
   return "#333333";
 }
 
-std::string Palette::series(std::size_t i) {
-  static const char* kSeries[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
-                                  "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#79706e"};
-  return i < 10 ? kSeries[i] : further(i);
+std::string Palette::series(std::size_t i) {  // dark: lightness 28%, below every kind's and class's
+  const double hue = std::fmod(210.0 + 137.508 * static_cast<double>(i), 360.0);
+  return fmt::format("hsl({:.0f},45%,28%)", hue);
+}
+
+std::string SeriesColours::of(const std::string& name) {
+  const auto [it, added] = given_.try_emplace(name, "");
+  if (added) it->second = Palette::series(given_.size() - 1);
+  return it->second;
 }
 
 }  // namespace hpusim::report

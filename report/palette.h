@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The report's colours: one per op kind across every chart of a page (and the same for the simulator's own kinds in
-// every report: `linear` is always the same blue), one per time class of the time split, one per series.
+// The report's colours, each with one meaning on a page: one per op kind across every chart (the simulator's own
+// kinds the same in every report: `linear` is always the same blue), one per time class of the time split (colours
+// no op kind uses), and one per series name (dark shades no kind or class uses), given out in order of first use.
 #pragma once
 #include <map>
 #include <set>
@@ -17,11 +18,20 @@ class Palette {
   std::string op_kind(const std::string& kind) const;
   // The time split's classes ("host", "matrix", "vector", "hbm", "fabric", "copy", "gap").
   static std::string time_class(const std::string& cls);
-  // The i-th series of a bar or line chart.
+  // The i-th of the series colours (dark shades).
   static std::string series(std::size_t i);
 
  private:
   std::map<std::string, std::string> colours_;
+};
+
+// Series colours for a page: each series name keeps the colour it got first, and no two names share one.
+class SeriesColours {
+ public:
+  std::string of(const std::string& name);
+
+ private:
+  std::map<std::string, std::string> given_;
 };
 
 }  // namespace hpusim::report

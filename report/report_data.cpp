@@ -88,7 +88,7 @@ void timeline_of(Database& db, RunData& r) {
     }
   }
   if (r.step < 0) return;
-  auto p = db.prepare("SELECT phase FROM ops WHERE run_id = ? AND step = ? LIMIT 1");
+  auto p = db.prepare("SELECT phase FROM ops WHERE run_id = ? AND step = ? AND phase <> 'host' ORDER BY id LIMIT 1");
   p.bind(1, r.id);
   p.bind(2, r.step);
   if (p.step()) r.step_phase = p.column_text(0);
@@ -125,13 +125,16 @@ void timeline_of(Database& db, RunData& r) {
 
 std::vector<RunData> read_trace_runs(const std::string& file, Database& db) {
   std::vector<RunData> out;
-  auto q = db.prepare("SELECT id, label, scenario_json FROM runs ORDER BY id");
+  auto q = db.prepare("SELECT id, label, scenario_json, model_json FROM runs ORDER BY id");
   while (q.step()) {
     RunData r;
     r.file = file;
     r.id = q.column_int(0);
     r.label = q.column_text(1);
+    r.scenario = nlohmann::json::parse(q.column_text(2), nullptr, false);
     r.name = name_of(r.label, q.column_text(2), r.device);
+    const auto model = nlohmann::json::parse(q.column_text(3), nullptr, false);
+    if (model.is_object() && model.contains("family") && model["family"].is_string()) r.family = model["family"];
     out.push_back(std::move(r));
   }
   for (auto& r : out) {
@@ -144,6 +147,29 @@ std::vector<RunData> read_trace_runs(const std::string& file, Database& db) {
 }
 
 void make_names_unique(std::vector<RunData>& runs) {
+  std::map<std::string, std::vector<std::size_t>> same;
+  for (std::size_t i = 0; i < runs.size(); ++i) same[runs[i].name].push_back(i);
+  for (const auto& [name, members] : same) {
+    if (members.size() < 2) continue;
+    std::set<std::string> keys;  // the scenarios' plain keys (sorted: the same words for the same inputs)
+    for (auto i : members)
+      if (runs[i].scenario.is_object())
+        for (const auto& [k, v] : runs[i].scenario.items())
+          if (v.is_primitive()) keys.insert(k);
+    const auto text = [](const nlohmann::json& scenario, const std::string& key) -> std::string {
+      if (!scenario.is_object() || !scenario.contains(key)) return "-";
+      const auto& v = scenario[key];
+      return v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    std::vector<std::string> differing;
+    for (const auto& k : keys) {
+      std::set<std::string> values;
+      for (auto i : members) values.insert(text(runs[i].scenario, k));
+      if (values.size() > 1 && differing.size() < 3) differing.push_back(k);
+    }
+    for (auto i : members)
+      for (const auto& k : differing) runs[i].name += " \xC2\xB7 " + k + "=" + text(runs[i].scenario, k);
+  }
   std::map<std::string, int> seen;
   for (const auto& r : runs) ++seen[r.name];
   for (auto& r : runs)

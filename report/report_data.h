@@ -26,6 +26,8 @@ struct RunData {
   std::string file, label;  // label: the run's own (`--label`, default the mode)
   std::string name;         // "bloomz-7b1 · gaudi2 · hpu-graph · batch 1", unique within a report
   std::string device;       // the scenario's device ("" for imported profiles)
+  std::string family;       // the resolved hardware model's family ("gaudi", "gpu"; "" for imported profiles)
+  nlohmann::json scenario;  // as run (runs.scenario_json)
   int64_t id = 0;
   std::vector<Metric> metrics;
   // phase -> class -> ms per step, phases in the order the run reported them.
@@ -42,7 +44,8 @@ struct RunData {
 
 // Every run of a trace database; names are made unique by the caller (runs from several files).
 std::vector<RunData> read_trace_runs(const std::string& file, traces::Database& db);
-// Gives runs whose names collide the file name and run id.
+// Runs whose names collide get the scenario keys that tell them apart ("dtype=fp32"; up to three), then, where the
+// scenarios are the same, the file name and run id.
 void make_names_unique(std::vector<RunData>& runs);
 
 struct SweepData {

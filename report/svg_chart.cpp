@@ -75,6 +75,11 @@ std::string value_axis(const Axis& a, double left, double width, double top, dou
   return s;
 }
 
+template <typename Series>
+std::string colour_of(const Series& s, std::size_t index) {
+  return s.colour.empty() ? Palette::series(index) : s.colour;
+}
+
 double widest(const std::vector<std::string>& texts, double font) {
   double w = 0;
   for (const auto& t : texts) w = std::max(w, text_width(t, font));
@@ -144,14 +149,14 @@ std::string bar_chart(const std::string& title, const std::vector<std::string>& 
       s += fmt::format(
           "<rect class=\"bar\" data-kind=\"{0}\" x=\"{1}\" y=\"{2}\" width=\"{3}\" height=\"{4}\" fill=\"{5}\"><title>{6} "
           "\xC2\xB7 {0}: {7} {8}</title></rect><text x=\"{9}\" y=\"{10}\" font-size=\"11\">{7} {8}</text>",
-          escape(series[k].name), num(left), num(by), num(std::max(0.5, w)), num(bar_h - 2), Palette::series(k),
+          escape(series[k].name), num(left), num(by), num(std::max(0.5, w)), num(bar_h - 2), colour_of(series[k], k),
           escape(labels[i]), sig(v), escape(unit), num(left + w + 4), num(by + bar_h - 5));
     }
     y += group_h;
   }
   s = value_axis(axis, left, pw, top, y, unit) + s;  // gridlines under the bars
   std::vector<LegendEntry> entries;
-  for (std::size_t k = 0; k < series.size(); ++k) entries.push_back({series[k].name, Palette::series(k)});
+  for (std::size_t k = 0; k < series.size(); ++k) entries.push_back({series[k].name, colour_of(series[k], k)});
   const auto [leg, leg_h] = legend(entries, left, kWidth - 10, y + 42);
   return frame(y + 42 + leg_h + 6, title, s + leg);
 }
@@ -299,7 +304,7 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
   std::vector<LegendEntry> entries;
   for (std::size_t k = 0; k < series.size(); ++k) {
     const auto& se = series[k];
-    const std::string c = Palette::series(k);
+    const std::string c = colour_of(se, k);
     entries.push_back({se.name, c});
     std::string pts;
     for (std::size_t i = 0; i < se.x.size() && i < se.y.size(); ++i)

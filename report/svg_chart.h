@@ -30,6 +30,7 @@ std::string timeline_chart(const std::string& title, const std::vector<Lane>& la
 struct BarSeries {
   std::string name;
   std::vector<double> values;  // one per label
+  std::string colour;          // empty: Palette::series(its index)
 };
 // One group of bars per label, one bar per series; values shown with 3 significant digits and `unit`.
 std::string bar_chart(const std::string& title, const std::vector<std::string>& labels,
@@ -52,6 +53,7 @@ std::string stacked_column_chart(const std::string& title, const std::vector<int
 struct LineSeries {
   std::string name;
   std::vector<double> x, y;
+  std::string colour;  // empty: Palette::series(its index)
 };
 std::string line_chart(const std::string& title, const std::string& x_label, const std::string& y_label,
                        const std::vector<LineSeries>& series);

@@ -106,9 +106,11 @@ def parse(lines):
 
 
 def run(command, work, env):
+    """The command's output lines and exit status (of a pipeline: its last command's)."""
     r = subprocess.run(["bash", "-c", command], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=600)
-    return r.stdout.decode("utf-8", "replace").rstrip("\n").split("\n") if r.stdout.strip() else []
+    out = r.stdout.decode("utf-8", "replace").rstrip("\n").split("\n") if r.stdout.strip() else []
+    return out, r.returncode
 
 
 def main():
@@ -119,6 +121,9 @@ def main():
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     hpusim = os.path.abspath(args.hpusim)
+    if subprocess.run(["sh", "-c", "command -v sqlite3"], stdout=subprocess.DEVNULL).returncode != 0:
+        print("sqlite3 (the shell) is not installed: the README's SQL examples cannot run; skipped")
+        return 77  # CTest's SKIP_RETURN_CODE
     if not os.access(hpusim, os.X_OK):
         sys.exit(f"{hpusim}: not built (cmake --build build)")
     with open(args.readme, encoding="utf-8") as f:
@@ -142,12 +147,21 @@ def main():
         for m in markers:
             setup = re.match(r"<!-- example setup: (.*) -->$", m)
             if setup:
-                run(setup.group(1), work, env)
+                _, status = run(setup.group(1), work, env)
+                if status != 0:
+                    print(f"README.md:{start + 1}: the setup command failed (exit {status}): {setup.group(1)}")
+                    differing += 1
         compare = "example: run only" not in text
         for cmd, shown, at in sessions:
             command = "\n".join(cmd)[2:].replace("\\\n", " ")
-            got = run(command, work, env)
+            got, status = run(command, work, env)
             ran += 1
+            # A shown output that begins "hpusim: " is a refusal the README demonstrates: exit status 2; anything
+            # else must succeed.
+            want = 2 if shown and shown[0].startswith("hpusim: ") else 0
+            if status != want:
+                differing += 1
+                print(f"README.md:{at}: exit status {status}, expected {want}: {command.splitlines()[0][:100]}")
             if compare and not matches(shown, got):
                 rewritten = abridged_like(shown, got)
                 differing += 1

@@ -54,7 +54,9 @@ struct GroupCounter {
   std::vector<int32_t> index[2];  // per side: group id -> groups, -1 before its first span
   explicit GroupCounter(std::size_t ids) { index[0].assign(ids, -1), index[1].assign(ids, -1); }
   OpGroupTime& at(int side, int32_t group, const std::string& name) {
-    int32_t& i = index[side][static_cast<std::size_t>(group)];
+    auto& ids = index[side];
+    if (static_cast<std::size_t>(group) >= ids.size()) ids.resize(static_cast<std::size_t>(group) + 1, -1);
+    int32_t& i = ids[static_cast<std::size_t>(group)];
     if (i < 0) {
       i = static_cast<int32_t>(groups.size());
       groups.push_back({side == 0 ? "host" : "card", name, 0, 0, 0});
@@ -103,27 +105,28 @@ SpanAggregates aggregate_spans(Database& db, int64_t run_id) {
   for (std::size_t i = 0; i < out.engines.size(); ++i) side_of[i] = out.engines[i].device_kind == "host" ? 0 : 1;
   // The run's ops: kind and folded name as small ids, indexed by op id - first id.
   std::vector<std::string> kinds{"(none)"}, names{"(none)"};
-  std::vector<int32_t> op_kind, op_name;
+  std::vector<int32_t> op_kind, op_name;  // -1: no op of this run has that id
   int64_t first_op = 0;
+  std::unordered_map<std::string, int32_t> kind_id, name_id;
+  const auto intern = [](std::unordered_map<std::string, int32_t>& ids, std::vector<std::string>& list,
+                         const std::string& v) {
+    const auto [it, added] = ids.try_emplace(v, static_cast<int32_t>(list.size()));
+    if (added) list.push_back(v);
+    return it->second;
+  };
   {
-    std::unordered_map<std::string, int32_t> kind_id, name_id, raw_id;  // raw names folded once each
-    std::vector<int32_t> folded;  // raw name id -> folded name id
+    std::unordered_map<std::string, int32_t> raw_id;  // raw names folded once each
+    std::vector<int32_t> folded;                       // raw name id -> folded name id
     Statement range = db.prepare("SELECT MIN(id), MAX(id) FROM ops WHERE run_id = ?");
     range.bind(1, run_id);
     if (range.step() && !range.column_is_null(0)) {
       first_op = range.column_int(0);
       const auto n = static_cast<std::size_t>(range.column_int(1) - first_op + 1);
-      op_kind.assign(n, 0);
-      op_name.assign(n, 0);
+      op_kind.assign(n, -1);
+      op_name.assign(n, -1);
     }
     Statement s = db.prepare("SELECT id, kind, name FROM ops WHERE +run_id = ?");  // a scan: no index lookups
     s.bind(1, run_id);
-    const auto intern = [](std::unordered_map<std::string, int32_t>& ids, std::vector<std::string>& list,
-                           const std::string& v) {
-      const auto [it, added] = ids.try_emplace(v, static_cast<int32_t>(list.size()));
-      if (added) list.push_back(v);
-      return it->second;
-    };
     while (s.step()) {
       const auto i = static_cast<std::size_t>(s.column_int(0) - first_op);
       op_kind[i] = intern(kind_id, kinds, s.column_text(1));
@@ -149,6 +152,12 @@ SpanAggregates aggregate_spans(Database& db, int64_t run_id) {
   std::vector<std::size_t> next(offset.begin(), offset.end() - 1);
   // One scan of the table in storage order ("+" keeps SQLite from the index, whose row lookups cost more).
   std::vector<uint8_t> seen(op_kind.size(), 0);  // bit 0: a host span of the op counted, bit 1: a card span
+  struct Foreign {
+    int32_t kind = 0, name = 0;  // "(none)" when no op has the id
+    uint8_t seen = 0;
+  };
+  std::unordered_map<int64_t, Foreign> foreign;
+  Statement lookup = db.prepare("SELECT kind, name FROM ops WHERE id = ?");
   GroupCounter by_kind(kinds.size()), by_name(names.size());
   int64_t first = std::numeric_limits<int64_t>::max(), last = std::numeric_limits<int64_t>::min();
   {
@@ -169,13 +178,27 @@ SpanAggregates aggregate_spans(Database& db, int64_t run_id) {
       int32_t kind = 0, name = 0;
       bool new_op = false;
       if (!s.column_is_null(1)) {
-        const int64_t op = s.column_int(1) - first_op;
-        if (op >= 0 && static_cast<std::size_t>(op) < op_kind.size()) {
+        const int64_t id = s.column_int(1), op = id - first_op;
+        if (op >= 0 && static_cast<std::size_t>(op) < op_kind.size() && op_kind[static_cast<std::size_t>(op)] >= 0) {
           const auto i = static_cast<std::size_t>(op);
           kind = op_kind[i];
           name = op_name[i];
           new_op = !(seen[i] & (1 << side));
           seen[i] |= static_cast<uint8_t>(1 << side);
+        } else {  // an op of another run, or none (a damaged file): what the views' join gives it
+          auto [it, added] = foreign.try_emplace(id, Foreign{});
+          if (added) {
+            lookup.reset();
+            lookup.bind(1, id);
+            if (lookup.step()) {
+              it->second.kind = intern(kind_id, kinds, lookup.column_text(0));
+              it->second.name = intern(name_id, names, fold_layer_numbers(lookup.column_text(1)));
+            }
+          }
+          kind = it->second.kind;
+          name = it->second.name;
+          new_op = !(it->second.seen & (1 << side));
+          it->second.seen |= static_cast<uint8_t>(1 << side);
         }
       }
       for (OpGroupTime* g : {&by_kind.at(side, kind, kinds[static_cast<std::size_t>(kind)]),

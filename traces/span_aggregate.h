@@ -2,7 +2,7 @@
 // The figures `trace summary` and `trace compare` need from the spans, in one sequential scan: the makespan, busy
 // time per engine and per side (host, cards) as unions of spans, and time per op kind and per op name. The views of
 // traces/schema.h answer the same questions in SQL (and stay for users' own queries), but their window functions
-// and joins took 50 s on a BLOOM-176B x 8 trace of 2.5 M spans; this takes well under a second
+// and joins took 13 s (summary) and 26 s (compare) on a BLOOM-176B x 8 trace of 2.5 M spans; this takes about 1 s
 // (bench/RESULTS.md). Tests hold the two to the same answers.
 #pragma once
 #include <cstdint>

@@ -40,7 +40,9 @@ std::size_t dominant(const StepRow& s) {
 }  // namespace
 
 std::string render_steps(const std::vector<StepRow>& steps) {
-  if (steps.empty()) return "no steps in this run (a trace before schema 3, or an imported profile)\n";
+  if (steps.empty())
+    return "no steps recorded for this run (a trace before schema 3, an imported profile, or a run that stopped "
+           "before its first pass ended)\n";
   std::vector<std::string> head{"step", "call", "phase", "tokens", "ms", "bound by"};
   std::vector<bool> right{true, true, false, true, true, false};
   for (const char* c : kStepClasses) head.push_back(c), right.push_back(true);

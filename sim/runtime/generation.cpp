@@ -171,14 +171,11 @@ workloads::MemoryRequest memory_request(const GenerationSpec& spec) {
   // The longest pass is the first: the prompt (dynamic shapes, reuse_cache, bucket_internal), padded to its bucket,
   // or padded to prompt + new tokens (static shapes); decode passes are one position.
   mem.prefill_tokens = pass_for_step(spec, 0, spec.pass.batch).tokens;
-  // Assisted generation: the target's first pass verifies the prompt and the first round's drafts together, and a
-  // round's candidates sit in the caches until they are cropped to the accepted ones.
+  // Assisted generation: the target's first pass verifies the prompt and the first round's drafts together. (A
+  // round's candidates never take the caches past prompt + new tokens: the drafts stop one short of the budget.)
   if (spec.draft) {
     const auto rounds = workloads::assisted_rounds_from_rate(spec.acceptance, spec.new_tokens, {}, 0);
-    int64_t most = 0;
-    for (const auto& r : rounds) most = std::max(most, r.gamma);
     if (!rounds.empty()) mem.prefill_tokens = std::max(mem.prefill_tokens, spec.prompt_len + rounds.front().gamma);
-    mem.max_tokens += most;
   }
   return mem;
 }

@@ -218,6 +218,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   if (spec.draft) {
     auto request = sim::memory_request(spec);
     request.reserve_bytes = 0;
+    request.prefill_tokens = sim::pass_for_step(spec, 0, spec.pass.batch).tokens;  // the draft's first pass: the prompt
     const auto draft = workloads::plan_memory(*spec.draft, request);
     if (static_cast<uint64_t>(draft.total()) >= capacity)
       throw InputError(

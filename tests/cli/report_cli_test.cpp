@@ -85,8 +85,8 @@ TEST_F(ReportCli, HeadlessChromiumScreenshotShowsEveryChartAndLegend) {
   EXPECT_NE(r.out.find("12 charts;"), std::string::npos) << r.out;
 }
 
-// The check can fail: a label pushed outside its chart, a kind drawn with no legend entry and a swatch hidden under
-// a white box are each reported.
+// The check can fail: a label pushed outside its chart, a kind drawn with no legend entry, a swatch hidden under a
+// white box, a swatch in another colour than its shapes and one colour for two kinds are each reported.
 TEST(ReportScreenshotCheck, FindsClippedLabelsMissingLegendsAndHiddenSwatches) {
   if (std::system("command -v chromium > /dev/null 2>&1") != 0) GTEST_SKIP() << "chromium is not installed";
   test::TempDir dir;
@@ -95,6 +95,11 @@ TEST(ReportScreenshotCheck, FindsClippedLabelsMissingLegendsAndHiddenSwatches) {
                    "xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"100\" viewBox=\"0 0 400 100\">"
                    "<rect class=\"bar\" data-kind=\"drawn\" x=\"10\" y=\"10\" width=\"50\" height=\"10\" fill=\"#4e79a7\"/>"
                    "<rect class=\"bar\" data-kind=\"unlisted\" x=\"10\" y=\"30\" width=\"50\" height=\"10\" fill=\"#e15759\"/>"
+                   "<rect class=\"bar\" data-kind=\"painted\" x=\"100\" y=\"10\" width=\"50\" height=\"10\" fill=\"#ff00ff\"/>"
+                   "<rect class=\"bar\" data-kind=\"twin\" x=\"100\" y=\"30\" width=\"50\" height=\"10\" fill=\"#4e79a7\"/>"
+                   "<g class=\"legend\" data-legend=\"painted\"><rect class=\"swatch\" x=\"100\" y=\"80\" width=\"10\" "
+                   "height=\"10\" fill=\"#00ff00\"/></g><g class=\"legend\" data-legend=\"twin\"><rect class=\"swatch\" "
+                   "x=\"150\" y=\"80\" width=\"10\" height=\"10\" fill=\"#4e79a7\"/></g>"
                    "<text x=\"380\" y=\"50\" font-size=\"12\">a label that runs past the edge</text>"
                    "<g class=\"legend\" data-legend=\"drawn\"><rect class=\"swatch\" x=\"10\" y=\"80\" width=\"10\" "
                    "height=\"10\" fill=\"#4e79a7\"/></g><rect x=\"0\" y=\"75\" width=\"40\" height=\"20\" fill=\"#fff\"/>"
@@ -105,6 +110,8 @@ TEST(ReportScreenshotCheck, FindsClippedLabelsMissingLegendsAndHiddenSwatches) {
   EXPECT_NE(r.out.find("data-labels-outside = 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("not in the legend: \\\"unlisted\\\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("legend 'drawn'"), std::string::npos) << r.out;  // the swatch is hidden in the screenshot
+  EXPECT_NE(r.out.find("legend colour of \\\"painted\\\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("data-colours-shared = 1"), std::string::npos) << r.out;  // drawn and twin
 }
 
 // An imported profile has none of the simulator's figures: it gets its own section, and no zero bars beside a
@@ -122,6 +129,24 @@ TEST(ReportCliInput, AnImportedProfileIsNotComparedAsZeros) {
   EXPECT_EQ(html.find("Runs side by side"), std::string::npos);
   EXPECT_NE(html.find("<h2>bloom560m-2layers-cpu-torch-fp32.json</h2>"), std::string::npos);
   EXPECT_NE(html.find("import_time_origin_us"), std::string::npos);
+}
+
+// Runs that would share a name are told apart by the scenario keys that differ, not by their file names.
+TEST(ReportCliInput, RunsWithTheSameNameGetTheKeysThatDiffer) {
+  test::TempDir dir;
+  for (const char* dtype : {"bf16", "fp32"})
+    ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "2", "--dtype", dtype, "--trace",
+                             dir.file(std::string(dtype) + ".sqlite")})
+                  .status,
+              0);
+  ASSERT_EQ(test::run_cli({"report", dir.file("bf16.sqlite"), dir.file("fp32.sqlite"), "-o", dir.file("r.html")}).status,
+            0);
+  const std::string html = test::read_file(dir.file("r.html"));
+  EXPECT_NE(html.find("<h2>bloom-560m \xC2\xB7 gaudi2 \xC2\xB7 eager \xC2\xB7 batch 1 \xC2\xB7 dtype=fp32"),
+            std::string::npos);
+  EXPECT_NE(html.find("<h2>bloom-560m \xC2\xB7 gaudi2 \xC2\xB7 eager \xC2\xB7 batch 1 \xC2\xB7 dtype=bf16"),
+            std::string::npos);
+  EXPECT_EQ(html.find("fp32.sqlite run"), std::string::npos);
 }
 
 TEST(ReportCliInput, RefusesWhatIsNotATraceOrASweep) {

@@ -4,7 +4,8 @@
 
 1. At a 1280-pixel window, the page's own layout check (report/layout_check.cpp) must find every chart laid out
    with its shapes, no label outside its chart, no two labels of a chart overlapping, every kind drawn named in its
-   chart's legend, and the page no wider than the window; the same at a 760-pixel window (the charts shrink).
+   chart's legend in the colour it is drawn in, no colour meaning two kinds or series on the page, and the page no
+   wider than the window; the same at a 760-pixel window (the charts shrink).
 2. A screenshot of the whole page at 1280 pixels must show each legend entry's swatch in its colour where the page
    says it is: the legend is drawn, not only present in the document.
 
@@ -94,7 +95,8 @@ def main():
         charts = int(body["data-charts"])
         if charts == 0 or body["data-charts-rendered"] != str(charts):
             failures.append(f"{width} px: {body['data-charts-rendered']} of {charts} charts laid out")
-        for key in ("data-labels-outside", "data-labels-overlapping", "data-legend-missing", "data-page-overflow"):
+        for key in ("data-labels-outside", "data-labels-overlapping", "data-legend-missing",
+                    "data-legend-colour-mismatch", "data-colours-shared", "data-page-overflow"):
             if body[key] != "0":
                 failures.append(f"{width} px: {key} = {body[key]}: {body['data-problems']}")
     body = layout(page, 1280, work)

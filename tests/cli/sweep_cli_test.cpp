@@ -187,7 +187,8 @@ TEST(SweepCli, UnderMpirunEachRankTakesItsShareAndRankZeroMerges) {
 namespace hpusim {
 namespace {
 
-// Every shipped scenario runs (shortened to 2 new tokens, one call), and every shipped sweep file reads.
+// Every shipped scenario runs (shortened to 2 new tokens, one timed call after its warm-up) and reports a warm
+// latency with the first call apart; every shipped sweep file reads.
 TEST(ShippedFiles, EveryScenarioRunsAndEverySweepReads) {
   test::TempDir dir;
   int scenarios = 0, sweeps = 0;
@@ -196,6 +197,13 @@ TEST(ShippedFiles, EveryScenarioRunsAndEverySweepReads) {
     const auto r = test::run_cli({"run", e.path().string(), "--new-tokens", "2", "--set", "iterations=1", "--set",
                                   "requests=0", "--json", "--trace", dir.file(std::to_string(scenarios) + ".sqlite")});
     EXPECT_EQ(r.status, 0) << e.path() << ": " << r.err;
+    if (r.status == 0) {  // a warm figure, and the first call (compiles, captures) on its own
+      const auto j = nlohmann::json::parse(r.out);
+      EXPECT_GE(j["warmup_calls"].get<int64_t>(), 1) << e.path();
+      EXPECT_GE(j["timed_calls"].get<int64_t>(), 1) << e.path();
+      EXPECT_GT(j["latency_s"].get<double>(), 0) << e.path();
+      EXPECT_TRUE(j.contains("first_call_s")) << e.path();
+    }
     ++scenarios;
   }
   for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/scenarios/sweeps")) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `hpusim trace steps`: each pass of each call with card 0's time split (the `steps` table). The parts of every step
-// sum to its length, the steps tile the run without gaps, the warm-up call's compiles show as host-bound spikes, and
-// the timed steps add up to the per-phase split `run --json` reports.
+// sum to its length, the steps tile the run without gaps, the warm-up call's compiles show as host-bound spikes, the
+// timed steps add up to the per-phase split `run --json` reports and to its latency, prefill and decode figures.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +72,17 @@ TEST_F(TraceSteps, TheTimedStepsAddUpToThePhaseSplitOfRun) {
     for (const auto& [cls, ms] : want["ms_per_step_by_class"].items())
       EXPECT_NEAR(sum.value(cls, 0.0) / static_cast<double>(tokens), ms.get<double>(), 1e-6) << phase << " " << cls;
   }
+  // Against run's own figures, computed apart from the split: the timed steps tile the timed calls, the last call's
+  // first step is its prefill and the rest its decode steps.
+  double total = 0, last_decode = 0;
+  int64_t decode_steps = 0;
+  for (const auto& s : timed) {
+    total += s["ms"].get<double>();
+    if (s["call"] == 2 && s["phase"] == "decode") last_decode += s["ms"].get<double>(), ++decode_steps;
+  }
+  EXPECT_NEAR(total, 1e3 * run["latency_s"].get<double>() * run["timed_calls"].get<double>(), 1e-6 * total);
+  EXPECT_NEAR(timed[6]["ms"].get<double>(), run["prefill_ms"].get<double>(), 1e-6);
+  EXPECT_NEAR(last_decode / static_cast<double>(decode_steps), run["decode_ms_per_token"].get<double>(), 1e-6);
   const auto text = test::run_cli({"trace", "steps", trace()});
   EXPECT_EQ(text.out.find("warm-up"), std::string::npos);
   EXPECT_NE(test::run_cli({"trace", "steps", trace(), "--all"}).out.find("0 (warm-up)"), std::string::npos);
@@ -84,7 +95,7 @@ TEST_F(TraceSteps, ATraceBeforeTheStepsTableIsStillReadAndSaysSo) {
   }
   const auto r = test::run_cli({"trace", "steps", trace()});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("no steps in this run"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no steps recorded for this run"), std::string::npos) << r.out;
   EXPECT_EQ(test::run_cli({"trace", "summary", trace()}).status, 0);
   EXPECT_EQ(test::run_cli({"trace", "steps", trace(), "--run", "7"}).status, 2);
 }

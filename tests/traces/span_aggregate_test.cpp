@@ -2,7 +2,8 @@
 // The one-scan summary (traces/span_aggregate.*) against the SQL views it replaces for `trace summary` and
 // `trace compare`: the same busy time per engine and per side, makespan and time per op kind, on a simulated eager
 // run (host and card spans, ops on two engines) and on an imported torch.profiler file (nested spans, two runs in a
-// file). The op-name grouping folds layer numbers and sums to the op kinds' totals.
+// file, and a damaged one whose spans point at another run's op or at none). The op-name grouping folds layer numbers
+// and sums to the op kinds' totals.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -75,6 +76,14 @@ TEST(SpanAggregate, AgreesWithTheViewsOnNestedImportedProfilesTwoRunsInAFile) {
                 .status,
             0);
   expect_same_as_views(dir.file("p.sqlite"), 1);
+  expect_same_as_views(dir.file("p.sqlite"), 2);
+  // A damaged file: spans of run 2 pointing at an op of run 1 and at no op at all are counted as the views count
+  // them (the op's own kind; "(none)" but an op for a missing one).
+  {
+    Database db(dir.file("p.sqlite"), Database::Mode::ReadWriteCreate);
+    db.exec("UPDATE spans SET op_id = (SELECT MIN(id) FROM ops WHERE run_id = 1) WHERE rowid = (SELECT MAX(rowid) FROM spans);"
+            "UPDATE spans SET op_id = 999999 WHERE rowid = (SELECT MAX(rowid) - 1 FROM spans);");
+  }
   expect_same_as_views(dir.file("p.sqlite"), 2);
 }
 

@@ -54,9 +54,11 @@ std::string time_split_section(const std::vector<RunData>& runs) {
       if (std::find(phases.begin(), phases.end(), phase) == phases.end()) phases.push_back(phase);
   if (phases.empty()) return "";
   std::string h =
-      "<h2>Where the time goes</h2>\n<p>Card 0 over the timed calls, per step of each phase: each instant is charged "
-      "once, to the card task that ends last among those running (the one the step waits for), else to the host when "
-      "it is busy, else to launch gaps and idle time. The parts sum to the step.</p>\n";
+      "<h2>Where the time goes</h2>\n<p>Card 0 over the timed calls, per step of each phase, along the step's "
+      "critical path: walked back from the step's end, each instant is charged once, to the card task or host work "
+      "that released it, else to what was running into it, else to launch gaps and idle time. Work hidden under the "
+      "path (kernels while the host dispatches the next op) made the step no longer and is not charged. The parts "
+      "sum to the step.</p>\n";
   for (const auto& phase : phases) {
     std::vector<std::string> rows, notes;
     std::vector<Segment> segments;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The time split against hand-built timelines whose critical resource is known: each instant is charged once, to
-// the card task that ends last among those running, else to the host when it is busy, else to gaps; the parts of
-// each step sum to its length.
+// The time split against hand-built timelines whose critical path is known: walked back from the step's end through
+// the interval that ends at each instant (else the one running into it, else a gap), each instant charged once, the
+// parts of each step summing to its length.
 #include <gtest/gtest.h>
 
 #include "sim/device/time_split.h"
@@ -17,15 +17,34 @@ Picoseconds sum(const TimeSplit& s) {
 }
 
 TEST(TimeSplit, AHostBoundStepIsTheHostsExposedTime) {
-  // Eager decode: the host dispatches for 80, the card runs short kernels between dispatches (5 of HBM each).
+  // Eager decode: the host dispatches for 80, the card runs short kernels while it does (5 of HBM each), the last
+  // one after the last dispatch. The kernels under the dispatch made the step no longer: only the last is on the path.
   const std::vector<TimedInterval> host{{0, 80, TimeClass::host}};
   const std::vector<TimedInterval> card{{20, 25, TimeClass::hbm}, {50, 55, TimeClass::hbm}, {80, 85, TimeClass::hbm}};
   const auto s = split_steps({0, 100}, card, host);
   ASSERT_EQ(s.size(), 1u);
-  EXPECT_EQ(at(s[0], TimeClass::host), 70);  // 80 of host, 10 of it hidden under card work
-  EXPECT_EQ(at(s[0], TimeClass::hbm), 15);
+  EXPECT_EQ(at(s[0], TimeClass::host), 80);
+  EXPECT_EQ(at(s[0], TimeClass::hbm), 5);
   EXPECT_EQ(at(s[0], TimeClass::gap), 15);  // 85 .. 100: nothing runs
   EXPECT_EQ(sum(s[0]), 100);
+}
+
+TEST(TimeSplit, EagerDispatchesAndKernelsAlternateOnThePath) {
+  // Host dispatch 0..40, kernel 40..45; dispatch 40..80 overlaps it, kernel 80..85; the host is slower than the
+  // card, so the path is dispatch, dispatch, kernel: 80 of host, 5 of HBM. A GPU launch gap of 2 before a kernel
+  // (ended 90, kernel from 92) is a gap; a kernel waiting on the one before it (stream order) follows it.
+  const std::vector<TimedInterval> host{{0, 40, TimeClass::host}, {40, 80, TimeClass::host}, {85, 90, TimeClass::host}};
+  const std::vector<TimedInterval> card{{40, 45, TimeClass::hbm}, {80, 85, TimeClass::hbm}, {92, 130, TimeClass::matrix},
+                                        {130, 140, TimeClass::vector}};
+  const auto s = split_steps({0, 85, 140}, card, host);
+  EXPECT_EQ(at(s[0], TimeClass::host), 80);
+  EXPECT_EQ(at(s[0], TimeClass::hbm), 5);
+  EXPECT_EQ(at(s[1], TimeClass::vector), 10);  // 130 .. 140, released by the matrix task's end
+  EXPECT_EQ(at(s[1], TimeClass::matrix), 38);  // 92 .. 130
+  EXPECT_EQ(at(s[1], TimeClass::gap), 2);      // 90 .. 92: the launch gap
+  EXPECT_EQ(at(s[1], TimeClass::host), 5);     // 85 .. 90
+  EXPECT_EQ(sum(s[0]), 85);
+  EXPECT_EQ(sum(s[1]), 55);
 }
 
 TEST(TimeSplit, AnHbmBoundStepHidesTheHostAndTheOverlappedCompute) {
@@ -69,8 +88,8 @@ TEST(TimeSplit, AFabricBoundStepAndIntervalsAcrossBoundaries) {
 }
 
 TEST(TimeSplit, EdgesAtTheSameInstantAndRepeatedBounds) {
-  // One task ends as the next starts; two end together (the lower class wins the tie); a zero-length step; host
-  // intervals that overlap each other; a task past the last bound.
+  // One task ends as the next starts; two end together (the one that started first is followed); a zero-length
+  // step; host intervals that overlap each other; a task past the last bound.
   const std::vector<TimedInterval> card{{0, 10, TimeClass::matrix}, {10, 20, TimeClass::hbm},
                                         {20, 30, TimeClass::vector}, {22, 30, TimeClass::matrix},
                                         {35, 60, TimeClass::hbm}};
@@ -80,8 +99,8 @@ TEST(TimeSplit, EdgesAtTheSameInstantAndRepeatedBounds) {
   EXPECT_EQ(at(s[0], TimeClass::matrix), 10);
   EXPECT_EQ(at(s[0], TimeClass::hbm), 10);
   EXPECT_EQ(sum(s[1]), 0);  // [20, 20)
-  EXPECT_EQ(at(s[2], TimeClass::vector), 2);   // 20 .. 22: the vector task alone
-  EXPECT_EQ(at(s[2], TimeClass::matrix), 8);   // 22 .. 30: both end at 30, matrix (the lower class) names it
+  EXPECT_EQ(at(s[2], TimeClass::vector), 10);  // 20 .. 30: both end at 30; the vector task started first
+  EXPECT_EQ(at(s[2], TimeClass::matrix), 0);
   EXPECT_EQ(at(s[2], TimeClass::host), 4);     // 30 .. 34, the two host intervals counted once
   EXPECT_EQ(at(s[2], TimeClass::gap), 1);      // 34 .. 35
   EXPECT_EQ(at(s[3], TimeClass::hbm), 5);      // 35 .. 40: the rest lies past the last bound

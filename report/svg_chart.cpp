@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <utility>
@@ -72,6 +73,36 @@ std::string value_axis(const Axis& a, double left, double width, double top, dou
   if (!title.empty())
     s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", num(left + width / 2),
                      num(y + 31), escape(title));
+  return s;
+}
+
+// Segment i's values stacked, and the tallest stack of the first n.
+double stack_at(const std::vector<Segment>& segments, std::size_t i) {
+  double total = 0;
+  for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
+  return total;
+}
+double tallest_stack(const std::vector<Segment>& segments, std::size_t n) {
+  double most = 0;
+  for (std::size_t i = 0; i < n; ++i) most = std::max(most, stack_at(segments, i));
+  return most;
+}
+
+// Legend entries of the segments that were drawn, in the segments' order.
+std::vector<LegendEntry> drawn_segments(const std::vector<Segment>& segments, const std::set<std::string>& drawn) {
+  std::vector<LegendEntry> entries;
+  for (const auto& seg : segments)
+    if (drawn.contains(seg.name)) entries.push_back({seg.name, seg.colour});
+  return entries;
+}
+
+// Horizontal gridlines with their labels at the left of a vertical value axis.
+std::string value_gridlines(const Axis& a, double left, double right, const std::function<double(double)>& y) {
+  std::string s;
+  for (std::size_t i = 0; i < a.ticks.size(); ++i)
+    s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#e4e4e4\"/><text x=\"{3}\" y=\"{4}\" "
+                     "font-size=\"11\" text-anchor=\"end\">{5}</text>",
+                     num(left), num(y(a.ticks[i])), num(right), num(left - 6), num(y(a.ticks[i]) + 4), a.labels[i]);
   return s;
 }
 
@@ -166,12 +197,7 @@ std::string stacked_bar_chart(const std::string& title, const std::vector<std::s
                               const std::vector<std::string>& notes) {
   const double left = std::min(widest(rows, kFont), kMaxLabel) + 16, top = 8, bar_h = 20;
   const double right = widest(notes, kSmall) + 14;
-  double vmax = 0;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    double total = 0;
-    for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
-    vmax = std::max(vmax, total);
-  }
+  const double vmax = tallest_stack(segments, rows.size());
   const Axis axis = round_axis(0, vmax > 0 ? vmax : 1, 6);
   const double pw = kWidth - left - right;
   std::set<std::string> drawn;
@@ -181,8 +207,7 @@ std::string stacked_bar_chart(const std::string& title, const std::vector<std::s
     const auto lines = wrap(rows[i], kMaxLabel, kFont);
     const double row_h = std::max(bar_h, kLine * static_cast<double>(lines.size())) + 10;
     s += text_block(lines, left - 6, y + (row_h - 10) / 2, kFont, "end");
-    double total = 0;
-    for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
+    const double total = stack_at(segments, i);
     double x = left;
     for (const auto& seg : segments) {
       const double v = i < seg.values.size() ? seg.values[i] : 0;
@@ -202,40 +227,26 @@ std::string stacked_bar_chart(const std::string& title, const std::vector<std::s
     y += row_h;
   }
   s = value_axis(axis, left, pw, top, y, unit) + s;  // gridlines under the bars
-  std::vector<LegendEntry> entries;
-  for (const auto& seg : segments)
-    if (drawn.contains(seg.name)) entries.push_back({seg.name, seg.colour});
-  const auto [leg, leg_h] = legend(entries, left, kWidth - 10, y + 42);
+  const auto [leg, leg_h] = legend(drawn_segments(segments, drawn), left, kWidth - 10, y + 42);
   return frame(y + 42 + leg_h + 6, title, s + leg);
 }
 
 std::string stacked_column_chart(const std::string& title, const std::vector<int64_t>& xs,
                                  const std::vector<Segment>& segments, const std::string& x_label,
                                  const std::string& unit) {
-  double vmax = 0;
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    double total = 0;
-    for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
-    vmax = std::max(vmax, total);
-  }
+  const double vmax = tallest_stack(segments, xs.size());
   const Axis ya = round_axis(0, vmax > 0 ? vmax : 1, 5);
   const double left = 30 + widest(ya.labels, kSmall) + 8, right = 20, top = 12, ph = 220;
   const double pw = kWidth - left - right;
   const double slot = pw / static_cast<double>(std::max<std::size_t>(1, xs.size()));
   const auto Y = [&](double v) { return top + ph - v / ya.hi * ph; };
-  std::string s;
-  for (std::size_t i = 0; i < ya.ticks.size(); ++i)
-    s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#e4e4e4\"/><text x=\"{3}\" y=\"{4}\" "
-                     "font-size=\"11\" text-anchor=\"end\">{5}</text>",
-                     num(left), num(Y(ya.ticks[i])), num(kWidth - right), num(left - 6), num(Y(ya.ticks[i]) + 4),
-                     ya.labels[i]);
+  std::string s = value_gridlines(ya, left, kWidth - right, Y);
   s += fmt::format("<text x=\"14\" y=\"{0}\" font-size=\"12\" transform=\"rotate(-90 14 {0})\" "
                    "text-anchor=\"middle\">{1}</text>",
                    num(top + ph / 2), escape(unit));
   std::set<std::string> drawn;
   for (std::size_t i = 0; i < xs.size(); ++i) {
-    double total = 0;
-    for (const auto& seg : segments) total += i < seg.values.size() ? seg.values[i] : 0;
+    const double total = stack_at(segments, i);
     const double x = left + slot * static_cast<double>(i) + slot * 0.1, w = std::max(0.5, slot * 0.8);
     double base = 0;
     for (const auto& seg : segments) {
@@ -269,10 +280,7 @@ std::string stacked_column_chart(const std::string& title, const std::vector<int
   }
   s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", num(left + pw / 2),
                    num(ay + 31), escape(x_label));
-  std::vector<LegendEntry> entries;
-  for (const auto& seg : segments)
-    if (drawn.contains(seg.name)) entries.push_back({seg.name, seg.colour});
-  const auto [leg, leg_h] = legend(entries, left, kWidth - 10, ay + 42);
+  const auto [leg, leg_h] = legend(drawn_segments(segments, drawn), left, kWidth - 10, ay + 42);
   return frame(ay + 42 + leg_h + 6, title, s + leg);
 }
 
@@ -291,12 +299,7 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
   const double pw = kWidth - left - right;
   const auto X = [&](double v) { return left + (v - xa.lo) / (xa.hi - xa.lo) * pw; };
   const auto Y = [&](double v) { return top + ph - (v - ya.lo) / (ya.hi - ya.lo) * ph; };
-  std::string s;
-  for (std::size_t i = 0; i < ya.ticks.size(); ++i)
-    s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#e4e4e4\"/><text x=\"{3}\" y=\"{4}\" "
-                     "font-size=\"11\" text-anchor=\"end\">{5}</text>",
-                     num(left), num(Y(ya.ticks[i])), num(kWidth - right), num(left - 6), num(Y(ya.ticks[i]) + 4),
-                     ya.labels[i]);
+  std::string s = value_gridlines(ya, left, kWidth - right, Y);
   s = value_axis(xa, left, pw, top, top + ph, x_label) + s;
   s += fmt::format("<text x=\"14\" y=\"{0}\" font-size=\"12\" transform=\"rotate(-90 14 {0})\" "
                    "text-anchor=\"middle\">{1}</text>",

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -78,27 +79,41 @@ void split_of(RunData& r) {
 
 // Card 0's engines and host process 0 over one pass: the last decode step (or the last step at all).
 void timeline_of(Database& db, RunData& r) {
-  for (const char* sql : {"SELECT MAX(step) FROM ops WHERE run_id = ? AND step IS NOT NULL AND phase = 'decode'",
-                          "SELECT MAX(step) FROM ops WHERE run_id = ? AND step IS NOT NULL"}) {
-    auto s = db.prepare(sql);
-    s.bind(1, r.id);
-    if (s.step() && !s.column_is_null(0)) {
-      r.step = s.column_int(0);
-      break;
+  // The step: with a steps table (schema 3), the last timed decode step (else the last timed step) and its window,
+  // so that the spans come by the (engine, start) index; otherwise the last decode step of the ops (a scan).
+  int64_t from = 0, to = std::numeric_limits<int64_t>::max();
+  if (!r.steps.empty()) {
+    const auto last_decode = std::find_if(r.steps.rbegin(), r.steps.rend(), [](const auto& s) { return s.phase == "decode"; });
+    const auto& chosen = last_decode != r.steps.rend() ? *last_decode : r.steps.back();
+    r.step = chosen.step;
+    r.step_phase = chosen.phase;
+    from = chosen.start_ps;
+    to = chosen.end_ps;
+  } else {
+    for (const char* sql : {"SELECT MAX(step) FROM ops WHERE run_id = ? AND step IS NOT NULL AND phase = 'decode'",
+                            "SELECT MAX(step) FROM ops WHERE run_id = ? AND step IS NOT NULL"}) {
+      auto s = db.prepare(sql);
+      s.bind(1, r.id);
+      if (s.step() && !s.column_is_null(0)) {
+        r.step = s.column_int(0);
+        break;
+      }
     }
+    if (r.step < 0) return;
+    auto p = db.prepare("SELECT phase FROM ops WHERE run_id = ? AND step = ? AND phase <> 'host' ORDER BY id LIMIT 1");
+    p.bind(1, r.id);
+    p.bind(2, r.step);
+    if (p.step()) r.step_phase = p.column_text(0);
   }
-  if (r.step < 0) return;
-  auto p = db.prepare("SELECT phase FROM ops WHERE run_id = ? AND step = ? AND phase <> 'host' ORDER BY id LIMIT 1");
-  p.bind(1, r.id);
-  p.bind(2, r.step);
-  if (p.step()) r.step_phase = p.column_text(0);
   auto q = db.prepare(
       "SELECT d.kind, e.name, o.kind, o.name, o.shapes, o.dtype, s.start_ps, s.end_ps "
       "FROM spans s JOIN engines e ON e.id = s.engine_id JOIN devices d ON d.id = e.device_id "
-      "JOIN ops o ON o.id = s.op_id WHERE d.run_id = ? AND o.step = ? AND (d.card = 0 OR (d.kind = 'host' AND "
-      "e.name = 'proc0')) ORDER BY e.id, s.start_ps LIMIT 20000");
+      "JOIN ops o ON o.id = s.op_id WHERE d.run_id = ? AND o.step = ? AND s.start_ps BETWEEN ? AND ? AND "
+      "(d.card = 0 OR (d.kind = 'host' AND e.name = 'proc0')) ORDER BY e.id, s.start_ps LIMIT 20000");
   q.bind(1, r.id);
   q.bind(2, r.step);
+  q.bind(3, from);
+  q.bind(4, to);
   std::map<std::string, std::size_t> lane_of;
   double t0 = 1e300, t1 = -1e300;
   while (q.step()) {

@@ -160,20 +160,28 @@ void add_compare(CLI::App& trace) {
 
 void add_export(CLI::App& trace) {
   struct Options {
-    std::string path, perfetto;
+    std::string path, perfetto, steps;
     RunChoice run;
-    bool json = false;
+    std::vector<int64_t> cards;
+    bool no_host = false, json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = trace.add_subcommand("export", "Write a run as Chrome trace-event JSON (opens in ui.perfetto.dev)");
   cmd->add_option("trace", o->path, "Trace database (.sqlite)")->required();
   cmd->add_option("--perfetto", o->perfetto, "Output .json file (Chrome trace-event format)")->required();
   add_run_option(cmd, "--run", o->run, "Run id inside the trace (default: the last run)");
+  cmd->add_option("--card", o->cards, "Only this card (repeat for more; default: every card)");
+  cmd->add_option("--steps", o->steps, "Only these steps, A..B or A (ops.step; `trace steps` lists them)");
+  cmd->add_flag("--no-host", o->no_host, "Leave the host processes out");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] {
     std::optional<int64_t> run;
     if (o->run.run > 0) run = o->run.run;
-    const auto stats = traces::export_chrome_trace(o->path, o->perfetto, run);
+    traces::ExportFilter filter;
+    filter.cards = o->cards;
+    filter.host = !o->no_host;
+    if (!o->steps.empty()) filter.steps = traces::parse_step_range(o->steps);
+    const auto stats = traces::export_chrome_trace(o->path, o->perfetto, run, filter);
     if (o->json)
       print_json(nlohmann::json{{"output", o->perfetto},
                                 {"processes", stats.processes},

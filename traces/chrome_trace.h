@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hpusim::traces {
@@ -18,10 +19,20 @@ struct ExportStats {
   int64_t processes = 0, threads = 0, events = 0;
 };
 
+// What to export (issue 16: a 176B x 8 run's full export is too large for ui.perfetto.dev to open).
+struct ExportFilter {
+  std::vector<int64_t> cards;                          // empty: every card
+  std::optional<std::pair<int64_t, int64_t>> steps;    // ops.step from .. to (inclusive); spans with no step left out
+  bool host = true;                                    // the host processes
+};
+
+// "A..B" (or "A") as a step range; InputError naming --steps otherwise.
+std::pair<int64_t, int64_t> parse_step_range(const std::string& text);
+
 // Writes the run (default: the last) of `trace_path` to `json_path`, through a temporary file renamed at the end so
-// that a failure leaves no half-written output.
+// that a failure leaves no half-written output. InputError for a card the run does not have.
 ExportStats export_chrome_trace(const std::string& trace_path, const std::string& json_path,
-                                std::optional<int64_t> run_id = std::nullopt);
+                                std::optional<int64_t> run_id = std::nullopt, const ExportFilter& filter = {});
 
 struct ImportStats {
   int64_t run_id = 0, devices = 0, engines = 0, ops = 0, spans = 0;

@@ -73,6 +73,39 @@ TEST(PerfettoExport, ValidJsonWithOneProcessPerCardAndHostAndOneThreadPerEngine)
   EXPECT_FALSE(std::filesystem::exists(dir.file("t.json.partial")));
 }
 
+// Filters for traces too large to open whole: a card, a range of steps, the host left out; a card the run does not
+// have is refused before anything is written.
+TEST(PerfettoExport, FiltersByCardStepsAndHost) {
+  test::TempDir dir;
+  record_sample(dir.file("t.sqlite"));
+  ExportFilter f;
+  f.cards = {1};
+  f.steps = std::make_pair(int64_t{0}, int64_t{0});
+  f.host = false;
+  const auto stats = export_chrome_trace(dir.file("t.sqlite"), dir.file("t.json"), std::nullopt, f);
+  EXPECT_EQ(stats.processes, 1);
+  EXPECT_EQ(stats.threads, 3);
+  EXPECT_EQ(stats.events, 2);  // card 1's GEMM and all-reduce (step 0); its TPC span has no op, so no step
+  const auto doc = nlohmann::json::parse(test::read_file(dir.file("t.json")));
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "X") {
+      EXPECT_EQ(e["args"]["step"], 0);
+      EXPECT_NE(e["name"], "dispatch qkv");  // the host's
+    }
+  f.steps = std::make_pair(int64_t{1}, int64_t{5});
+  EXPECT_EQ(export_chrome_trace(dir.file("t.sqlite"), dir.file("later.json"), std::nullopt, f).events, 0);
+  f.steps.reset();
+  f.host = true;
+  f.cards = {};
+  EXPECT_EQ(export_chrome_trace(dir.file("t.sqlite"), dir.file("all.json"), std::nullopt, f).events, 7);
+  f.cards = {4};
+  EXPECT_THROW(export_chrome_trace(dir.file("t.sqlite"), dir.file("none.json"), std::nullopt, f), InputError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("none.json")));
+  EXPECT_EQ(parse_step_range("150..199"), std::make_pair(int64_t{150}, int64_t{199}));
+  EXPECT_EQ(parse_step_range("7"), std::make_pair(int64_t{7}, int64_t{7}));
+  for (const char* bad : {"", "a", "5..2", "-1..3", "1..", "1...3"}) EXPECT_THROW(parse_step_range(bad), InputError) << bad;
+}
+
 TEST(ChromeImport, ExportThenImportGivesTheSameSpans) {
   test::TempDir dir;
   record_sample(dir.file("a.sqlite"));

@@ -124,7 +124,8 @@ void add_compare(CLI::App& trace) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = trace.add_subcommand("compare", "Two runs side by side: totals, where the time goes, per op kind and op name, B - A");
+  auto* cmd = trace.add_subcommand(
+      "compare", "Two runs side by side: totals, where the time goes, per op kind and op name, B - A");
   cmd->add_option("a", o->a, "Trace database A")->required();
   cmd->add_option("b", o->b, "Trace database B (default: A again, with --run-a/--run-b naming two of its runs)");
   add_run_option(cmd, "--run-a", o->run_a,

@@ -75,7 +75,8 @@ void add_ops(CLI::App& trace) {
   add_run_option(cmd, "--run", o->run, "Run id inside the trace (default: the last run)");
   cmd->add_option("--kind", o->kind, "Only ops of this kind (e.g. gemm)");
   cmd->add_option("--engine", o->engine, "Only spans on this engine (e.g. mme0, host)");
-  cmd->add_option("--step", o->step, "Only this generation step (0 = prefill)");
+  cmd->add_option("--step", o->step, "Only this generation step (0 = prefill)")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   cmd->add_option("--limit", o->limit, "At most this many rows (0 = all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");

@@ -98,6 +98,7 @@ TEST_F(TraceSteps, ATraceBeforeTheStepsTableIsStillReadAndSaysSo) {
   EXPECT_NE(r.out.find("no steps recorded for this run"), std::string::npos) << r.out;
   EXPECT_EQ(test::run_cli({"trace", "summary", trace()}).status, 0);
   EXPECT_EQ(test::run_cli({"trace", "steps", trace(), "--run", "7"}).status, 2);
+  EXPECT_EQ(test::run_cli({"trace", "ops", trace(), "--step", "-3"}).status, 2);  // steps count from 0
 }
 
 }  // namespace

@@ -42,9 +42,9 @@ const ModelFamily& family_for_type(const std::string& type, const std::string& p
 }  // namespace
 
 const std::vector<const ModelFamily*>& model_families() {
-  static const std::vector<const ModelFamily*> all = {&bloom_family(),    &llama_family(),  &gptj_family(),
-                                                      &gpt_neox_family(), &falcon_family(), &opt_family(),
-                                                      &gpt2_family(),     &mpt_family()};
+  static const std::vector<const ModelFamily*> all = {
+      &bloom_family(), &llama_family(), &qwen2_family(), &gptj_family(), &gpt_neox_family(),
+      &falcon_family(), &opt_family(),  &gpt2_family(),  &mpt_family()};
   return all;
 }
 

@@ -44,6 +44,7 @@ struct ModelFamily {
 // Each family file defines one of these.
 const ModelFamily& bloom_family();
 const ModelFamily& llama_family();  // llama, mistral
+const ModelFamily& qwen2_family();
 const ModelFamily& gptj_family();
 const ModelFamily& gpt_neox_family();
 const ModelFamily& falcon_family();
@@ -66,6 +67,16 @@ struct Gpt2StyleDefaults {
   int64_t vocab, hidden, layers, heads, positions;
 };
 void read_gpt2_style_sizes(const HfConfig& config, DecoderConfig& c, const Gpt2StyleDefaults& defaults);
+// The Llama layout (modeling_llama.py and the families that copy it: Mistral, Qwen2): RMSNorm, rotate-half rotary over
+// the whole head, SwiGLU, separate q/k/v projections, grouped-query attention. The sizes' defaults are the
+// configuration class's; biases, the sliding window and the family name are left to the caller.
+struct LlamaStyleDefaults {
+  int64_t vocab = 32000, hidden = 4096, intermediate = 11008, layers = 32, heads = 32;
+  int64_t kv_heads = 0;  // 0: as many as the query heads
+  int64_t max_positions = 2048;
+  double rope_theta = 10000.0;
+};
+DecoderConfig llama_style(const HfConfig& config, const LlamaStyleDefaults& defaults);
 // bos/eos/pad token ids and torch_dtype (ids may be lists or null in real files: the first id, or the default).
 void read_token_ids(const HfConfig& config, DecoderConfig& c);
 

@@ -55,6 +55,21 @@ PRESETS = {
     "NousResearch/Llama-2-13b-hf": "llama-2-13b",
     "meta-llama/Llama-2-13b-chat-hf": "llama-2-13b",
     "lmsys/vicuna-7b-v1.5": "llama-2-7b",
+    "01-ai/Yi-6B": "yi-6b",
+    "01-ai/Yi-34B": "yi-34b",
+    "TencentARC/Mistral_Pro_8B_v0.1": "mistral-pro-8b",
+    "Qwen/Qwen1.5-0.5B": "qwen1.5-0.5b",
+    "Qwen/Qwen1.5-1.8B": "qwen1.5-1.8b",
+    "Qwen/Qwen1.5-4B": "qwen1.5-4b",
+    "Qwen/Qwen1.5-7B": "qwen1.5-7b",
+    "Qwen/Qwen1.5-14B": "qwen1.5-14b",
+    "Qwen/Qwen1.5-32B": "qwen1.5-32b",
+    "Qwen/Qwen1.5-110B": "qwen1.5-110b",
+    "Qwen/Qwen2-7B": "qwen2-7b",
+    "Qwen/Qwen2-7b-Instruct": "qwen2-7b",
+    "Qwen/Qwen2.5-7B": "qwen2.5-7b",
+    "Qwen/Qwen2.5-32B-Instruct": "qwen2.5-32b",  # the Instruct config's eps and max positions do not change timing
+    "Qwen/Qwen2.5-72B": "qwen2.5-72b",
 }
 
 GPUS = {"A100-80GB": "a100-80gb", "A100-SXM4-80GB": "a100-80gb", "A100-40GB": "a100-40gb", "H100-SXM5-80GB": "h100-sxm"}

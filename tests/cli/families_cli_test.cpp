@@ -20,7 +20,7 @@ TEST(FamiliesCli, PresetsListEveryFamily) {
   std::set<std::string> families;
   const auto j = nlohmann::json::parse(r.out);
   for (const auto& p : j["presets"]) families.insert(p["family"].get<std::string>());
-  for (const char* f : {"bloom", "llama", "mistral", "gptj", "gpt_neox", "falcon", "opt", "gpt2", "mpt"})
+  for (const char* f : {"bloom", "llama", "mistral", "qwen2", "gptj", "gpt_neox", "falcon", "opt", "gpt2", "mpt"})
     EXPECT_TRUE(families.count(f)) << f;
 }
 

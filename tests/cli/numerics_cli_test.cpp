@@ -137,7 +137,10 @@ INSTANTIATE_TEST_SUITE_P(
                          "bucket_size=4"}},
         Case{"opt-post-ln", Args{"--device", "gaudi2", "--mode", "lazy", "--set", "requests=3", "--set", "batch=2"}},
         Case{"gpt2", Args{"--device", "gaudi2", "--mode", "eager", "--cards", "4"}},
-        Case{"mpt", Args{"--device", "gaudi", "--mode", "hpu-graph", "--cards", "2"}}),
+        Case{"mpt", Args{"--device", "gaudi", "--mode", "hpu-graph", "--cards", "2"}},
+        // q/k/v biases split with their projections' outputs; the one KV head replicated on both cards.
+        Case{"qwen2", Args{"--device", "gaudi2", "--mode", "hpu-graph", "--cards", "2"}},
+        Case{"qwen2", Args{"--device", "a100-80gb", "--mode", "eager", "--set", "attention=flash"}, "bf16"}),
     [](const testing::TestParamInfo<Case>& p) {
       std::string n = fmt::format("{}_{}", p.param.checkpoint, p.index);
       for (char& ch : n)

@@ -5,7 +5,7 @@
 the *ForCausalLM class writes), plus the greedy tokens and logits that Hugging Face's math gives for them, into
 tests/golden/families/NAME/. Another program's answer for the simulator's family support; it follows the pattern of
 make_bloom_checkpoints.py.
-Run with Debian's python3-torch:  /usr/bin/python3 tests/golden/make_family_checkpoints.py
+Run with Debian's python3-torch:  /usr/bin/python3 tests/golden/make_family_checkpoints.py [NAME ...]
 
 The forward passes are written here in torch (not copied) after reading these files of huggingface/transformers, in
 the versions the code index held (commits given as the first 12 hex digits):
@@ -24,6 +24,7 @@ the versions the code index held (commits given as the first 12 hex digits):
   models/opt, models/gpt2, models/mistral: OPTLearnedPositionalEmbedding (offset 2, positions from the attention
   mask's cumsum), OPTDecoderLayer pre/post LayerNorm by do_layer_norm_before, GPT-2 Conv1D ([in, out] weights,
   x @ W + b) and split of c_attn into [q | k | v], Mistral = Llama's math with sliding_window.
+  models/qwen2/modeling_qwen2.py: Llama's math with bias=True on q_proj, k_proj, v_proj (o_proj and the MLP without).
 
 Every checkpoint is generated twice or three times:
  - in float64 (all math, with a KV cache, one new token per step): expected.tokens.npy (int64) and
@@ -39,6 +40,7 @@ import math
 import os
 import shutil
 import struct
+import sys
 
 import numpy as np
 import torch
@@ -185,6 +187,10 @@ def llama_weights(cfg, gen):
         w[p + "self_attn.k_proj.weight"] = n(gen, nk * d, h, scale=1.5 / math.sqrt(h))
         w[p + "self_attn.v_proj.weight"] = n(gen, nk * d, h, scale=1 / math.sqrt(h))
         w[p + "self_attn.o_proj.weight"] = n(gen, h, nq * d, scale=2 / math.sqrt(nq * d))
+        if cfg["model_type"] == "qwen2":  # Qwen2Attention: q/k/v with bias, o_proj without
+            w[p + "self_attn.q_proj.bias"] = n(gen, nq * d, scale=0.3)
+            w[p + "self_attn.k_proj.bias"] = n(gen, nk * d, scale=0.3)
+            w[p + "self_attn.v_proj.bias"] = n(gen, nk * d, scale=0.3)
         w[p + "post_attention_layernorm.weight"] = 1 + n(gen, h, scale=0.1)
         w[p + "mlp.gate_proj.weight"] = n(gen, f, h, scale=1.5 / math.sqrt(h))
         w[p + "mlp.up_proj.weight"] = n(gen, f, h, scale=1.5 / math.sqrt(h))
@@ -201,6 +207,7 @@ def llama_forward(w, cfg, ids, cache, dt):
     d = cfg.get("head_dim") or h // nq
     up = up_dtype(dt)
     g = lambda name: w[name].to(dt)
+    gb = lambda name: w[name].to(dt) if name in w else None
 
     def rms(x, name):
         xf = x.to(up)
@@ -217,9 +224,9 @@ def llama_forward(w, cfg, ids, cache, dt):
     for i in range(L):
         p = f"model.layers.{i}."
         hs = rms(x, p + "input_layernorm")
-        q = heads(lin(hs, g(p + "self_attn.q_proj.weight")), nq, d)
-        k = heads(lin(hs, g(p + "self_attn.k_proj.weight")), nk, d)
-        v = heads(lin(hs, g(p + "self_attn.v_proj.weight")), nk, d)
+        q = heads(lin(hs, g(p + "self_attn.q_proj.weight"), gb(p + "self_attn.q_proj.bias")), nq, d)
+        k = heads(lin(hs, g(p + "self_attn.k_proj.weight"), gb(p + "self_attn.k_proj.bias")), nk, d)
+        v = heads(lin(hs, g(p + "self_attn.v_proj.weight"), gb(p + "self_attn.v_proj.bias")), nk, d)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         if cache:
@@ -617,6 +624,8 @@ def llama_config(arch, model_type, **kw):
            "tie_word_embeddings": False, "rope_theta": 10000.0, "rope_scaling": None, "attention_dropout": 0.0}
     if model_type == "llama":
         cfg.update({"pretraining_tp": 1, "attention_bias": False, "mlp_bias": False})
+    elif model_type == "qwen2":
+        cfg.update({"use_sliding_window": False, "sliding_window": 4096, "max_window_layers": 28})
     else:
         cfg.update({"sliding_window": 4096})
     cfg.update(kw)
@@ -736,6 +745,12 @@ CHECKPOINTS = [
          about="mpt: ALiBi with alibi_bias_max 8 and 6 heads (not a power of two: MPT's slopes over 8 reordered "
                "[odd, even] and cut to 6), fused Wqkv [q | k | v], no_bias, LayerNorm without bias, exact gelu, "
                "tied, fp32"),
+    dict(name="qwen2", store=torch.float32, prompt=[8, 61, 27, 3], bf16=True,
+         weights=llama_weights, forward=llama_forward,
+         config=llama_config("Qwen2ForCausalLM", "qwen2", vocab_size=88, num_key_value_heads=1, rope_theta=1e6,
+                             tie_word_embeddings=True, bos_token_id=86, eos_token_id=86),
+         about="qwen2: Llama's layout with biases on q_proj, k_proj and v_proj (none on o_proj or the MLP), 4 query "
+               "heads / 1 KV head, rope_theta 1e6, use_sliding_window false, tied head, fp32"),
 ]
 
 
@@ -835,13 +850,20 @@ No generated token is a bos/eos/pad id, and every step's top-1 logit leads the r
 
 
 if __name__ == "__main__":
+    # Names given on the command line: write only those checkpoints (the others keep their files; a torch release
+    # may draw other random numbers for the same seed). No names: all of them.
+    only = set(sys.argv[1:])
+    unknown = only - {ck["name"] for ck in CHECKPOINTS}
+    if unknown:
+        raise SystemExit(f"unknown checkpoint(s): {sorted(unknown)}")
     torch.set_num_threads(1)
     os.makedirs(HERE, exist_ok=True)
     rows = []
     for idx, ck in enumerate(CHECKPOINTS):
-        r = make(ck, seed0=100 * idx + 1)
-        bf = "; expected_bf16.tokens.npy" if r["tokens16"] is not None else ""
+        if not only or ck["name"] in only:
+            make(ck, seed0=100 * idx + 1)
+        bf = "; expected_bf16.tokens.npy" if ck["bf16"] else ""
         about = ck["about"].replace("|", "\\|")  # a literal pipe inside a Markdown table cell
-        rows.append(f"| {ck['name']} | {r['prompt']} | {about}{bf} |")
+        rows.append(f"| {ck['name']} | {ck['prompt']} | {about}{bf} |")
     with open(os.path.join(HERE, "README.md"), "w") as f:
         f.write(README_HEAD + "\n".join(rows) + "\n")

@@ -115,7 +115,8 @@ TEST(DecoderModel, CheckpointsWithoutTheBaseModelPrefixLoad) {
 
 INSTANTIATE_TEST_SUITE_P(Golden, Families,
                          testing::Values("llama-gqa", "llama3-scaled-bf16", "mistral", "gptj", "gpt-neox",
-                                         "falcon-7b-style", "falcon-40b-style", "opt", "opt-post-ln", "gpt2", "mpt"),
+                                         "falcon-7b-style", "falcon-40b-style", "opt", "opt-post-ln", "gpt2", "mpt",
+                                         "qwen2"),
                          [](const testing::TestParamInfo<std::string>& p) {
                            std::string n = p.param;
                            for (char& ch : n)

@@ -26,6 +26,15 @@ TEST(ModelFamilies, ExactPublishedParameterCounts) {
   EXPECT_EQ(model_preset("llama-3-8b").parameter_count(), 8'030'261'248);
   EXPECT_EQ(model_preset("llama-3-70b").parameter_count(), 70'553'706'496);
   EXPECT_EQ(model_preset("mistral-7b").parameter_count(), 7'241'732'096);
+  // Qwen2 (q/k/v biases, none on o_proj; the 0.5B ties its head): the safetensors totals the hub and GGUF metadata
+  // give (Qwen1.5-32B's GGUF general.parameter_count; Qwen2.5's HF metadata, 7.61B / 72.7B on their cards; the
+  // 32B card's "32.5B" is Qwen1.5-32B's figure copied over). Yi-34B and Mistral-Pro-8B: HF safetensors metadata.
+  EXPECT_EQ(model_preset("qwen1.5-32b").parameter_count(), 32'512'218'112);
+  EXPECT_EQ(model_preset("qwen2.5-7b").parameter_count(), 7'615'616'512);
+  EXPECT_EQ(model_preset("qwen2.5-32b").parameter_count(), 32'763'876'352);
+  EXPECT_EQ(model_preset("qwen2.5-72b").parameter_count(), 72'706'203'648);
+  EXPECT_EQ(model_preset("yi-34b").parameter_count(), 34'388'917'248);
+  EXPECT_EQ(model_preset("mistral-pro-8b").parameter_count(), 8'986'628'096);
 }
 
 TEST(ModelFamilies, ParameterCountsWithinThePublishedRounding) {
@@ -40,6 +49,14 @@ TEST(ModelFamilies, ParameterCountsWithinThePublishedRounding) {
       {"mpt-7b", {6.7e9, 0.01}},
       {"mpt-30b", {29.95e9, 0.002}},
       {"bloom-1b7", {1.72e9, 0.01}},
+      {"qwen1.5-0.5b", {0.5e9, 0.1}},   // the cards' "0.5B", "1.8B", "4B", "7.7B" (Qwen2's comparison table), "14B"
+      {"qwen1.5-1.8b", {1.8e9, 0.03}},
+      {"qwen1.5-4b", {4e9, 0.02}},
+      {"qwen1.5-7b", {7.7e9, 0.01}},
+      {"qwen1.5-14b", {14e9, 0.02}},
+      {"qwen1.5-110b", {110e9, 0.02}},
+      {"qwen2-7b", {7.6e9, 0.01}},
+      {"yi-6b", {6e9, 0.02}},
   };
   for (const auto& [name, size] : published) {
     const auto n = static_cast<double>(model_preset(name).parameter_count());
@@ -148,6 +165,33 @@ TEST(ModelFamilies, ConfigJsonWithHuggingFaceKeysAndDefaults) {
   EXPECT_EQ(read_model_config(dir.path().string()).n_layer, 2);
 }
 
+TEST(ModelFamilies, Qwen2BiasesQkvButNotTheOutputProjection) {
+  // modeling_qwen2.py: q_proj, k_proj and v_proj with bias=True, o_proj and the MLP without; no key turns them off.
+  test::TempDir dir;
+  test::write_file(dir.file("config.json"), R"({"model_type": "qwen2", "hidden_size": 64, "intermediate_size": 160,
+      "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100,
+      "use_sliding_window": false, "sliding_window": 32768, "max_window_layers": 28})");
+  const auto c = read_model_config(dir.file("config.json"));
+  EXPECT_EQ(c.family, "qwen2");
+  EXPECT_TRUE(c.qkv_bias);
+  EXPECT_FALSE(c.out_bias);
+  EXPECT_FALSE(c.mlp_bias);
+  EXPECT_FALSE(c.sliding_window);
+  EXPECT_DOUBLE_EQ(c.rope_theta, 10000.0);  // Qwen2Config's default
+  const OpGraph g = build_forward_graph(c, PassSpec{});
+  EXPECT_TRUE(op_named(g, "layers.0.self_attn.k_proj").has_bias);
+  EXPECT_FALSE(op_named(g, "layers.0.self_attn.o_proj").has_bias);
+  // Against Llama with the same sizes: 2 layers x (q 64 + k 32 + v 32) bias entries more.
+  auto llama = c;
+  llama.qkv_bias = false;
+  EXPECT_EQ(c.parameter_count() - llama.parameter_count(), 2 * (64 + 32 + 32));
+  // Yi is LlamaForCausalLM: no biases, its own sizes.
+  const auto yi = model_preset("yi-6b");
+  EXPECT_EQ(yi.family, "llama");
+  EXPECT_FALSE(yi.qkv_bias);
+  EXPECT_EQ(yi.n_kv_head, 4);
+}
+
 TEST(ModelFamilies, UnsupportedOptionsAreRefusedNamingTheKey) {
   test::TempDir dir;
   const std::vector<std::pair<std::string, std::string>> cases{
@@ -161,6 +205,7 @@ TEST(ModelFamilies, UnsupportedOptionsAreRefusedNamingTheKey) {
       {R"({"model_type": "mpt", "attn_config": {"clip_qkv": 8}})", "/attn_config/clip_qkv"},
       {R"({"model_type": "falcon", "alibi": true})", "/alibi"},
       {R"({"model_type": "gptj", "rotary_dim": 300})", "/rotary_dim"},
+      {R"({"model_type": "qwen2", "use_sliding_window": true})", "/use_sliding_window"},
   };
   for (const auto& [text, key] : cases) {
     test::write_file(dir.file("config.json"), text);

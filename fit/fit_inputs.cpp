@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fit/fit_inputs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/input_error.h"
 #include "workloads/model_catalog.h"
@@ -135,7 +137,8 @@ StacksFile read_stacks(const std::string& file) {
     for (std::size_t i = 0; i < params.size(); ++i) {
       const auto& p = params[i];
       const std::string pat = fmt::format("{}/parameters/{}", at, i);
-      only_keys(file, pat, p, {"key", "min", "max", "prior", "prior_factor", "scales", "meaning", "source"});
+      only_keys(file, pat, p,
+                {"key", "min", "max", "prior", "prior_factor", "scales", "meaning", "source", "devices"});
       FitParameter f;
       f.key = text(file, pat, p, "key");
       if (f.key.find('.') == std::string::npos)
@@ -163,11 +166,28 @@ StacksFile read_stacks(const std::string& file) {
       if (!found) throw InputError(file, pat + "/scales", "must be one of host, hbm, matrix, vector, fabric");
       f.meaning = text(file, pat, p, "meaning");
       f.source = text(file, pat, p, "source");
+      if (p.contains("devices")) {
+        const auto& d = p["devices"];
+        if (!d.is_array() || d.empty())
+          throw InputError(file, pat + "/devices", "must be a non-empty array of the stack's devices");
+        for (const auto& name : d) {
+          if (!name.is_string() ||
+              std::find(spec.devices.begin(), spec.devices.end(), name.get<std::string>()) == spec.devices.end())
+            throw InputError(file, pat + "/devices",
+                             fmt::format("{} is not one of the stack's devices ({})", name.dump(),
+                                         fmt::join(spec.devices, ", ")));
+          f.devices.push_back(name.get<std::string>());
+        }
+      }
       spec.parameters.push_back(std::move(f));
     }
     out.stacks.push_back(std::move(spec));
   }
   return out;
+}
+
+bool FitParameter::fitted_on(const std::string& device) const {
+  return devices.empty() || std::find(devices.begin(), devices.end(), device) != devices.end();
 }
 
 }  // namespace hpusim::fit

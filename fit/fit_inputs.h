@@ -34,6 +34,9 @@ struct FitParameter {
   double prior_factor = 2;  // the prior's spread: one standard deviation is a factor of this
   Scales scales = Scales::host;
   std::string meaning, source;
+  // The devices whose rows identify it (empty: every device of the stack); on the others it stays at its prior.
+  std::vector<std::string> devices;
+  bool fitted_on(const std::string& device) const;
 };
 
 struct StackSpec {

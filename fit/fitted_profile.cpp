@@ -8,6 +8,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/input_error.h"
 
@@ -72,7 +73,11 @@ nlohmann::json to_json(const GroupFit& g, const std::string& rows_file) {
                                     ? fmt::format("prior, not fitted (--iterations 0): the errors below are the "
                                                   "model files' own on {} rows of {} on {}",
                                                   used.size(), rows_file, g.device)
-                                    : fmt::format("prior, not fitted: no row of {} exercises it", g.device)},
+                                    : !p.fitted_on(g.device)
+                                        ? fmt::format("prior, not fitted on {}: its rows do not identify it "
+                                                      "(stacks.json fits it on {} only)",
+                                                      g.device, fmt::join(p.devices, ", "))
+                                        : fmt::format("prior, not fitted: no row of {} exercises it", g.device)},
          {"prior_source", p.source}});
   }
   const auto stats = [](const ErrorStats& s) {

@@ -91,7 +91,7 @@ GroupFit fit_group(const std::string& stack, const std::string& device, const st
   // A fabric figure no row exercises stays at its prior (and costs no simulations).
   g.fitted.assign(n, o.max_iterations > 0);  // no iterations: every parameter at its prior
   for (std::size_t i = 0; i < n; ++i)
-    if (params[i].scales == Scales::fabric && !any_tp) g.fitted[i] = false;
+    if ((params[i].scales == Scales::fabric && !any_tp) || !params[i].fitted_on(device)) g.fitted[i] = false;
   const auto run = [&](const Vec& x) {
     g.simulations += static_cast<int64_t>(m);
     return evaluate(points_at(rows, params, x));

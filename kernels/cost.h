@@ -31,6 +31,10 @@ struct CostPart {
   // the strided copy of expand().reshape()): on GPUs such kernels are bound by the SMs' element rate below the
   // streaming bandwidth (sim/device/engine_timing.h, TimingOptions::indexed_copy_efficiency).
   bool indexed_copy = false;
+  // bitsandbytes' dequantize_4bit (kDequantizeBlockwise): each 4-bit code decoded through NF4's/FP4's decision tree
+  // and scaled by its block's absmax; on GPUs bound by the SMs' instruction rate below the streaming bandwidth
+  // (TimingOptions::dequant4_efficiency).
+  bool dequant4 = false;
 };
 
 struct KernelCost {

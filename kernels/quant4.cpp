@@ -173,6 +173,7 @@ KernelCost dequantize4_cost(int64_t n, int64_t blocksize, DType dtype) {
   p.flops = static_cast<double>(n);
   p.bytes_read = (n + 1) / 2 + 4 * ((n + blocksize - 1) / blocksize);
   p.bytes_written = n * static_cast<int64_t>(size_bytes(dtype));
+  p.dequant4 = true;
   return {{p}};
 }
 

@@ -40,6 +40,7 @@ const std::vector<Field>& fields() {
       {"kernel_gap_us", &RuntimeProfile::kernel_gap_us, 1e4},
       {"step_host_ops", &RuntimeProfile::step_host_ops, 1e4},
       {"indexed_copy_efficiency", &RuntimeProfile::indexed_copy_efficiency, 1, 0, true},
+      {"dequant4_efficiency", &RuntimeProfile::dequant4_efficiency, 1, 0, true},
   };
   return f;
 }

@@ -31,6 +31,8 @@ struct RuntimeProfile {
   // Device kernels of the framework: the share of the streaming bandwidth its element-wise indexed copies of 16-bit
   // tensors reach (torch.cat of a KV cache, repeat_kv's expand().reshape()); 1 where they stream.
   double indexed_copy_efficiency = 1;
+  // bitsandbytes' dequantize_4bit kernel: the share of the streaming bandwidth it reaches; 1 where it streams.
+  double dequant4_efficiency = 1;
   std::map<std::string, std::string> sources;  // "field" -> where the figure comes from
 
   double compile_ms(int64_t nodes) const {

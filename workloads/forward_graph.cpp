@@ -86,6 +86,14 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
 // x.to(compute_dtype), out.to(inp_dtype), the bias's cast every call, and with more rows the dequantised weight's
 // .to(A.dtype). Double quantisation: dequantize_blockwise of the absmax and += offset, 2 more.
 // fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
+// Rotary embeddings' torch ops in Hugging Face's modeling code of the pass's release (0: another stack's code, the
+// unsourced default).
+RotaryKernels rotary_kernels(const DecoderConfig& c, const PassSpec& s) {
+  if (c.positions != Positions::rotary || s.transformers_minor == 0) return {};
+  const ModelFamily& f = family_of(c);
+  return f.rotary_kernels ? f.rotary_kernels(c, s.transformers_minor) : RotaryKernels{};
+}
+
 int64_t quantised_eager_ops(const PassSpec& s, int64_t rows, bool bias) {
   switch (s.weights) {
     case WeightFormat::int8:
@@ -125,7 +133,8 @@ class Walk {
         len_(s.attention_length()),
         act_(static_cast<int64_t>(k::size_bytes(s.dtype))),
         x_bytes_(rows_ * h_ * act_),
-        bt_(fmt::format("[{},{},", b_, t_)) {}
+        bt_(fmt::format("[{},{},", b_, t_)),
+        rotary_(rotary_kernels(c, s)) {}
 
   OpGraph run() {
     const Vertex emb = add({n_.embedding, "embedding", fmt::format("[{},{}] ids, [{},{}]", b_, t_, c_.vocab_size, h_),
@@ -148,7 +157,7 @@ class Walk {
                    {});
     if (c_.positions == Positions::rotary)
       table_ = add({"rotary_embedding", "rotary_table", fmt::format("[{},{}]", rows_, c_.rotary_dim), "rotary_table",
-                    k::rotary_table_cost(rows_, c_.rotary_dim), false, false, 6},
+                    k::rotary_table_cost(rows_, c_.rotary_dim), false, false, 6 + rotary_.per_forward},
                    {});
     for (int64_t l = 0; l < c_.n_layer; ++l) x = block(l, x);
     const int64_t out_rows = s_.trim_logits ? b_ : rows_;
@@ -234,7 +243,8 @@ class Walk {
       const Vertex rot =
           add({in_layer(l, n_.attention + ".rotary"), "rotary",
                fmt::format("q[{},{},{},{}] k[{},{},{},{}] rot{}", b_, heads, t_, d_, b_, kvh, t_, d_, c_.rotary_dim),
-               "rotary", k::rotary_cost(rows_, heads, kvh, d_, c_.rotary_dim, s_.dtype), true, false, 14},
+               "rotary", k::rotary_cost(rows_, heads, kvh, d_, c_.rotary_dim, s_.dtype), true, false,
+               rotary_.per_layer},
               {{q, rows_ * qc * act_}, {kk, rows_ * kvc * act_}, {table_, 2 * rows_ * c_.rotary_dim * 4}});
       q = kk = rot;
     }
@@ -262,10 +272,12 @@ class Walk {
     // Torch ops of plain attention: scores 2 (baddbmm / matmul and scale), mask 1, softmax 1, bmm 1, plus the fp32
     // upcast and the cast back: 7 (≈). Where a family that upcasts does not in this run (fp32 already, OPT in bf16,
     // optimum-habana's attn_softmax_bf16) the two casts are not launched: 5. Families whose code never upcasts the
-    // softmax cast elsewhere (GPT-J its query and key) and keep 7; flash (SDPA) keeps 7 (≈).
+    // softmax cast elsewhere (GPT-J its query and key) and keep 7. Flash (LlamaSdpaAttention and its twins in
+    // transformers 4.35-4.46): the causal mask's slice, .contiguous() on q, k and v (no copy at one new token) and
+    // scaled_dot_product_attention: 3 (LLM-Perf's SDPA rows run 3-4 ops per layer fewer than its eager ones).
     const bool casts_skipped = !s_.flash_attention && c_.softmax_upcast != SoftmaxUpcast::never &&
                                (!softmax_fp32() || s_.dtype == k::DType::fp32);
-    const int64_t attn_ops = casts_skipped ? 5 : 7;
+    const int64_t attn_ops = s_.flash_attention ? 3 : casts_skipped ? 5 : 7;
     const Vertex attn =
         c_.positions == Positions::alibi
             ? add({attn_name, "attention", attn_shapes, "attention", attn_cost, false, false, attn_ops},
@@ -335,6 +347,7 @@ class Walk {
   const CardShare share_;
   const int64_t b_, t_, h_, d_, rows_, len_, act_, x_bytes_;
   const std::string bt_;
+  const RotaryKernels rotary_;
   OpGraph g_;
   int64_t layer_ = -1;
   Vertex table_ = 0;  // the ALiBi bias or the rotary cos/sin table

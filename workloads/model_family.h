@@ -32,6 +32,15 @@ struct Preset {
   std::string source;  // where the figures come from
 };
 
+// Kernels Hugging Face's modeling code of the family launches for rotary position embeddings in one eager forward,
+// in a transformers release (4.N: N): the cos/sin table sliced from a cache in every layer, recomputed in every
+// layer from inv_freq and position_ids, or computed once per forward and passed to the layers; then the rotation
+// of q and k. Counted from modeling_*.py at each release's tag (docs/CALIBRATION.md, "Rotary embeddings by release").
+struct RotaryKernels {
+  int64_t per_layer = 14;   // 14: not sourced for the family (two applications of 7)
+  int64_t per_forward = 0;  // at the model level, once per forward
+};
+
 struct ModelFamily {
   std::vector<std::string> model_types;
   // config.json -> the description; InputError naming the file and key for a bad value or an option not supported
@@ -39,6 +48,8 @@ struct ModelFamily {
   DecoderConfig (*parse)(const HfConfig& config);
   ModuleNames (*names)(const DecoderConfig& config);
   std::vector<Preset> presets;
+  // nullptr: the family has no rotary embeddings or its history is not counted (RotaryKernels' defaults).
+  RotaryKernels (*rotary_kernels)(const DecoderConfig& config, int transformers_minor) = nullptr;
 };
 
 // Each family file defines one of these.
@@ -77,6 +88,8 @@ struct LlamaStyleDefaults {
   double rope_theta = 10000.0;
 };
 DecoderConfig llama_style(const HfConfig& config, const LlamaStyleDefaults& defaults);
+// Their module paths (model.layers.N.self_attn.q_proj, ...), which Mistral's and Qwen2's checkpoints share.
+ModuleNames llama_style_names(const DecoderConfig& config);
 // bos/eos/pad token ids and torch_dtype (ids may be lists or null in real files: the first id, or the default).
 void read_token_ids(const HfConfig& config, DecoderConfig& c);
 

@@ -54,6 +54,9 @@ struct PassSpec {
   Bnb bitsandbytes = Bnb::v045;
   // weights=nf4/fp4: bitsandbytes' bnb_4bit_compute_dtype when it is not the activations' format.
   std::optional<kernels::DType> bnb4_compute;
+  // The transformers release whose modeling code runs eagerly (4.N: N); 0 where another stack's modeling code runs
+  // (optimum-habana on Gaudi): it decides the torch ops of rotary embeddings (ModelFamily::rotary_kernels).
+  int transformers_minor = 0;
   bool bnb4_double_quant = false;  // bnb_4bit_use_double_quant: the absmax values stored as 8-bit codes
   kernels::DType bnb4_compute_dtype() const { return bnb4_compute.value_or(dtype); }
 

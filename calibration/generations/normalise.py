@@ -168,9 +168,26 @@ def normalise_gpu(case):
         name = {"float16": "fp16", "bfloat16": "bf16", "float32": "fp32"}.get(stated.group(1), stated.group(1)) if stated else dtype
         compute = "auto" if name == dtype else name
     row["scenario"]["bnb_4bit_compute_dtype"] = compute
+    row["scenario"]["transformers"] = transformers_release(case)
     row["scenario"]["bnb_4bit_use_double_quant"] = (weights in ("nf4", "fp4") and "double quant" in w.lower()
                                                     and "no double quant" not in w.lower())
     return row, None
+
+
+def transformers_release(case):
+    """The transformers release whose modeling code the row ran (scenario key `transformers`, "4.N"): the row's own
+    version where it is recorded. LLM-Perf's snapshot records none: its runner (2024-04..09) installed the latest
+    release, 4.40 to 4.44; the rows themselves tell which: Mistral-Pro-8B's and Qwen1.5's decode steps cost the same
+    per layer (0.85-0.88 ms) and Yi's (Llama's code) 20% more, which only 4.38-4.41 give (Llama recomputing cos/sin
+    in every layer, Mistral and Qwen2 slicing a cached table; Mistral recomputes from 4.42, Llama moves it to the
+    model level in 4.43)."""
+    version = str((case.get("software") or {}).get("transformers", ""))
+    m = re.match(r"4\.(\d+)", version)
+    if m:
+        return f"4.{min(max(int(m.group(1)), 33), 46)}"
+    if case["id"].startswith("llmperf-"):
+        return "4.40"
+    raise SystemExit(f"{case['id']}: no transformers release recorded and none inferred")
 
 
 def flag_list(case):

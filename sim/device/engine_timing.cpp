@@ -177,6 +177,10 @@ PartTime part_time(const models::HardwareModel& d, const k::CostPart& part, cons
       } else {
         t.engine = "cuda";
         t.compute_ps = cycles_to_ps(sm_vector_cycles(*d.sm, part), d.sm->clock_MHz);
+        if (part.dequant4 && options.dequant4_efficiency < 1)
+          t.compute_ps = std::max(t.compute_ps, bytes_to_ps(part.bytes_read + part.bytes_written,
+                                                            d.hbm.bandwidth_GBps * d.hbm.efficiency *
+                                                                options.dequant4_efficiency));
       }
       break;
     case k::EngineClass::data_movement:
@@ -211,7 +215,8 @@ const PartTime& PartTimeMemo::operator()(const k::CostPart& p) {
                 p.matrix.n,
                 p.matrix.k,
                 static_cast<int>(p.dtype),
-                p.indexed_copy};
+                p.indexed_copy,
+                p.dequant4};
   const auto it = memo_.find(key);
   if (it != memo_.end()) return it->second;
   return memo_.emplace(key, part_time(device_, p, options_)).first->second;

@@ -72,6 +72,8 @@ struct TimingOptions {
   // elements reach (CostPart::indexed_copy; the runtime profile's figure). The bound is the SMs' element rate, so
   // wider elements move proportionally more bytes (capped at streaming), narrower ones fewer.
   double indexed_copy_efficiency = 1;
+  // GPUs: the share of the streaming bandwidth bitsandbytes' dequantize_4bit reaches (CostPart::dequant4).
+  double dequant4_efficiency = 1;
 };
 
 // One part of a kernel's cost on a device, as if it ran alone. Collective parts are the fabric's (collectives.h).
@@ -89,7 +91,7 @@ class PartTimeMemo {
   int64_t computed() const { return static_cast<int64_t>(memo_.size()); }
 
  private:
-  using Key = std::tuple<int, double, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, bool>;
+  using Key = std::tuple<int, double, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, bool, bool>;
   const models::HardwareModel& device_;
   TimingOptions options_;
   std::map<Key, PartTime> memo_;

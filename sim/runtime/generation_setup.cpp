@@ -119,6 +119,8 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.pass.trim_logits = sc.trim_logits;
   spec.pass.int8_threshold = sc.int8_threshold;
   spec.pass.bitsandbytes = sc.bitsandbytes == "0.43" ? workloads::PassSpec::Bnb::v043 : workloads::PassSpec::Bnb::v045;
+  // Hugging Face's modeling code runs on GPUs; Gaudi runs optimum-habana's twins (their own rotary kernels).
+  if (!device.is_gaudi()) spec.pass.transformers_minor = std::stoi(sc.transformers.substr(2));
   if (sc.bnb_4bit_compute_dtype != "auto" && sc.bnb_4bit_compute_dtype != sc.dtype) {
     if (spec.pass.weights != workloads::WeightFormat::nf4 && spec.pass.weights != workloads::WeightFormat::fp4)
       throw InputError("bnb_4bit_compute_dtype", sc.bnb_4bit_compute_dtype,
@@ -202,6 +204,7 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   // PyTorch's own copy kernels run eagerly (and inside captured CUDA graphs); under torch.compile Inductor generates
   // the cat and the copies as vectorised Triton kernels, which stream.
   spec.timing.indexed_copy_efficiency = x.mode == sim::Mode::compile ? 1.0 : x.runtime.indexed_copy_efficiency;
+  spec.timing.dequant4_efficiency = x.runtime.dequant4_efficiency;
   if (sc.bucket_size > 0 && !spec.static_shapes)
     throw InputError("bucket_size", std::to_string(sc.bucket_size),
                      "buckets shape a static KV cache: set static_shapes=true (or leave bucket_size at 0)");

@@ -32,6 +32,7 @@ struct Scenario {
   bool limit_hpu_graphs, trim_logits, allow_tf32, reuse_cache, bucket_internal, attn_softmax_bf16;
   double int8_threshold;
   std::string bitsandbytes;  // weights=int8: the release whose LLM.int8 forward is timed
+  std::string transformers;  // GPUs: the transformers release whose modeling code runs eagerly (4.33 ... 4.46)
   std::string bnb_4bit_compute_dtype;  // weights=nf4/fp4: the products' format; auto: the dtype's
   bool bnb_4bit_use_double_quant;      // weights=nf4/fp4: absmax stored as 8-bit codes
   int64_t warmup, iterations;

@@ -144,6 +144,15 @@ std::vector<ScenarioField> make_fields() {
       choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},
              "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
              "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
+  {
+    std::vector<std::string> releases;
+    for (int minor = 33; minor <= 46; ++minor) releases.push_back(fmt::format("4.{}", minor));
+    f.push_back(choice("transformers", &Scenario::transformers, "4.46", releases,
+                       "GPUs: the Hugging Face transformers release whose modeling code runs eagerly; it decides the "
+                       "torch ops of rotary embeddings (a cached table sliced in every layer, recomputed in every "
+                       "layer, or computed once per forward: Llama 4.38 and 4.43, Mistral 4.42, Qwen2 and GPT-NeoX "
+                       "4.45). Gaudi runs optimum-habana's modeling code"));
+  }
   f.push_back(choice("bnb_4bit_compute_dtype", &Scenario::bnb_4bit_compute_dtype, "auto",
                      {"auto", "fp32", "fp16", "bf16"},
                      "weights=nf4/fp4: the format bitsandbytes computes the products in (auto: the dtype's). "

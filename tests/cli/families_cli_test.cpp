@@ -3,6 +3,8 @@
 // weight bytes over HBM bandwidth), and refusals of what the description does not support.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +36,31 @@ TEST(FamiliesCli, Llama70bOnEightGaudi2IsBoundByItsWeightStream) {
   const double bound_ms = 68.976e9 * 2 / 8 / 2.45e12 * 1e3;
   EXPECT_GT(j["decode_ms_per_token"].get<double>(), bound_ms);
   EXPECT_LT(j["decode_ms_per_token"].get<double>(), 4 * bound_ms);  // and not absurdly slower in a replayed graph
+}
+
+TEST(FamiliesCli, TheTransformersReleaseDecidesTheRotaryOpsTheHostDispatches) {
+  // Yi-6B (Llama's code, 32 layers) at batch 1 on an A100 is host-bound: each decode step pays 27 us per torch op
+  // (cuda-pytorch.json, no fitted profile). 4.38-4.42 recompute cos/sin in every layer (17 ops against the cached
+  // table's 12 of 4.35); from 4.43 once per forward (9) and 10 per layer.
+  const auto step_ms = [](const char* release) {
+    const auto r = run_cli({"run", "--device", "a100-80gb", "--model", "yi-6b", "--new-tokens", "8", "--set",
+                            fmt::format("transformers={}", release), "--set", "calibration=none", "--trace", "",
+                            "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out)["decode_ms_per_token"].get<double>();
+  };
+  const double cached = step_ms("4.35");
+  EXPECT_NEAR(step_ms("4.40") - cached, 32 * 5 * 0.027, 1e-6);
+  EXPECT_NEAR(step_ms("4.46") - cached, 32 * -2 * 0.027 + 9 * 0.027, 1e-6);
+  // Gaudi runs optimum-habana's modeling code: the release changes nothing there.
+  const auto gaudi = [](const char* release) {
+    const auto r = run_cli({"run", "--device", "gaudi2", "--model", "yi-6b", "--new-tokens", "4", "--set",
+                            fmt::format("transformers={}", release), "--trace", "", "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    return std::make_pair(j["latency_s"].get<double>(), j["host_launches"].get<int64_t>());
+  };
+  EXPECT_EQ(gaudi("4.35"), gaudi("4.46"));
 }
 
 TEST(FamiliesCli, RefusalsNameTheKey) {

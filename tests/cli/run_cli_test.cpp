@@ -175,6 +175,7 @@ TEST(RunCli, RefusesWhatItCannotModel) {
             dir.file("t.sqlite")},
            {"run", "--device", "a100-80gb", "--set", "runtime.indexed_copy_efficiency=1.5", "--trace",
             dir.file("t.sqlite")},
+           {"run", "--device", "h100-sxm", "--set", "runtime.dequant4_efficiency=0", "--trace", dir.file("t.sqlite")},
            {"run", "--device", "a100-80gb", "--mode", "compile", "--set", "compile_mode=reduce-overhead", "--cards",
             "2", "--trace", dir.file("t.sqlite")},
            {"run", "--device", "gaudi2", "--model", "bloomz-176b", "--trace", dir.file("t.sqlite")},  // memory

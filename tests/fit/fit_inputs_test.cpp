@@ -44,6 +44,11 @@ TEST(FitInputs, BadStacksFilesNameFileAndKey) {
   const auto e = with(R"({"stacks": {"x": {"rows": "r.json", "devices": ["gaudi2"], "parameters": [)" + bad_scale +
                       "]}}}");
   EXPECT_NE(e.find("/stacks/x/parameters/0/scales"), std::string::npos) << e;
+  const std::string other_device = R"({"key": "hbm.efficiency", "prior": 1, "min": 0.5, "max": 1, "scales": "hbm",
+                                       "meaning": "m", "source": "s", "devices": ["a100-80gb"]})";
+  const auto d = with(R"({"stacks": {"x": {"rows": "r.json", "devices": ["gaudi2"], "parameters": [)" + other_device +
+                      "]}}}");
+  EXPECT_NE(d.find("/stacks/x/parameters/0/devices"), std::string::npos) << d;
   const std::string out_of_range = R"({"key": "hbm.efficiency", "prior": 2, "min": 0.5, "max": 1, "scales": "hbm",
                                        "meaning": "m", "source": "s"})";
   EXPECT_NE(with(R"({"stacks": {"x": {"rows": "r.json", "devices": ["gaudi2"], "parameters": [)" + out_of_range +

@@ -29,6 +29,12 @@ FitParameter param(const std::string& key, double prior, double lo, double hi, S
   return p;
 }
 
+std::vector<const CalibrationRow*> row_pointers(const std::vector<CalibrationRow>& rows) {
+  std::vector<const CalibrationRow*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  return ptrs;
+}
+
 // latency = bytes / (bw * eff) + steps * host_us: a memory-bound part and a host part, as a decode loop.
 Evaluator closed_form() {
   return [](const std::vector<EvalPoint>& points) {
@@ -63,8 +69,7 @@ std::vector<CalibrationRow> closed_form_rows(double eff, double host_us) {
 // `rows` fitted by the closed form for hbm.efficiency (prior 1, bounds [0.3, 1]) and replay_graph_us (prior 50);
 // `rows` must outlive the GroupFit's pointers.
 GroupFit fit_closed_form_rows(const std::vector<CalibrationRow>& rows, int iterations) {
-  std::vector<const CalibrationRow*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
+  const auto ptrs = row_pointers(rows);
   const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
                                          param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
   FitOptions o;
@@ -117,8 +122,7 @@ TEST(ProfileFit, ABoundHoldsAndIsReported) {
 
 TEST(ProfileFit, AFabricParameterNoRowExercisesStaysAtItsPrior) {
   const auto rows = closed_form_rows(0.7, 250);
-  std::vector<const CalibrationRow*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
+  const auto ptrs = row_pointers(rows);
   std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
                                    param("fabric.latency_us", 3, 1, 100, Scales::fabric)};
   FitOptions o;
@@ -139,6 +143,26 @@ TEST(ProfileFit, AFabricParameterNoRowExercisesStaysAtItsPrior) {
   EXPECT_FALSE(g.fitted[1]);
   EXPECT_DOUBLE_EQ(g.values[1], 3);
   EXPECT_NEAR(g.values[0], 0.7, 0.01);
+}
+
+// A parameter the stack fits on other devices only (stacks.json "devices") stays at its prior on this one, says so,
+// and the others are fitted as before.
+TEST(ProfileFit, AParameterFittedOnOtherDevicesOnlyStaysAtItsPriorHere) {
+  const auto rows = closed_form_rows(0.7, 250);
+  const auto ptrs = row_pointers(rows);
+  std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.3, 1.0, Scales::hbm),
+                                   param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
+  params[1].devices = {"h100-sxm"};
+  FitOptions o;
+  o.max_iterations = 3;
+  const auto g = fit_group("s", "gaudi2", ptrs, params, o, closed_form());
+  EXPECT_TRUE(g.fitted[0]);
+  EXPECT_FALSE(g.fitted[1]);
+  EXPECT_DOUBLE_EQ(g.values[1], 50);
+  const auto j = to_json(g, "rows.json");
+  EXPECT_NE(j["parameters"][1]["source"].get<std::string>().find("not fitted on gaudi2"), std::string::npos);
+  params[1].devices = {"gaudi2"};
+  EXPECT_TRUE(fit_group("s", "gaudi2", ptrs, params, o, closed_form()).fitted[1]);
 }
 
 // Rows the simulator produced at hbm.efficiency 0.8 and replay_graph_us 300 on Gaudi2 (hpu-graph, batch 1): the
@@ -167,8 +191,7 @@ TEST(ProfileFit, RecoversKnownParametersFromRowsTheSimulatorGenerated) {
     ASSERT_TRUE(measured[i].latency_s) << measured[i].error;
     rows[i].measured_s = *measured[i].latency_s;
   }
-  std::vector<const CalibrationRow*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
+  const auto ptrs = row_pointers(rows);
   const std::vector<FitParameter> params{param("hbm.efficiency", 1.0, 0.5, 1.0, Scales::hbm),
                                          param("runtime.replay_graph_us", 50, 5, 3000, Scales::host)};
   FitOptions o;

@@ -58,6 +58,15 @@ ModuleNames names(const DecoderConfig&) {
   return n;
 }
 
+// modeling_gpt_neox.py by release (kernels): the cached table gathered per layer up to 4.34 (15: the whole fp32 table
+// repeated and gathered for cos and sin, then the rotation), sliced and indexed from 4.35 (#25830: 12), computed once
+// per forward from 4.45 (#32617: 9) with the rotation in each layer (10); rotary_pct < 1 adds the slices' two cats.
+RotaryKernels rotary_kernels(const DecoderConfig&, int minor) {
+  if (minor < 35) return {15 + 2, 0};
+  if (minor < 45) return {12 + 2, 0};
+  return {10 + 2, 9};
+}
+
 }  // namespace
 
 const ModelFamily& gpt_neox_family() {
@@ -71,7 +80,8 @@ const ModelFamily& gpt_neox_family() {
             "layer_norm_eps": 1e-5, "hidden_act": "gelu_fast", "rotary_pct": 0.25, "rotary_emb_base": 10000,
             "use_parallel_residual": true, "tie_word_embeddings": false, "bos_token_id": 0, "eos_token_id": 0,
             "torch_dtype": "float16"})",
-        "config.json of EleutherAI/gpt-neox-20b"}}};
+        "config.json of EleutherAI/gpt-neox-20b"}},
+      rotary_kernels};
   return f;
 }
 

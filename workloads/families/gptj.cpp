@@ -50,6 +50,12 @@ ModuleNames names(const DecoderConfig&) {
   return n;
 }
 
+// modeling_gptj.py, unchanged from 4.33 to 4.46 (kernels): each layer repeats the fp32 sinusoid table over the batch,
+// repeats the position ids and gathers (3), then for q and k repeat_interleave of sin and cos (3 each: the index, its
+// fill, index_select), the products, rotate_every_two (neg, stack) and the add, and the two cats of the rotated and
+// passed halves (26).
+RotaryKernels rotary_kernels(const DecoderConfig&, int) { return {3 + 26, 0}; }
+
 }  // namespace
 
 const ModelFamily& gptj_family() {
@@ -61,7 +67,8 @@ const ModelFamily& gptj_family() {
         R"({"model_type": "gptj", "vocab_size": 50400, "n_embd": 4096, "n_layer": 28, "n_head": 16, "n_inner": null,
             "n_positions": 2048, "rotary_dim": 64, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new",
             "tie_word_embeddings": false, "bos_token_id": 50256, "eos_token_id": 50256, "torch_dtype": "float16"})",
-        "config.json of EleutherAI/gpt-j-6b"}}};
+        "config.json of EleutherAI/gpt-j-6b"}},
+      rotary_kernels};
   return f;
 }
 

@@ -40,6 +40,28 @@ DecoderConfig llama_style(const HfConfig& j, const LlamaStyleDefaults& d) {
   return c;
 }
 
+ModuleNames llama_style_names(const DecoderConfig&) {
+  ModuleNames n;
+  n.base_prefix = "model.";
+  n.embedding = "embed_tokens";
+  n.final_norm = "norm";
+  n.head = "lm_head";
+  n.layer = "layers.{}";
+  n.attn_norm = "input_layernorm";
+  n.mlp_norm = "post_attention_layernorm";
+  n.attention = "self_attn";
+  n.q = "self_attn.q_proj";
+  n.k = "self_attn.k_proj";
+  n.v = "self_attn.v_proj";
+  n.attn_out = "self_attn.o_proj";
+  n.mlp = "mlp";
+  n.gate = "mlp.gate_proj";
+  n.fc1 = "mlp.up_proj";
+  n.fc2 = "mlp.down_proj";
+  n.act = "mlp.act_fn";
+  return n;
+}
+
 namespace {
 
 // configuration_mistral.py's defaults where they differ from Llama's.
@@ -62,27 +84,6 @@ DecoderConfig parse(const HfConfig& j) {
   return c;
 }
 
-ModuleNames names(const DecoderConfig&) {
-  ModuleNames n;
-  n.base_prefix = "model.";
-  n.embedding = "embed_tokens";
-  n.final_norm = "norm";
-  n.head = "lm_head";
-  n.layer = "layers.{}";
-  n.attn_norm = "input_layernorm";
-  n.mlp_norm = "post_attention_layernorm";
-  n.attention = "self_attn";
-  n.q = "self_attn.q_proj";
-  n.k = "self_attn.k_proj";
-  n.v = "self_attn.v_proj";
-  n.attn_out = "self_attn.o_proj";
-  n.mlp = "mlp";
-  n.gate = "mlp.gate_proj";
-  n.fc1 = "mlp.up_proj";
-  n.fc2 = "mlp.down_proj";
-  n.act = "mlp.act_fn";
-  return n;
-}
 
 std::string llama(int64_t vocab, int64_t hidden, int64_t inter, int64_t layers, int64_t heads, int64_t kv,
                   int64_t max_pos, double theta, const char* dtype, int64_t bos, int64_t eos) {
@@ -91,6 +92,19 @@ std::string llama(int64_t vocab, int64_t hidden, int64_t inter, int64_t layers, 
       "rms_norm_eps": 1e-5, "rope_theta": {}, "hidden_act": "silu", "tie_word_embeddings": false,
       "torch_dtype": "{}", "bos_token_id": {}, "eos_token_id": {}}})",
                      vocab, hidden, inter, layers, heads, kv, max_pos, theta, dtype, bos, eos);
+}
+
+// modeling_llama.py / modeling_mistral.py by release (transformers tags; kernels with the model in 16 bits): the
+// cos/sin table sliced from a cache (12 kernels per layer: cos[position_ids], sin[position_ids], then on q and k
+// mul, neg, cat, mul, add) up to 4.37 for Llama and 4.41 for Mistral; recomputed in every layer (#27931 for Llama,
+// 4.38; #30642 for Mistral, 4.42: the position ids' cast, bmm, cat, cos, sin and two casts, 7, then the rotation,
+// 10); Llama from 4.43 once per forward (#32135: those 7 and two attention_scaling multiplies) and the rotation in
+// each layer.
+RotaryKernels rotary_kernels(const DecoderConfig& c, int minor) {
+  const int recompute_from = c.family == "mistral" ? 42 : 38;
+  if (minor < recompute_from) return {12, 0};
+  if (c.family == "llama" && minor >= 43) return {10, 9};
+  return {17, 0};
 }
 
 constexpr const char* kMeta = "config.json of meta-llama/{Llama-2-*-hf, Meta-Llama-3-*} on the Hugging Face hub";
@@ -102,7 +116,7 @@ const ModelFamily& llama_family() {
   static const ModelFamily f{
       {"llama", "mistral"},
       parse,
-      names,
+      llama_style_names,
       {
           {"llama-2-7b", llama(32000, 4096, 11008, 32, 32, 32, 4096, 10000, "float16", 1, 2), kMeta},
           {"llama-2-13b", llama(32000, 5120, 13824, 40, 40, 40, 4096, 10000, "float16", 1, 2), kMeta},
@@ -126,7 +140,8 @@ const ModelFamily& llama_family() {
                "sliding_window": 4096, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
                "bos_token_id": 1, "eos_token_id": 2})",
            "config.json of TencentARC/Mistral_Pro_8B_v0.1 on the Hugging Face hub"},
-      }};
+      },
+      rotary_kernels};
   return f;
 }
 

@@ -24,27 +24,6 @@ DecoderConfig parse(const HfConfig& j) {
   return c;
 }
 
-ModuleNames names(const DecoderConfig&) {
-  ModuleNames n;
-  n.base_prefix = "model.";
-  n.embedding = "embed_tokens";
-  n.final_norm = "norm";
-  n.head = "lm_head";
-  n.layer = "layers.{}";
-  n.attn_norm = "input_layernorm";
-  n.mlp_norm = "post_attention_layernorm";
-  n.attention = "self_attn";
-  n.q = "self_attn.q_proj";
-  n.k = "self_attn.k_proj";
-  n.v = "self_attn.v_proj";
-  n.attn_out = "self_attn.o_proj";
-  n.mlp = "mlp";
-  n.gate = "mlp.gate_proj";
-  n.fc1 = "mlp.up_proj";
-  n.fc2 = "mlp.down_proj";
-  n.act = "mlp.act_fn";
-  return n;
-}
 
 struct Sizes {
   int64_t vocab, hidden, inter, layers, heads, kv, max_pos;
@@ -62,6 +41,13 @@ std::string qwen2(const Sizes& s) {
                      s.tied ? "true" : "false", s.eos);
 }
 
+// modeling_qwen2.py (first in 4.37): the cos/sin table sliced from a cache in every layer up to 4.44 (12 kernels, as
+// Llama's cached style), computed once per forward from 4.45 (#32617: 9 kernels) with the rotation in each layer (10).
+RotaryKernels rotary_kernels(const DecoderConfig&, int minor) {
+  if (minor < 45) return {12, 0};
+  return {10, 9};
+}
+
 constexpr const char* kQwen15 = "config.json of Qwen/Qwen1.5-* on the Hugging Face hub";
 constexpr const char* kQwen2 = "config.json of Qwen/Qwen2-7B and Qwen/Qwen2.5-* on the Hugging Face hub";
 
@@ -71,7 +57,7 @@ const ModelFamily& qwen2_family() {
   static const ModelFamily f{
       {"qwen2"},
       parse,
-      names,
+      llama_style_names,
       {
           {"qwen1.5-0.5b", qwen2({151936, 1024, 2816, 24, 16, 16, 32768, 1e6, 1e-6, true, 151643}), kQwen15},
           {"qwen1.5-1.8b", qwen2({151936, 2048, 5504, 24, 16, 16, 32768, 1e6, 1e-6, false, 151643}), kQwen15},
@@ -84,7 +70,8 @@ const ModelFamily& qwen2_family() {
           {"qwen2.5-7b", qwen2({152064, 3584, 18944, 28, 28, 4, 131072, 1e6, 1e-6, false, 151643}), kQwen2},
           {"qwen2.5-32b", qwen2({152064, 5120, 27648, 64, 40, 8, 131072, 1e6, 1e-5, false, 151643}), kQwen2},
           {"qwen2.5-72b", qwen2({152064, 8192, 29568, 80, 64, 8, 131072, 1e6, 1e-5, false, 151643}), kQwen2},
-      }};
+      },
+      rotary_kernels};
   return f;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/input_error.h"
+#include "kernels/quant4.h"
 #include "models/model_loader.h"
 #include "sim/device/collectives.h"
 #include "sim/device/engine_timing.h"
@@ -161,6 +162,31 @@ TEST(SmTiming, Fp32ProductsRunOnCudaCoresOrTf32TensorCores) {
   const auto on_tensor = part_time(a100, gemm, tf32);
   EXPECT_EQ(on_tensor.engine, "tensor");
   EXPECT_EQ(on_tensor.compute_ps, cycles_to_ps(10 * 131072, 1410 * a100.sm->tensor_efficiency));
+}
+
+// bitsandbytes' dequantize_4bit: its bytes (packed codes and absmax in, the 16-bit weight out) at the runtime
+// profile's share of the streaming bandwidth on the SMs; streaming when the share is 1 or on Gaudi.
+TEST(SmTiming, Dequantize4RunsAtItsShareOfTheStreamingBandwidth) {
+  const auto h100 = device("h100-sxm");
+  const int64_t n = int64_t{1} << 30;  // elements of the weight
+  const kernels::CostPart deq = kernels::dequantize4_cost(n, 64, DType::bf16).parts.front();
+  ASSERT_TRUE(deq.dequant4);
+  const int64_t bytes = n / 2 + 4 * (n / 64) + 2 * n;
+  ASSERT_EQ(deq.bytes_read + deq.bytes_written, bytes);
+  const double streaming_GBps = h100.hbm.bandwidth_GBps * h100.hbm.efficiency;
+  TimingOptions o;
+  o.dequant4_efficiency = 0.3;
+  const auto t = part_time(h100, deq, o);
+  EXPECT_EQ(t.memory_ps, bytes_to_ps(bytes, streaming_GBps));
+  EXPECT_EQ(t.compute_ps, bytes_to_ps(bytes, streaming_GBps * 0.3));
+  EXPECT_EQ(part_time(h100, deq).alone_ps(), bytes_to_ps(bytes, streaming_GBps));  // the default streams
+  const auto g2 = device("gaudi2");
+  EXPECT_EQ(part_time(g2, deq, o).alone_ps(), part_time(g2, deq).alone_ps());
+  PartTimeMemo memo(h100, o);
+  const Picoseconds slow = memo(deq).alone_ps();
+  auto plain = deq;
+  plain.dequant4 = false;
+  EXPECT_LT(memo(plain).alone_ps(), slow);
 }
 
 // Element-wise indexed copies (the KV cache's torch.cat of 16-bit tensors): bound by the SMs' element rate at the

@@ -4,6 +4,8 @@
 // that cuBLASLt needs at M = 1).
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <boost/range/iterator_range.hpp>
 
 #include "sim/runtime/execution_mode.h"
@@ -31,6 +33,45 @@ TEST(TorchOps, QuantisedProjectionsCostTheirAutogradFunctionsOps) {
   EXPECT_EQ(q_proj_ops(WeightFormat::int8, 7), 15);  // and zeroes the outlier columns of more than one row
   EXPECT_EQ(q_proj_ops(WeightFormat::nf4, 1), 4);    // Linear4bit's views and casts, then gemv_4bit for one row
   EXPECT_EQ(q_proj_ops(WeightFormat::fp4, 7), 5);    // MatMul4Bit: dequantize_4bit, the cast, then the linear
+}
+
+// Rotary embeddings by transformers release (the modeling files at each tag, counted by hand): per layer and once per
+// forward (at the model-level rotary_embedding op, on top of its 6 ops for the position ids).
+struct RotaryOps {
+  int64_t per_layer, per_forward;
+  bool operator==(const RotaryOps&) const = default;
+};
+
+RotaryOps rotary_ops(const std::string& model, int minor) {
+  workloads::PassSpec s;
+  s.transformers_minor = minor;
+  const auto g = workloads::build_forward_graph(workloads::model_config(model), s);
+  RotaryOps r{-1, -1};
+  for (auto v : boost::make_iterator_range(boost::vertices(g))) {
+    if (g[v].role == "rotary" && g[v].layer == 0) r.per_layer = torch_ops(g[v], "hf", s.tokens, true);
+    if (g[v].role == "rotary_table") r.per_forward = torch_ops(g[v], "hf", s.tokens, true) - 6;
+  }
+  return r;
+}
+
+TEST(TorchOps, RotaryEmbeddingsCostWhatTheReleasesModelingCodeRuns) {
+  // Cached table: cos[position_ids] and sin[position_ids], then on q and k mul, neg, cat, mul, add.
+  EXPECT_EQ(rotary_ops("llama-2-7b", 35), (RotaryOps{12, 0}));
+  // Llama 4.38-4.42 recomputes cos/sin in every layer: the position ids' cast, bmm, cat, cos, sin, two casts.
+  EXPECT_EQ(rotary_ops("llama-2-7b", 40), (RotaryOps{7 + 10, 0}));
+  // From 4.43 once per forward (with the two attention_scaling multiplies), the rotation in each layer.
+  EXPECT_EQ(rotary_ops("llama-3-8b", 46), (RotaryOps{10, 9}));
+  // Mistral kept the cached table up to 4.41 and recomputes per layer from 4.42, still in 4.46.
+  EXPECT_EQ(rotary_ops("mistral-7b", 40), (RotaryOps{12, 0}));
+  EXPECT_EQ(rotary_ops("mistral-7b", 46), (RotaryOps{17, 0}));
+  // Qwen2: cached up to 4.44, once per forward from 4.45.
+  EXPECT_EQ(rotary_ops("qwen1.5-7b", 44), (RotaryOps{12, 0}));
+  EXPECT_EQ(rotary_ops("qwen2.5-32b", 45), (RotaryOps{10, 9}));
+  // GPT-NeoX's partial rotary adds two cats; GPT-J's gather and repeat_interleave never changed.
+  EXPECT_EQ(rotary_ops("gpt-neox-20b", 40), (RotaryOps{14, 0}));
+  EXPECT_EQ(rotary_ops("gpt-j-6b", 35), (RotaryOps{29, 0}));
+  // Another stack's modeling code (0: optimum-habana on Gaudi) keeps the unsourced 14.
+  EXPECT_EQ(rotary_ops("llama-2-7b", 0), (RotaryOps{14, 0}));
 }
 
 }  // namespace

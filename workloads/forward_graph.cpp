@@ -272,12 +272,14 @@ class Walk {
     // Torch ops of plain attention: scores 2 (baddbmm / matmul and scale), mask 1, softmax 1, bmm 1, plus the fp32
     // upcast and the cast back: 7 (≈). Where a family that upcasts does not in this run (fp32 already, OPT in bf16,
     // optimum-habana's attn_softmax_bf16) the two casts are not launched: 5. Families whose code never upcasts the
-    // softmax cast elsewhere (GPT-J its query and key) and keep 7. Flash (LlamaSdpaAttention and its twins in
-    // transformers 4.35-4.46): the causal mask's slice, .contiguous() on q, k and v (no copy at one new token) and
-    // scaled_dot_product_attention: 3 (LLM-Perf's SDPA rows run 3-4 ops per layer fewer than its eager ones).
+    // softmax cast elsewhere (GPT-J its query and key) and keep 7. Flash in Hugging Face's code on GPUs
+    // (LlamaSdpaAttention and its twins from transformers 4.36, optimum's BetterTransformer before): the causal
+    // mask's slice, .contiguous() on q, k and v (no copy at one new token) and scaled_dot_product_attention: 3
+    // (LLM-Perf's SDPA rows run 3-4 ops per layer fewer than its eager ones). Another stack's flash (optimum-habana's
+    // FusedSDPA on Gaudi) keeps 7 (≈).
     const bool casts_skipped = !s_.flash_attention && c_.softmax_upcast != SoftmaxUpcast::never &&
                                (!softmax_fp32() || s_.dtype == k::DType::fp32);
-    const int64_t attn_ops = s_.flash_attention ? 3 : casts_skipped ? 5 : 7;
+    const int64_t attn_ops = s_.flash_attention ? (s_.transformers_minor > 0 ? 3 : 7) : casts_skipped ? 5 : 7;
     const Vertex attn =
         c_.positions == Positions::alibi
             ? add({attn_name, "attention", attn_shapes, "attention", attn_cost, false, false, attn_ops},

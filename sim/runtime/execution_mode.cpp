@@ -72,7 +72,7 @@ int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t ro
   if (r == "kv_cache") return ds ? 5 : 2;  // 2 cat (+ 3 .contiguous() after DS's q/k/v split)
   if (r == "attention") return ds ? 6 : n.eager_ops;  // HF: 7 with the fp32 upcast and cast back, 5 without
   if (r == "act") return ds ? 1 : n.eager_ops;  // BLOOM writes tanh-GELU as 9 element-wise ops; a gated MLP 2
-  if (r == "rotary") return ds ? 1 : n.eager_ops;  // HF apply_rotary_pos_emb on q and k: 7 ops each (≈)
+  if (r == "rotary") return ds ? 1 : n.eager_ops;  // by family and transformers release (ModelFamily::rotary_kernels)
   if (r == "alibi") return 6;                      // arange, pow, cumsum, mul, view-copy, mask (model level)
   return n.eager_ops;                              // embedding, norms, add, all_reduce, argmax: 1
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -120,7 +121,18 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   spec.pass.int8_threshold = sc.int8_threshold;
   spec.pass.bitsandbytes = sc.bitsandbytes == "0.43" ? workloads::PassSpec::Bnb::v043 : workloads::PassSpec::Bnb::v045;
   // Hugging Face's modeling code runs on GPUs; Gaudi runs optimum-habana's twins (their own rotary kernels).
-  if (!device.is_gaudi()) spec.pass.transformers_minor = std::stoi(sc.transformers.substr(2));
+  {
+    int minor = 0;
+    const std::string& r = sc.transformers;
+    const auto [end, ec] = r.size() > 2 ? std::from_chars(r.data() + 2, r.data() + r.size(), minor)
+                                        : std::from_chars(r.data(), r.data(), minor);
+    if (r.rfind("4.", 0) != 0 || ec != std::errc() || end != r.data() + r.size())
+      throw InputError("transformers", r, "a transformers release 4.33 ... 4.46");
+    if (device.is_gaudi() && r != "4.46")
+      throw InputError("transformers", r,
+                       "Gaudi runs optimum-habana's modeling code, not Hugging Face's of a release (leave the key out)");
+    if (!device.is_gaudi()) spec.pass.transformers_minor = minor;
+  }
   if (sc.bnb_4bit_compute_dtype != "auto" && sc.bnb_4bit_compute_dtype != sc.dtype) {
     if (spec.pass.weights != workloads::WeightFormat::nf4 && spec.pass.weights != workloads::WeightFormat::fp4)
       throw InputError("bnb_4bit_compute_dtype", sc.bnb_4bit_compute_dtype,

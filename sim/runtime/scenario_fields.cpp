@@ -150,8 +150,9 @@ std::vector<ScenarioField> make_fields() {
     f.push_back(choice("transformers", &Scenario::transformers, "4.46", releases,
                        "GPUs: the Hugging Face transformers release whose modeling code runs eagerly; it decides the "
                        "torch ops of rotary embeddings (a cached table sliced in every layer, recomputed in every "
-                       "layer, or computed once per forward: Llama 4.38 and 4.43, Mistral 4.42, Qwen2 and GPT-NeoX "
-                       "4.45). Gaudi runs optimum-habana's modeling code"));
+                       "layer, or computed once per forward: Llama 4.38 and 4.43, Mistral 4.42, Qwen2 4.45, GPT-NeoX "
+                       "4.35 and 4.45) and SDPA's. Gaudi runs optimum-habana's modeling code: another value is "
+                       "refused there"));
   }
   f.push_back(choice("bnb_4bit_compute_dtype", &Scenario::bnb_4bit_compute_dtype, "auto",
                      {"auto", "fp32", "fp16", "bf16"},

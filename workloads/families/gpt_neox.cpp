@@ -61,10 +61,11 @@ ModuleNames names(const DecoderConfig&) {
 // modeling_gpt_neox.py by release (kernels): the cached table gathered per layer up to 4.34 (15: the whole fp32 table
 // repeated and gathered for cos and sin, then the rotation), sliced and indexed from 4.35 (#25830: 12), computed once
 // per forward from 4.45 (#32617: 9) with the rotation in each layer (10); rotary_pct < 1 adds the slices' two cats.
-RotaryKernels rotary_kernels(const DecoderConfig&, int minor) {
-  if (minor < 35) return {15 + 2, 0};
-  if (minor < 45) return {12 + 2, 0};
-  return {10 + 2, 9};
+RotaryKernels rotary_kernels(const DecoderConfig& c, int minor) {
+  const int64_t cats = c.rotary_dim < c.head_dim ? 2 : 0;
+  if (minor < 35) return {15 + cats, 0};
+  if (minor < 45) return {12 + cats, 0};
+  return {10 + cats, 9};
 }
 
 }  // namespace

@@ -53,8 +53,8 @@ ModuleNames names(const DecoderConfig&) {
 // modeling_gptj.py, unchanged from 4.33 to 4.46 (kernels): each layer repeats the fp32 sinusoid table over the batch,
 // repeats the position ids and gathers (3), then for q and k repeat_interleave of sin and cos (3 each: the index, its
 // fill, index_select), the products, rotate_every_two (neg, stack) and the add, and the two cats of the rotated and
-// passed halves (26).
-RotaryKernels rotary_kernels(const DecoderConfig&, int) { return {3 + 26, 0}; }
+// passed halves (26; 24 when rotary_dim is the whole head and nothing passes).
+RotaryKernels rotary_kernels(const DecoderConfig& c, int) { return {3 + (c.rotary_dim < c.head_dim ? 26 : 24), 0}; }
 
 }  // namespace
 

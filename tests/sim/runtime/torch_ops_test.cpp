@@ -70,8 +70,36 @@ TEST(TorchOps, RotaryEmbeddingsCostWhatTheReleasesModelingCodeRuns) {
   // GPT-NeoX's partial rotary adds two cats; GPT-J's gather and repeat_interleave never changed.
   EXPECT_EQ(rotary_ops("gpt-neox-20b", 40), (RotaryOps{14, 0}));
   EXPECT_EQ(rotary_ops("gpt-j-6b", 35), (RotaryOps{29, 0}));
+  // The releases where each changed: Llama 4.37/4.38 and 4.42/4.43, Mistral 4.41/4.42, Qwen2 4.44/4.45, GPT-NeoX
+  // 4.34/4.35 (its gather over the whole table before #25830).
+  EXPECT_EQ(rotary_ops("llama-2-7b", 37), (RotaryOps{12, 0}));
+  EXPECT_EQ(rotary_ops("llama-2-7b", 38), (RotaryOps{17, 0}));
+  EXPECT_EQ(rotary_ops("llama-2-7b", 42), (RotaryOps{17, 0}));
+  EXPECT_EQ(rotary_ops("llama-2-7b", 43), (RotaryOps{10, 9}));
+  EXPECT_EQ(rotary_ops("mistral-7b", 41), (RotaryOps{12, 0}));
+  EXPECT_EQ(rotary_ops("mistral-7b", 42), (RotaryOps{17, 0}));
+  EXPECT_EQ(rotary_ops("qwen2-7b", 45), (RotaryOps{10, 9}));
+  EXPECT_EQ(rotary_ops("gpt-neox-20b", 34), (RotaryOps{17, 0}));
+  EXPECT_EQ(rotary_ops("gpt-neox-20b", 46), (RotaryOps{12, 9}));
   // Another stack's modeling code (0: optimum-habana on Gaudi) keeps the unsourced 14.
   EXPECT_EQ(rotary_ops("llama-2-7b", 0), (RotaryOps{14, 0}));
+}
+
+// Flash attention in Hugging Face's code on GPUs (SDPA): the mask's slice, three no-op .contiguous() and the call, 3
+// host ops against plain attention's 7; optimum-habana's FusedSDPA (no release: Gaudi) keeps 7.
+TEST(TorchOps, SdpaCostsThreeHostOpsInHuggingFacesCode) {
+  const auto attention_ops = [](bool flash, int minor) {
+    workloads::PassSpec s;
+    s.flash_attention = flash;
+    s.transformers_minor = minor;
+    const auto g = workloads::build_forward_graph(workloads::model_config("llama-2-7b"), s);
+    for (auto v : boost::make_iterator_range(boost::vertices(g)))
+      if (g[v].role == "attention") return torch_ops(g[v], "hf", s.tokens, true);
+    return int64_t{-1};
+  };
+  EXPECT_EQ(attention_ops(false, 40), 7);
+  EXPECT_EQ(attention_ops(true, 40), 3);
+  EXPECT_EQ(attention_ops(true, 0), 7);
 }
 
 }  // namespace

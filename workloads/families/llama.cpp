@@ -107,6 +107,15 @@ RotaryKernels rotary_kernels(const DecoderConfig& c, int minor) {
   return {17, 0};
 }
 
+// Mistral-7B-v0.1's config.json with its number of layers.
+std::string mistral(int64_t layers) {
+  return fmt::format(R"({{"model_type": "mistral", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336,
+      "num_hidden_layers": {}, "num_attention_heads": 32, "num_key_value_heads": 8, "max_position_embeddings": 32768,
+      "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu", "sliding_window": 4096,
+      "tie_word_embeddings": false, "torch_dtype": "bfloat16", "bos_token_id": 1, "eos_token_id": 2}})",
+                     layers);
+}
+
 constexpr const char* kMeta = "config.json of meta-llama/{Llama-2-*-hf, Meta-Llama-3-*} on the Hugging Face hub";
 constexpr const char* kYi = "config.json of 01-ai/Yi-6B and Yi-34B on the Hugging Face hub (LlamaForCausalLM)";
 
@@ -125,21 +134,9 @@ const ModelFamily& llama_family() {
           {"llama-3-70b", llama(128256, 8192, 28672, 80, 64, 8, 8192, 500000, "bfloat16", 128000, 128001), kMeta},
           {"yi-6b", llama(64000, 4096, 11008, 32, 32, 4, 4096, 5000000, "bfloat16", 1, 2), kYi},
           {"yi-34b", llama(64000, 7168, 20480, 60, 56, 8, 4096, 5000000, "bfloat16", 1, 2), kYi},
-          {"mistral-7b",
-           R"({"model_type": "mistral", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336,
-               "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
-               "max_position_embeddings": 32768, "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
-               "sliding_window": 4096, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
-               "bos_token_id": 1, "eos_token_id": 2})",
-           "config.json of mistralai/Mistral-7B-v0.1 on the Hugging Face hub"},
+          {"mistral-7b", mistral(32), "config.json of mistralai/Mistral-7B-v0.1 on the Hugging Face hub"},
           // Mistral-7B with 8 blocks added (40 layers), Mistral's other sizes.
-          {"mistral-pro-8b",
-           R"({"model_type": "mistral", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336,
-               "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8,
-               "max_position_embeddings": 32768, "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
-               "sliding_window": 4096, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
-               "bos_token_id": 1, "eos_token_id": 2})",
-           "config.json of TencentARC/Mistral_Pro_8B_v0.1 on the Hugging Face hub"},
+          {"mistral-pro-8b", mistral(40), "config.json of TencentARC/Mistral_Pro_8B_v0.1 on the Hugging Face hub"},
       },
       rotary_kernels};
   return f;

@@ -62,8 +62,9 @@ std::vector<Dominant> dominant(const RunCalibration& c, const sim::GenerationTim
 
 std::vector<std::string> outside(const fit::FittedProfile& f, const sim::GenerationSpec& spec,
                                  const sim::Scenario& sc) {
+  const std::string release = spec.pass.transformers_minor > 0 ? fmt::format("4.{}", spec.pass.transformers_minor) : "";
   return fit::outside_coverage(f.coverage, spec.model.family, sc.mode, std::string(workloads::name(spec.pass.weights)),
-                               sc.cards, sc.batch, spec.prompt_len, sc.new_tokens);
+                               sc.cards, sc.batch, spec.prompt_len, sc.new_tokens, release);
 }
 
 }  // namespace
@@ -114,6 +115,12 @@ RunCalibration apply_calibration(sim::Scenario& sc, const std::string& device_na
   if (c.profile->device != device_name)
     throw InputError("calibration", file,
                      fmt::format("is fitted for {}, not {}", c.profile->device, device_name));
+  // transformers=auto: the release the profile's rows ran, so that the run's torch ops are the ones fitted.
+  if (!gaudi && sc.transformers == "auto")
+    if (const auto r = fit::profile_release(c.profile->coverage)) {
+      sc.transformers = *r;
+      c.release_from_profile = *r;
+    }
   // The scenario's own sets come after the profile's and win: note which.
   const auto own = [](const std::vector<std::string>& sets, const std::string& key) -> std::optional<double> {
     std::optional<double> v;
@@ -171,6 +178,7 @@ void add_calibration_json(nlohmann::json& j, const RunCalibration& c, const sim:
                       {"scales", d.p->scales},
                       {"time_share", d.share}});  // of the timed calls, by the time split
   cal["parameters_by_share"] = params;
+  if (!c.release_from_profile.empty()) cal["transformers_from_profile"] = c.release_from_profile;
   cal["outside_calibrated_range"] = outside(f, spec, sc);
   j["calibration"] = cal;
 }
@@ -188,9 +196,10 @@ std::string calibration_text(const RunCalibration& c, const sim::GenerationSpec&
     ++shown;
   }
   std::string out = fmt::format(
-      "calibrated ({} on {}, {}): {:.4g} s, 80% interval from held-out rows [{:.4g}, {:.4g}] s "
+      "calibrated ({} on {}, {}{}): {:.4g} s, 80% interval from held-out rows [{:.4g}, {:.4g}] s "
       "(cross-validated mean error {:.0f}%){}\n",
-      f.stack, f.device, f.path, t.latency_s, t.latency_s * std::exp(-f.cv_log_p90),
+      f.stack, f.device, f.path,
+      c.release_from_profile.empty() ? "" : ", transformers " + c.release_from_profile + " as its rows", t.latency_s, t.latency_s * std::exp(-f.cv_log_p90),
       t.latency_s * std::exp(-f.cv_log_p10), 100 * f.cv_mean_abs, dom.empty() ? "" : "; dominated by " + dom);
   const auto far = outside(f, spec, sc);
   if (!far.empty()) {

@@ -21,10 +21,12 @@ struct RunCalibration {
   std::optional<fit::FittedProfile> profile;  // none: uncalibrated (calibration=none, or no profile for it)
   std::string note;                           // why there is none
   std::map<std::string, double> overridden;   // profile keys the scenario sets itself, with its values
+  std::string release_from_profile;           // transformers=auto resolved to the profile rows' release
 };
 
 // Resolves `scenario.calibration` for this device and prepends the profile's parameters to the scenario's own
-// hardware and runtime sets (which therefore win). InputError for a profile file that does not load or is of
+// hardware and runtime sets (which therefore win); resolves transformers=auto on GPUs to the release the profile's
+// rows ran. InputError for a profile file that does not load or is of
 // another device.
 RunCalibration apply_calibration(sim::Scenario& scenario, const std::string& device_name, bool gaudi);
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -31,7 +32,7 @@ nlohmann::json to_json(const GroupFit& g, const std::string& rows_file) {
   const ErrorStats prior = error_stats(g.rows, Which::prior), fitted = error_stats(g.rows, Which::fitted),
                    cv = error_stats(g.rows, Which::cv), roofline = error_stats(g.rows, Which::roofline);
   std::vector<std::string> used;
-  std::set<std::string> families, modes, weights;
+  std::set<std::string> families, modes, weights, releases;
   std::set<int64_t> cards;
   int64_t bmin = INT64_MAX, bmax = 0, pmin = INT64_MAX, pmax = 0, nmin = INT64_MAX, nmax = 0;
   nlohmann::json refused = nlohmann::json::array();
@@ -45,6 +46,7 @@ nlohmann::json to_json(const GroupFit& g, const std::string& rows_file) {
     families.insert(r.row->family);
     modes.insert(s.value("mode", "eager"));
     weights.insert(weights_of(s));
+    if (s.contains("transformers")) releases.insert(s.at("transformers").get<std::string>());
     cards.insert(s.value("cards", int64_t{1}));
     bmin = std::min(bmin, s.value("batch", int64_t{1}));
     bmax = std::max(bmax, s.value("batch", int64_t{1}));
@@ -117,7 +119,8 @@ nlohmann::json to_json(const GroupFit& g, const std::string& rows_file) {
             {"cards", sorted(cards)},
             {"batch", {used.empty() ? 0 : bmin, bmax}},
             {"prompt_len", {used.empty() ? 0 : pmin, pmax}},
-            {"new_tokens", {used.empty() ? 0 : nmin, nmax}}}},
+            {"new_tokens", {used.empty() ? 0 : nmin, nmax}},
+            {"transformers", sorted(releases)}}},
           {"refused", refused},
           {"gauss_newton_iterations", g.iterations},
           {"simulations", g.simulations}};
@@ -164,6 +167,7 @@ FittedProfile read_fitted_profile(const std::string& file) {
     p.coverage.modes = c.at("modes").get<std::vector<std::string>>();
     p.coverage.weights = c.at("weights").get<std::vector<std::string>>();
     p.coverage.cards = c.at("cards").get<std::vector<int64_t>>();
+    p.coverage.transformers = c.value("transformers", std::vector<std::string>{});  // absent in Gaudi profiles
     const auto range = [&](const char* k, int64_t& lo, int64_t& hi) {
       lo = c.at(k).at(0).get<int64_t>();
       hi = c.at(k).at(1).get<int64_t>();
@@ -193,7 +197,7 @@ std::optional<std::string> fitted_profile_file(const std::string& models_dir, co
 
 std::vector<std::string> outside_coverage(const Coverage& c, const std::string& family, const std::string& mode,
                                           const std::string& weights, int64_t cards, int64_t batch,
-                                          int64_t prompt_len, int64_t new_tokens) {
+                                          int64_t prompt_len, int64_t new_tokens, const std::string& transformers) {
   std::vector<std::string> out;
   const auto list = [](const auto& v) {
     std::string s;
@@ -205,6 +209,8 @@ std::vector<std::string> outside_coverage(const Coverage& c, const std::string& 
   if (!has(c.modes, mode)) out.push_back(fmt::format("mode {}: the rows ran {}", mode, list(c.modes)));
   if (!has(c.weights, weights)) out.push_back(fmt::format("weights {}: the rows ran {}", weights, list(c.weights)));
   if (!has(c.cards, cards)) out.push_back(fmt::format("{} cards: the rows ran {}", cards, list(c.cards)));
+  if (!transformers.empty() && !c.transformers.empty() && !has(c.transformers, transformers))
+    out.push_back(fmt::format("transformers {}: the rows ran {}", transformers, list(c.transformers)));
   const auto range = [&](const char* what, int64_t v, int64_t lo, int64_t hi) {
     if (v < lo || v > hi) out.push_back(fmt::format("{} {} outside the rows' {}..{}", what, v, lo, hi));
   };
@@ -212,6 +218,14 @@ std::vector<std::string> outside_coverage(const Coverage& c, const std::string& 
   range("prompt_len", prompt_len, c.prompt_min, c.prompt_max);
   range("new_tokens", new_tokens, c.new_min, c.new_max);
   return out;
+}
+
+std::optional<std::string> profile_release(const Coverage& c) {
+  std::optional<std::string> latest;
+  const auto minor = [](const std::string& r) { return r.size() > 2 ? std::atoi(r.c_str() + 2) : 0; };
+  for (const auto& r : c.transformers)
+    if (!latest || minor(r) > minor(*latest)) latest = r;
+  return latest;
 }
 
 }  // namespace hpusim::fit

@@ -23,6 +23,7 @@ struct FittedParameter {
 
 struct Coverage {
   std::vector<std::string> families, modes, weights;
+  std::vector<std::string> transformers;  // the Hugging Face releases the rows ran (GPU stacks; empty on Gaudi)
   std::vector<int64_t> cards;
   int64_t batch_min = 0, batch_max = 0, prompt_min = 0, prompt_max = 0, new_min = 0, new_max = 0;
 };
@@ -50,8 +51,13 @@ std::optional<std::string> fitted_profile_file(const std::string& models_dir, co
                                                const std::string& device);
 
 // Where a run leaves the rows' range: "batch 1024 above the rows' 1..512", "mode lazy: no row ran it", ...
+// `transformers` is the run's release ("" on Gaudi: not compared).
 std::vector<std::string> outside_coverage(const Coverage& c, const std::string& family, const std::string& mode,
                                           const std::string& weights, int64_t cards, int64_t batch,
-                                          int64_t prompt_len, int64_t new_tokens);
+                                          int64_t prompt_len, int64_t new_tokens,
+                                          const std::string& transformers = "");
+
+// The release `transformers=auto` runs under this profile: the latest its rows ran, or none (no GPU rows).
+std::optional<std::string> profile_release(const Coverage& c);
 
 }  // namespace hpusim::fit

@@ -123,15 +123,18 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
   // Hugging Face's modeling code runs on GPUs; Gaudi runs optimum-habana's twins (their own rotary kernels).
   {
     int minor = 0;
-    const std::string& r = sc.transformers;
+    // auto without a fitted profile to take it from (apply_calibration resolves it when there is one): the latest.
+    const std::string r = sc.transformers == "auto" && !device.is_gaudi() ? std::string("4.46") : sc.transformers;
     const auto [end, ec] = r.size() > 2 ? std::from_chars(r.data() + 2, r.data() + r.size(), minor)
                                         : std::from_chars(r.data(), r.data(), minor);
-    if (r.rfind("4.", 0) != 0 || ec != std::errc() || end != r.data() + r.size())
-      throw InputError("transformers", r, "a transformers release 4.33 ... 4.46");
-    if (device.is_gaudi() && r != "4.46")
+    if (device.is_gaudi() && r != "auto")
       throw InputError("transformers", r,
                        "Gaudi runs optimum-habana's modeling code, not Hugging Face's of a release (leave the key out)");
-    if (!device.is_gaudi()) spec.pass.transformers_minor = minor;
+    if (!device.is_gaudi()) {
+      if (r.rfind("4.", 0) != 0 || ec != std::errc() || end != r.data() + r.size())
+        throw InputError("transformers", r, "auto or a transformers release 4.33 ... 4.46");
+      spec.pass.transformers_minor = minor;
+    }
   }
   if (sc.bnb_4bit_compute_dtype != "auto" && sc.bnb_4bit_compute_dtype != sc.dtype) {
     if (spec.pass.weights != workloads::WeightFormat::nf4 && spec.pass.weights != workloads::WeightFormat::fp4)

@@ -145,14 +145,15 @@ std::vector<ScenarioField> make_fields() {
              "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
              "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
   {
-    std::vector<std::string> releases;
+    std::vector<std::string> releases{"auto"};
     for (int minor = 33; minor <= 46; ++minor) releases.push_back(fmt::format("4.{}", minor));
-    f.push_back(choice("transformers", &Scenario::transformers, "4.46", releases,
+    f.push_back(choice("transformers", &Scenario::transformers, "auto", releases,
                        "GPUs: the Hugging Face transformers release whose modeling code runs eagerly; it decides the "
                        "torch ops of rotary embeddings (a cached table sliced in every layer, recomputed in every "
                        "layer, or computed once per forward: Llama 4.38 and 4.43, Mistral 4.42, Qwen2 4.45, GPT-NeoX "
-                       "4.35 and 4.45) and SDPA's. Gaudi runs optimum-habana's modeling code: another value is "
-                       "refused there"));
+                       "4.35 and 4.45) and SDPA's. auto: the latest release the fitted profile's rows ran (4.40 on "
+                       "the A100, 4.46 on the H100, 4.35 under calibration=transformers-4.35), 4.46 without a "
+                       "profile. Gaudi runs optimum-habana's modeling code: a release is refused there"));
   }
   f.push_back(choice("bnb_4bit_compute_dtype", &Scenario::bnb_4bit_compute_dtype, "auto",
                      {"auto", "fp32", "fp16", "bf16"},

@@ -82,6 +82,36 @@ TEST(CalibrateFitCli, FitsWritesAProfileAndRunGivesAnInterval) {
   EXPECT_NE(far.out.find("hbm.efficiency = 0.6 (the scenario's)"), std::string::npos) << far.out;
 }
 
+// transformers=auto runs the release the profile's rows ran (the A100's 2024 rows: 4.40, LLM-Perf's inferred
+// release), so a default run times the torch ops that were fitted; a release the rows did not run is said.
+TEST(CalibrateFitCli, TransformersAutoTakesTheProfileRowsRelease) {
+  test::TempDir dir;
+  const auto run = [&](std::vector<std::string> sets) {
+    std::vector<std::string> args{"run", "--device", "a100-80gb", "--model", "llama-2-7b", "--new-tokens", "64",
+                                  "--prompt-len", "256", "--json", "--trace", ""};
+    for (const auto& s : sets) {
+      args.push_back("--set");
+      args.push_back(s);
+    }
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const auto autod = run({});
+  EXPECT_EQ(autod["calibration"]["transformers_from_profile"], "4.40") << autod["calibration"].dump();
+  EXPECT_EQ(autod["latency_s"], run({"transformers=4.40"})["latency_s"]);
+  const auto latest = run({"transformers=4.46"});
+  EXPECT_FALSE(latest["calibration"].contains("transformers_from_profile"));
+  // Llama 4.46 computes cos/sin once per forward (10 ops a layer, 17 in 4.40): faster on a host-bound decode.
+  EXPECT_LT(latest["decode_ms_per_token"].get<double>(), autod["decode_ms_per_token"].get<double>());
+  ASSERT_EQ(latest["calibration"]["outside_calibrated_range"].size(), 1u) << latest["calibration"].dump();
+  EXPECT_EQ(latest["calibration"]["outside_calibrated_range"][0], "transformers 4.46: the rows ran 4.40");
+  // Another release's profile: its own rows' latest release. No profile: the latest modelled, 4.46.
+  EXPECT_EQ(run({"calibration=transformers-4.35"})["calibration"]["transformers_from_profile"], "4.35");
+  EXPECT_EQ(run({"calibration=none"})["decode_ms_per_token"],
+            run({"calibration=none", "transformers=4.46"})["decode_ms_per_token"]);
+}
+
 // Another release's profile by its stack's name; an unknown one names those the device has.
 TEST(CalibrateFitCli, AStackByNamePicksThatReleasesProfile) {
   test::TempDir dir;

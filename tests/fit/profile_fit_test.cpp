@@ -217,6 +217,16 @@ TEST(FittedProfile, RoundTripsAndRefusesAValueOutsideItsBounds) {
   EXPECT_DOUBLE_EQ(p.parameters[1].value, g.values[1]);
   EXPECT_EQ(p.cv_rows, 6);
   EXPECT_EQ(p.coverage.families, (std::vector<std::string>{"falcon", "gpt2", "llama"}));
+  EXPECT_TRUE(p.coverage.transformers.empty());  // the rows name no release
+  // Rows that name their release: the profile lists each once, sorted.
+  auto named = g;
+  std::vector<CalibrationRow> copies;
+  for (const auto& r : named.rows) copies.push_back(*r.row);
+  for (std::size_t i = 0; i < copies.size(); ++i) copies[i].scenario["transformers"] = i % 2 ? "4.40" : "4.35";
+  for (std::size_t i = 0; i < copies.size(); ++i) named.rows[i].row = &copies[i];
+  test::write_file(dir.file("named.json"), to_json(named, "rows.json").dump());
+  EXPECT_EQ(read_fitted_profile(dir.file("named.json")).coverage.transformers,
+            (std::vector<std::string>{"4.35", "4.40"}));
   j["parameters"][0]["value"] = 1.5;
   test::write_file(dir.file("bad.json"), j.dump());
   EXPECT_THROW(read_fitted_profile(dir.file("bad.json")), InputError);
@@ -241,6 +251,17 @@ TEST(FittedProfile, SaysWhereARunLeavesTheRows) {
   ASSERT_EQ(far.size(), 5u);
   EXPECT_EQ(far[0], "family bloom: the rows cover llama");
   EXPECT_EQ(far[4], "batch 64 outside the rows' 1..4");
+  // A GPU profile's rows ran named transformers releases: another one is said, Gaudi's "" is never compared.
+  EXPECT_FALSE(profile_release(c));
+  c.transformers = {"4.33", "4.35", "4.4"};
+  EXPECT_EQ(profile_release(c), "4.35");  // by minor number, not by text
+  c.transformers = {"4.40"};
+  EXPECT_EQ(profile_release(c), "4.40");
+  EXPECT_TRUE(outside_coverage(c, "llama", "hpu-graph", "bf16", 8, 4, 8, 100, "4.40").empty());
+  EXPECT_TRUE(outside_coverage(c, "llama", "hpu-graph", "bf16", 8, 4, 8, 100, "").empty());
+  const auto other = outside_coverage(c, "llama", "hpu-graph", "bf16", 8, 4, 8, 100, "4.46");
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0], "transformers 4.46: the rows ran 4.40");
 }
 
 }  // namespace

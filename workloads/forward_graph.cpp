@@ -111,11 +111,19 @@ int64_t quantised_eager_ops(const PassSpec& s, int64_t rows, bool bias) {
   }
 }
 
+// Read-backs a quantised projection's Python makes (bitsandbytes' LLM.int8 with the decomposition: 0.45's
+// quantiser tests outliers.any() and takes argwhere of the outlier columns, 2; 0.41-0.44 take unique over them, 1).
+int64_t quantised_host_syncs(const PassSpec& s) {
+  if (s.weights != WeightFormat::int8 || !s.int8_decomposition()) return 0;
+  return s.bitsandbytes == PassSpec::Bnb::v043 ? 1 : 2;
+}
+
 struct Op {
   std::string name, kind, shapes, role;
   k::KernelCost cost;
   bool elementwise = false, has_bias = false;
   int64_t eager_ops = 1;
+  int64_t host_syncs = 0;
 };
 
 class Walk {
@@ -198,6 +206,7 @@ class Walk {
     node.elementwise = op.elementwise;
     node.has_bias = op.has_bias;
     node.eager_ops = op.eager_ops;
+    node.host_syncs = op.host_syncs;
     const Vertex v = boost::add_vertex(std::move(node), g_);
     for (const auto& [from, bytes] : inputs) boost::add_edge(from, v, TensorEdge{g_[from].name, bytes}, g_);
     return v;
@@ -219,7 +228,8 @@ class Walk {
                 bool model_bias) {
     return add(
         {in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
-         projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_, model_bias)},
+         projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_, model_bias),
+         quantised_host_syncs(s_)},
         {{x, rows_ * in * act_}});
   }
 
@@ -240,11 +250,14 @@ class Walk {
       q = kk = v = linear(l, n_.qkv, "qkv", in, h_, qc + 2 * kvc, c_.qkv_bias, c_.qkv_bias);
     }
     if (c_.positions == Positions::rotary) {
+      // FlashAttention2's max-position read-back (slice, max, item) comes before the table is sliced; counted on the
+      // rotary op, whose few kernels the host then also waits for.
+      const bool reads_max = s_.hf_flash_attention_2 && rotary_.fa2_reads_max_position;
       const Vertex rot =
           add({in_layer(l, n_.attention + ".rotary"), "rotary",
                fmt::format("q[{},{},{},{}] k[{},{},{},{}] rot{}", b_, heads, t_, d_, b_, kvh, t_, d_, c_.rotary_dim),
                "rotary", k::rotary_cost(rows_, heads, kvh, d_, c_.rotary_dim, s_.dtype), true, false,
-               rotary_.per_layer},
+               rotary_.per_layer + (reads_max ? 3 : 0), reads_max ? 1 : 0},
               {{q, rows_ * qc * act_}, {kk, rows_ * kvc * act_}, {table_, 2 * rows_ * c_.rotary_dim * 4}});
       q = kk = rot;
     }
@@ -276,10 +289,15 @@ class Walk {
     // (LlamaSdpaAttention and its twins from transformers 4.36, optimum's BetterTransformer before): the causal
     // mask's slice, .contiguous() on q, k and v (no copy at one new token) and scaled_dot_product_attention: 3
     // (LLM-Perf's SDPA rows run 3-4 ops per layer fewer than its eager ones). Another stack's flash (optimum-habana's
-    // FusedSDPA on Gaudi) keeps 7 (≈).
+    // FusedSDPA on Gaudi) keeps 7 (≈). Hugging Face's FlashAttention2 classes: q, k and v transposed (views) and
+    // flash_attn_func (an autograd Function around the flash-attn kernel, no mask without padding): 2, one less than
+    // SDPA, as LLM-Perf's Yi rows (Llama's code) show: 25-27 us per layer below their SDPA rows.
     const bool casts_skipped = !s_.flash_attention && c_.softmax_upcast != SoftmaxUpcast::never &&
                                (!softmax_fp32() || s_.dtype == k::DType::fp32);
-    const int64_t attn_ops = s_.flash_attention ? (s_.transformers_minor > 0 ? 3 : 7) : casts_skipped ? 5 : 7;
+    const int64_t attn_ops = s_.hf_flash_attention_2 ? 2
+                             : s_.flash_attention    ? (s_.transformers_minor > 0 ? 3 : 7)
+                             : casts_skipped         ? 5
+                                                     : 7;
     const Vertex attn =
         c_.positions == Positions::alibi
             ? add({attn_name, "attention", attn_shapes, "attention", attn_cost, false, false, attn_ops},

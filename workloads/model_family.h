@@ -39,6 +39,10 @@ struct Preset {
 struct RotaryKernels {
   int64_t per_layer = 14;   // 14: not sourced for the family (two applications of 7)
   int64_t per_forward = 0;  // at the model level, once per forward
+  // The FlashAttention2 class sizes its cos/sin table from position_ids[:, -1].max().item() in every layer (Mistral
+  // up to 4.41, Qwen2 up to 4.44: the padding-aware code written for Mistral's sliding window): two more ops and a
+  // read-back that waits for the stream.
+  bool fa2_reads_max_position = false;
 };
 
 struct ModelFamily {

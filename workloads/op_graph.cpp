@@ -74,7 +74,7 @@ std::string graph_shape_key(const DecoderConfig& c, const PassSpec& s) {
   return fmt::format("{} h{} L{} heads{} V{}{} | {} b{} t{} kv{} cards{} {} w{} trim{}{}{}{}{}{}", c.family, c.hidden_size,
                      c.n_layer, c.n_head, c.vocab_size, arch, s.phase == Phase::prefill ? "prefill" : "decode", s.batch, s.tokens,
                      s.attention_length(), s.cards, k::name(s.dtype), name(s.weights), s.trim_logits ? 1 : 0,
-                     s.flash_attention ? " flash" : "", s.kv_update_bmm ? " onehot" : "",
+                     s.flash_attention ? (s.hf_flash_attention_2 ? " fa2" : " flash") : "", s.kv_update_bmm ? " onehot" : "",
                      s.grouped_queries && c.n_kv_head < c.n_head ? " grouped" : "",
                      s.kv_dtype ? " kv_" + std::string(k::name(*s.kv_dtype)) : std::string(),
                      s.attn_softmax_bf16 ? " softmax_bf16" : "");

@@ -36,6 +36,9 @@ struct PassSpec {
   kernels::DType dtype = kernels::DType::bf16;  // activations
   WeightFormat weights = WeightFormat::bf16;
   bool flash_attention = false;
+  // On GPUs, Hugging Face's FlashAttention2 classes (attn_implementation="flash_attention_2", the flash-attn
+  // package) rather than SDPA: their own host ops, and in Mistral's and Qwen2's a read-back of the largest position.
+  bool hf_flash_attention_2 = false;
   // Static shapes on Gaudi: optimum-habana writes the new K/V at token_idx by a batched matmul with one-hot selector
   // matrices (WA_INDEX_COPY=1, its default) instead of an index copy: [B*H, d, S+1] x [B*H, S+1, S], K and V.
   bool kv_update_bmm = false;  // FusedSDPA (Gaudi) / SDPA's flash kernel (GPU) instead of baddbmm + softmax
@@ -79,6 +82,9 @@ struct OpNode {
   bool elementwise = false;  // a fusion candidate: an element-wise vector op a graph compiler joins to its producer
   bool has_bias = false;     // the module has a bias in the checkpoint (host-side kernel counts)
   int64_t eager_ops = 1;     // torch ops Hugging Face's modeling code spends on it (BLOOM's GELU is 9)
+  // Results the op's Python reads back before its kernels (`.item()`, `bool(t)`, `nonzero`): run eagerly, the host
+  // waits for the stream to finish what came before and for the bytes to cross to it.
+  int64_t host_syncs = 0;
 };
 
 struct TensorEdge {

@@ -222,6 +222,15 @@ void Card::observe_end(workloads::OpGraph::vertex_descriptor v) {
   });
 }
 
+Completion* Card::read_back(workloads::OpGraph::vertex_descriptor v, int64_t bytes) {
+  std::vector<Completion*> all;  // a stream sync: every op queued so far, not only v
+  for (Completion* c : end_of_)
+    if (c) all.push_back(c);
+  const auto& node = pass_->graph[v];
+  const int64_t op = add_op(node.name + ".item()", "memcpy_d2h", fmt::format("[{}] bytes", bytes), nullptr);
+  return queue(*engines_.at("pcie"), {op, 0, bytes, {}, nullptr, 0, 0, TimeClass::copy}, all);
+}
+
 Completion* Card::end_pass() {
   // The token back on the host after every op (HF generate reads it for the stopping check).
   std::vector<Completion*> all;

@@ -69,6 +69,9 @@ class Card : public sc_core::sc_module {
   void begin_pass(const Pass& pass, int64_t step, const PassLaunch& launch);
   int64_t enqueue(workloads::OpGraph::vertex_descriptor v);  // one op; returns its trace row
   void enqueue_all();                                      // every op of the pass, in order
+  // A result Python reads back in op v's code before v's kernels (`.item()`): after everything queued so far,
+  // `bytes` cross to the host.
+  Completion* read_back(workloads::OpGraph::vertex_descriptor v, int64_t bytes);
   Completion* end_pass();                                  // queues the token's copy to the host
   void finish_pass();                                      // after end_pass()'s completion: forgets the pass
 

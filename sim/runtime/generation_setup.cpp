@@ -175,7 +175,18 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
                                    spec.model.family));
   }
   spec.pass.attn_softmax_bf16 = sc.attn_softmax_bf16;
-  spec.flash_attention = sc.attention == "flash";
+  spec.flash_attention = sc.attention == "flash" || sc.attention == "flash_attention_2";
+  if (sc.attention == "flash_attention_2") {
+    if (device.is_gaudi())
+      throw InputError("attention", sc.attention,
+                       "is Hugging Face's FlashAttention2 on GPUs; Gaudi runs FusedSDPA (attention=flash)");
+    if (sc.mode != "eager")
+      throw InputError("attention", sc.attention,
+                       fmt::format("Hugging Face's FlashAttention2 classes are modelled in eager mode only (not {}): "
+                                   "their read-backs break graph capture",
+                                   sc.mode));
+    spec.pass.hf_flash_attention_2 = true;
+  }
   spec.warmup = sc.warmup;
   spec.iterations = sc.iterations;
   spec.timing.allow_tf32 = sc.allow_tf32;

@@ -10,6 +10,7 @@ namespace {
 
 Picoseconds us(double microseconds) { return static_cast<Picoseconds>(std::llround(microseconds * 1e6)); }
 
+constexpr int64_t kReadBackBytes = 8;  // a Python scalar from `.item()` (an int64 or a bool's byte, rounded up)
 constexpr int64_t kRecompileLimit = 8;  // torch._dynamo.config.recompile_limit (workloads-detailed.md §3.4)
 
 }  // namespace
@@ -31,8 +32,9 @@ void HostProcess::run() {
   for (std::size_t i = 0; i < schedule_.size(); ++i) step(schedule_[i], static_cast<int64_t>(i));
 }
 
-void HostProcess::host_span(int64_t op, Picoseconds start) {
-  const Picoseconds end = now_ps();
+void HostProcess::host_span(int64_t op, Picoseconds start) { host_span(op, start, now_ps()); }
+
+void HostProcess::host_span(int64_t op, Picoseconds start, Picoseconds end) {
   rec_.span(engine_id_, op, start, end);
   if (index_ == 0) stats_.busy_log.add(start, end, TimeClass::host);
 }
@@ -66,8 +68,13 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
     }
     const Picoseconds start = now_ps();
     if (t > 0) sc_core::wait(to_sc_time(t));
+    const Picoseconds dispatched = now_ps();
+    // The op's Python reads a result back before its kernels: the host waits for the stream to reach it (not busy
+    // time: the device's shows). Its few small kernels before the read-back are left with the op's.
+    if (options_.kernels != "deepspeed")
+      for (int64_t i = 0; i < node.host_syncs; ++i) card_.read_back(v, kReadBackBytes)->wait();
     const int64_t op = card_.enqueue(v);  // the device may start it now: the host runs ahead
-    if (t > 0) host_span(op, start);
+    if (t > 0) host_span(op, start, dispatched);
     stats_.busy_ps += t;
     stats_.launches += p.kernels[v];
   }

@@ -66,6 +66,7 @@ class HostProcess : public sc_core::sc_module {
   void busy(Picoseconds ps, const std::string& label, const std::string& kind, int64_t step, int64_t op = -1);
   // Records a host span from `start` to now on `op` (and logs it on host 0).
   void host_span(int64_t op, Picoseconds start);
+  void host_span(int64_t op, Picoseconds start, Picoseconds end);
   void dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step, bool first_sight_compiles);
   void compile(const PreparedPass& p, int64_t nodes, double factor, int64_t step);
   void capture(int64_t nodes, const std::string& what, int64_t step);

@@ -112,8 +112,11 @@ std::vector<ScenarioField> make_fields() {
                       "torch.compile: graph breaks in the forward (regions = breaks + 1)"));
   f.push_back(choice("kernels", &Scenario::kernels, "hf", {"hf", "deepspeed"},
                      "GPU kernel set: transformers' ops or DeepSpeed's fused inference kernels"));
-  f.push_back(choice("attention", &Scenario::attention, "plain", {"plain", "flash"},
-                     "Attention: baddbmm + softmax, or fused (FusedSDPA on Gaudi, SDPA flash on GPUs)"));
+  f.push_back(choice("attention", &Scenario::attention, "plain", {"plain", "flash", "flash_attention_2"},
+                     "Attention: baddbmm + softmax, or fused (FusedSDPA on Gaudi, SDPA flash on GPUs); "
+                     "flash_attention_2: Hugging Face's FlashAttention2 classes on GPUs in eager mode (the flash-attn "
+                     "package; Mistral's and Qwen2's read the largest position back in every layer up to transformers "
+                     "4.41 and 4.44)"));
   f.push_back(choice("kv_update", &Scenario::kv_update, "auto", {"auto", "index_copy", "onehot_bmm"},
                      "Static KV cache write (auto: onehot_bmm on Gaudi with static shapes for BLOOM, as optimum-habana's BLOOM "
                      "modeling; index_copy otherwise)"));

@@ -101,9 +101,10 @@ std::string llama(int64_t vocab, int64_t hidden, int64_t inter, int64_t layers, 
 // 10); Llama from 4.43 once per forward (#32135: those 7 and two attention_scaling multiplies) and the rotation in
 // each layer.
 RotaryKernels rotary_kernels(const DecoderConfig& c, int minor) {
-  const int recompute_from = c.family == "mistral" ? 42 : 38;
-  if (minor < recompute_from) return {12, 0};
-  if (c.family == "llama" && minor >= 43) return {10, 9};
+  const bool mistral = c.family == "mistral";
+  const int recompute_from = mistral ? 42 : 38;
+  if (minor < recompute_from) return {12, 0, mistral};
+  if (!mistral && minor >= 43) return {10, 9};
   return {17, 0};
 }
 

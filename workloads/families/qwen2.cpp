@@ -44,7 +44,7 @@ std::string qwen2(const Sizes& s) {
 // modeling_qwen2.py (first in 4.37): the cos/sin table sliced from a cache in every layer up to 4.44 (12 kernels, as
 // Llama's cached style), computed once per forward from 4.45 (#32617: 9 kernels) with the rotation in each layer (10).
 RotaryKernels rotary_kernels(const DecoderConfig&, int minor) {
-  if (minor < 45) return {12, 0};
+  if (minor < 45) return {12, 0, true};  // Qwen2FlashAttention2 kept Mistral's max-position read-back
   return {10, 9};
 }
 

@@ -59,6 +59,11 @@ Mode check_mode(const std::string& mode, const models::HardwareModel& device, co
   return m;
 }
 
+int64_t inner_kernels(const workloads::OpNode& n, const std::string& set, int64_t rows, bool gpu) {
+  if (n.kind != "linear" || n.role == "head" || n.eager_ops > 1 || set == "deepspeed") return 0;
+  return gpu && rows == 1 && n.has_bias ? 1 : 0;
+}
+
 int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t rows, bool gpu) {
   const bool ds = set == "deepspeed";
   const std::string& r = n.role;

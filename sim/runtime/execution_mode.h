@@ -48,5 +48,9 @@ Mode check_mode(const std::string& mode, const models::HardwareModel& device, co
 // DeepSpeed-inference's injected layer 20 (+ 2 all-reduces).
 // `gpu`: cuBLASLt's bias epilogue is off for one-row products, so a biased linear takes two kernels there.
 int64_t torch_ops(const workloads::OpNode& node, const std::string& kernel_set, int64_t rows, bool gpu);
+// Of those, the kernels an op launches from inside one torch op, which Python does not dispatch: the bias copy of
+// a one-row addmm (ATen copies the bias into the output, then runs the GEMM with beta = 1). The host pays a kernel
+// launch for each (runtime launch_us), not an eager dispatch.
+int64_t inner_kernels(const workloads::OpNode& node, const std::string& kernel_set, int64_t rows, bool gpu);
 
 }  // namespace hpusim::sim

@@ -45,8 +45,11 @@ class PassLibrary {
     const std::string phase = s.phase == workloads::Phase::prefill ? "prefill" : "decode";
     p.source = make_pass(workloads::build_forward_graph(model, s), phase, s.batch, s.tokens);
     p.kernels.assign(boost::num_vertices(p.source.graph), 1);
+    p.inner_kernels.assign(boost::num_vertices(p.source.graph), 0);
     for (auto v : boost::make_iterator_range(boost::vertices(p.source.graph))) {
-      p.kernels[v] = torch_ops(p.source.graph[v], spec_.execution.kernels, s.batch * s.tokens, !device_.is_gaudi());
+      const auto& node = p.source.graph[v];
+      p.kernels[v] = torch_ops(node, spec_.execution.kernels, s.batch * s.tokens, !device_.is_gaudi());
+      p.inner_kernels[v] = inner_kernels(node, spec_.execution.kernels, s.batch * s.tokens, !device_.is_gaudi());
       p.torch_ops += p.kernels[v];
     }
     if (spec_.execution.compiles_graphs()) {

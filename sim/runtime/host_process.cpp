@@ -61,7 +61,9 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
   card_.begin_pass(p.source, step, launch);
   for (auto v : p.source.order) {
     const auto& node = p.source.graph[v];
-    Picoseconds t = us(rt.eager_dispatch_us * static_cast<double>(p.kernels[v]));
+    const int64_t inner = p.inner_kernels.empty() ? 0 : p.inner_kernels[v];
+    Picoseconds t = us(rt.eager_dispatch_us * static_cast<double>(p.kernels[v] - inner) +
+                       rt.launch_us * static_cast<double>(inner));
     if (first_sight_compiles && eager_ops_seen_.insert(node.kind + " " + node.shapes).second) {
       t += us(rt.eager_op_compile_ms * 1e3);  // eager still compiles an op it has not seen with these shapes
       ++stats_.eager_op_compiles;

@@ -35,6 +35,24 @@ TEST(TorchOps, QuantisedProjectionsCostTheirAutogradFunctionsOps) {
   EXPECT_EQ(q_proj_ops(WeightFormat::fp4, 7), 5);    // MatMul4Bit: dequantize_4bit, the cast, then the linear
 }
 
+// A one-row biased linear takes two kernels (the bias copied into the output, then the GEMM with beta = 1), the copy
+// launched inside addmm: one of the two is an inner kernel, which the host pays a launch for, not a dispatch.
+TEST(TorchOps, AOneRowBiasCopyIsLaunchedInsideTheOp) {
+  const auto counts = [](int64_t tokens, bool gpu, const std::string& set, const std::string& role) {
+    workloads::PassSpec s;
+    s.tokens = tokens;
+    const auto g = workloads::build_forward_graph(workloads::model_config("qwen1.5-0.5b"), s);  // q, k, v biased
+    for (auto v : boost::make_iterator_range(boost::vertices(g)))
+      if (g[v].role == role && g[v].layer <= 0)
+        return std::make_pair(torch_ops(g[v], set, tokens, gpu), inner_kernels(g[v], set, tokens, gpu));
+    return std::make_pair(int64_t{-1}, int64_t{-1});
+  };
+  EXPECT_EQ(counts(1, true, "hf", "q"), std::make_pair(int64_t{2}, int64_t{1}));
+  EXPECT_EQ(counts(7, true, "hf", "q"), std::make_pair(int64_t{1}, int64_t{0}));   // cuBLASLt's bias epilogue
+  EXPECT_EQ(counts(1, false, "hf", "q"), std::make_pair(int64_t{1}, int64_t{0}));  // Gaudi: no such copy
+  EXPECT_EQ(counts(1, true, "hf", "attn_out"), std::make_pair(int64_t{1}, int64_t{0}));  // o_proj has no bias
+}
+
 // Rotary embeddings by transformers release (the modeling files at each tag, counted by hand): per layer and once per
 // forward (at the model-level rotary_embedding op, on top of its 6 ops for the position ids).
 struct RotaryOps {

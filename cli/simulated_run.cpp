@@ -105,6 +105,7 @@ SimulatedRun prepare_scenario(const sim::Scenario& scenario, const std::string& 
   run.spec = sim::prepare_generation(run.scenario, run.device, runtime_where);
   sim::Scenario& sc = run.scenario;  // as run: the weight format timed, the checkpoint as the model
   sc.weights = std::string(workloads::name(run.spec.pass.weights));
+  if (run.spec.pass.transformers_minor > 0) sc.transformers = fmt::format("4.{}", run.spec.pass.transformers_minor);
   if (!sc.checkpoint.empty()) sc.model = sc.checkpoint;
   run.spec.keep_logits = !out.logits_out.empty();
   if (!out.logits_out.empty() && !run.spec.numerics)

@@ -168,6 +168,12 @@ FittedProfile read_fitted_profile(const std::string& file) {
     p.coverage.weights = c.at("weights").get<std::vector<std::string>>();
     p.coverage.cards = c.at("cards").get<std::vector<int64_t>>();
     p.coverage.transformers = c.value("transformers", std::vector<std::string>{});  // absent in Gaudi profiles
+    for (const auto& r : p.coverage.transformers) {  // runs take one as transformers=auto: a release modelled
+      const int minor = r.size() > 2 && r.rfind("4.", 0) == 0 ? std::atoi(r.c_str() + 2) : 0;
+      if (minor < 33 || minor > 46 || r != fmt::format("4.{}", minor))
+        throw InputError(file, "/coverage/transformers",
+                         fmt::format("{} is not a transformers release modelled (4.33 ... 4.46)", r));
+    }
     const auto range = [&](const char* k, int64_t& lo, int64_t& hi) {
       lo = c.at(k).at(0).get<int64_t>();
       hi = c.at(k).at(1).get<int64_t>();

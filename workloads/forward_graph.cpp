@@ -112,10 +112,15 @@ int64_t quantised_eager_ops(const PassSpec& s, int64_t rows, bool bias) {
 }
 
 // Read-backs a quantised projection's Python makes (bitsandbytes' LLM.int8 with the decomposition: 0.45's
-// quantiser tests outliers.any() and takes argwhere of the outlier columns, 2; 0.41-0.44 take unique over them, 1).
-int64_t quantised_host_syncs(const PassSpec& s) {
-  if (s.weights != WeightFormat::int8 || !s.int8_decomposition()) return 0;
-  return s.bitsandbytes == PassSpec::Bnb::v043 ? 1 : 2;
+// quantiser tests outliers.any() and takes argwhere of the outlier columns, 2, after abs, >=, any, any(dim=0) and
+// argwhere; 0.41-0.44 take unique over them, 1, after double_quant's 2 and unique), and the ops dispatched before
+// them (both read-backs taken at the second: the ops between them are one any(dim=0)).
+struct ReadBacks {
+  int64_t count = 0, ops_before = 0;
+};
+ReadBacks quantised_read_backs(const PassSpec& s) {
+  if (s.weights != WeightFormat::int8 || !s.int8_decomposition()) return {};
+  return s.bitsandbytes == PassSpec::Bnb::v043 ? ReadBacks{1, 3} : ReadBacks{2, 5};
 }
 
 struct Op {
@@ -124,6 +129,7 @@ struct Op {
   bool elementwise = false, has_bias = false;
   int64_t eager_ops = 1;
   int64_t host_syncs = 0;
+  int64_t ops_before_sync = 0;
 };
 
 class Walk {
@@ -207,6 +213,7 @@ class Walk {
     node.has_bias = op.has_bias;
     node.eager_ops = op.eager_ops;
     node.host_syncs = op.host_syncs;
+    node.ops_before_sync = op.ops_before_sync;
     const Vertex v = boost::add_vertex(std::move(node), g_);
     for (const auto& [from, bytes] : inputs) boost::add_edge(from, v, TensorEdge{g_[from].name, bytes}, g_);
     return v;
@@ -229,7 +236,7 @@ class Walk {
     return add(
         {in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
          projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_, model_bias),
-         quantised_host_syncs(s_)},
+         quantised_read_backs(s_).count, quantised_read_backs(s_).ops_before},
         {{x, rows_ * in * act_}});
   }
 
@@ -250,14 +257,14 @@ class Walk {
       q = kk = v = linear(l, n_.qkv, "qkv", in, h_, qc + 2 * kvc, c_.qkv_bias, c_.qkv_bias);
     }
     if (c_.positions == Positions::rotary) {
-      // FlashAttention2's max-position read-back (slice, max, item) comes before the table is sliced; counted on the
-      // rotary op, whose few kernels the host then also waits for.
+      // FlashAttention2's max-position read-back (slice, max, item) comes before the table is sliced: counted on the
+      // rotary op, its 3 ops dispatched before the wait, the rotary's own after.
       const bool reads_max = s_.hf_flash_attention_2 && rotary_.fa2_reads_max_position;
       const Vertex rot =
           add({in_layer(l, n_.attention + ".rotary"), "rotary",
                fmt::format("q[{},{},{},{}] k[{},{},{},{}] rot{}", b_, heads, t_, d_, b_, kvh, t_, d_, c_.rotary_dim),
                "rotary", k::rotary_cost(rows_, heads, kvh, d_, c_.rotary_dim, s_.dtype), true, false,
-               rotary_.per_layer + (reads_max ? 3 : 0), reads_max ? 1 : 0},
+               rotary_.per_layer + (reads_max ? 3 : 0), reads_max ? 1 : 0, reads_max ? 3 : 0},
               {{q, rows_ * qc * act_}, {kk, rows_ * kvc * act_}, {table_, 2 * rows_ * c_.rotary_dim * 4}});
       q = kk = rot;
     }

@@ -85,6 +85,7 @@ struct OpNode {
   // Results the op's Python reads back before its kernels (`.item()`, `bool(t)`, `nonzero`): run eagerly, the host
   // waits for the stream to finish what came before and for the bytes to cross to it.
   int64_t host_syncs = 0;
+  int64_t ops_before_sync = 0;  // of the op's torch ops, those Python dispatches before its read-backs
 };
 
 struct TensorEdge {

@@ -180,6 +180,10 @@ GenerationSpec prepare_generation(const Scenario& sc, const models::HardwareMode
     if (device.is_gaudi())
       throw InputError("attention", sc.attention,
                        "is Hugging Face's FlashAttention2 on GPUs; Gaudi runs FusedSDPA (attention=flash)");
+    if (sc.kernels == "deepspeed")
+      throw InputError("attention", sc.attention,
+                       "is Hugging Face's FlashAttention2 classes; DeepSpeed's kernel set runs its own attention "
+                       "(use kernels=hf)");
     if (sc.mode != "eager")
       throw InputError("attention", sc.attention,
                        fmt::format("Hugging Face's FlashAttention2 classes are modelled in eager mode only (not {}): "

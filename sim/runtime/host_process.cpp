@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/runtime/host_process.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -56,7 +57,7 @@ void HostProcess::busy(Picoseconds ps, const std::string& label, const std::stri
 }
 
 void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step,
-                                 bool first_sight_compiles) {
+                                 bool first_sight_compiles, bool read_backs) {
   const auto& rt = options_.runtime;
   card_.begin_pass(p.source, step, launch);
   for (auto v : p.source.order) {
@@ -68,15 +69,21 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
       t += us(rt.eager_op_compile_ms * 1e3);  // eager still compiles an op it has not seen with these shapes
       ++stats_.eager_op_compiles;
     }
+    // The op's Python reads a result back before its kernels (not in a graph capture, which a read-back breaks):
+    // the host dispatches the ops before it, waits for the stream (not busy time: the device's shows), then
+    // dispatches the rest. The few small kernels before the read-back are left with the op's.
+    const int64_t syncs = read_backs ? node.host_syncs : 0;
+    const Picoseconds before =
+        syncs > 0 ? std::min(t, us(rt.eager_dispatch_us * static_cast<double>(node.ops_before_sync))) : t;
     const Picoseconds start = now_ps();
-    if (t > 0) sc_core::wait(to_sc_time(t));
+    if (before > 0) sc_core::wait(to_sc_time(before));
     const Picoseconds dispatched = now_ps();
-    // The op's Python reads a result back before its kernels: the host waits for the stream to reach it (not busy
-    // time: the device's shows). Its few small kernels before the read-back are left with the op's.
-    if (options_.kernels != "deepspeed")
-      for (int64_t i = 0; i < node.host_syncs; ++i) card_.read_back(v, kReadBackBytes)->wait();
+    for (int64_t i = 0; i < syncs; ++i) card_.read_back(v, kReadBackBytes)->wait();
+    const Picoseconds resumed = now_ps();
+    if (t - before > 0) sc_core::wait(to_sc_time(t - before));
     const int64_t op = card_.enqueue(v);  // the device may start it now: the host runs ahead
-    if (t > 0) host_span(op, start, dispatched);
+    if (before > 0) host_span(op, start, dispatched);
+    if (t - before > 0) host_span(op, resumed, now_ps());
     stats_.busy_ps += t;
     stats_.launches += p.kernels[v];
   }
@@ -124,7 +131,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
 
   switch (options_.mode) {
     case Mode::eager:
-      dispatch_eager(p, eager, index, rt.eager_op_compile_ms > 0);
+      dispatch_eager(p, eager, index, rt.eager_op_compile_ms > 0, true);
       break;
     case Mode::lazy:
     case Mode::hpu_graph: {
@@ -154,7 +161,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
     }
     case Mode::cuda_graph:
       if (!captured_.contains(p.key)) {  // the capture run: kernels dispatched eagerly and recorded
-        dispatch_eager(p, eager, index, false);
+        dispatch_eager(p, eager, index, false, false);
         capture(p.torch_ops, "CUDA graph", index);
         captured_.insert(p.key);
       } else {
@@ -191,7 +198,7 @@ void HostProcess::step(const ScheduledPass& s, int64_t index) {
         ++torch_compile_shapes_;
       }
       if (fallback) {
-        dispatch_eager(p, eager, index, false);
+        dispatch_eager(p, eager, index, false, true);
         break;
       }
       const double factor = options_.compile_mode == "max-autotune" ? rt.autotune_compile_factor : 1.0;

@@ -68,7 +68,9 @@ class HostProcess : public sc_core::sc_module {
   // Records a host span from `start` to now on `op` (and logs it on host 0).
   void host_span(int64_t op, Picoseconds start);
   void host_span(int64_t op, Picoseconds start, Picoseconds end);
-  void dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step, bool first_sight_compiles);
+  // `read_backs`: ops' read-backs wait for the stream (eager runs; not a CUDA graph's capture).
+  void dispatch_eager(const PreparedPass& p, const PassLaunch& launch, int64_t step, bool first_sight_compiles,
+                      bool read_backs);
   void compile(const PreparedPass& p, int64_t nodes, double factor, int64_t step);
   void capture(int64_t nodes, const std::string& what, int64_t step);
   void record_compile(const traces::CompileRecord& record);

@@ -64,7 +64,7 @@ TEST(HostSync, QwenFlashAttention2ReadsThePositionBackInEveryLayerUntil445) {
   EXPECT_NEAR(decode_ms("yi-6b", {"transformers=4.40", "attention=flash_attention_2"}) -
                   decode_ms("yi-6b", {"transformers=4.40", "attention=flash"}),
               -32 * kDispatchMs, 1e-6);
-  // The trace holds one read-back per layer and pass: prefill and 3 decode passes, one warm-up call and one timed.
+  // The trace holds one read-back per layer and pass: prefill and 3 decode passes of the one (timed) call.
   test::TempDir dir;
   run("qwen1.5-0.5b", {"transformers=4.40", "attention=flash_attention_2", "warmup=0"}, dir.file("t.sqlite"));
   EXPECT_EQ(read_backs(dir.file("t.sqlite"), ".rotary.item()"), 24 * 4);
@@ -86,12 +86,42 @@ TEST(HostSync, TheInt8DecompositionReadsBackPerProjection) {
   EXPECT_EQ(count({"int8_threshold=0"}), 0);
 }
 
+// The ops before a read-back are dispatched before the wait, the rest after it: LLM.int8 (0.45) with the
+// decomposition at one row runs 14 ops a projection, 5 before its read-backs (abs, >=, any, any(dim=0), argwhere)
+// and 9 after; the host's two spans of a projection are 5 and 9 dispatches long, the two read-backs between them.
+TEST(HostSync, TheOpsBeforeAReadBackAreDispatchedBeforeTheWait) {
+  test::TempDir dir;
+  run("llama-2-7b", {"weights=int8", "warmup=0"}, dir.file("t.sqlite"));
+  traces::TraceReader reader(dir.file("t.sqlite"));
+  traces::OpFilter f;
+  f.kind = "linear";
+  f.engine = "proc0";
+  f.step = 1;
+  f.limit = 0;
+  std::vector<traces::OpRow> spans;
+  for (const auto& op : reader.ops(reader.default_run_id(), f))
+    if (op.name == "layers.0.self_attn.q_proj") spans.push_back(op);
+  ASSERT_EQ(spans.size(), 2u);
+  const auto us = [](int64_t ps) { return static_cast<double>(ps) * 1e-6; };
+  EXPECT_NEAR(us(spans[0].end_ps - spans[0].start_ps), 5 * 27.0, 1e-3);
+  EXPECT_NEAR(us(spans[1].end_ps - spans[1].start_ps), 9 * 27.0, 1e-3);
+  EXPECT_GE(us(spans[1].start_ps - spans[0].end_ps), 2 * kReadBackMs * 1e3);  // two copies' latency at least
+}
+
+// The one-row bias copy costs a launch, not a dispatch: Qwen1.5-0.5B's q, k and v at decode, 24 layers.
+TEST(HostSync, TheOneRowBiasCopyCostsALaunch) {
+  const double base = decode_ms("qwen1.5-0.5b", {"transformers=4.40"});
+  const double no_launch = decode_ms("qwen1.5-0.5b", {"transformers=4.40", "runtime.launch_us=0"});
+  EXPECT_NEAR(base - no_launch, 24 * 3 * 2.7e-3, 1e-6);  // models/runtime/cuda-pytorch.json launch_us
+}
+
 TEST(HostSync, FlashAttention2IsRefusedWhereItIsNotModelled) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--device", "gaudi2", "--set", "attention=flash_attention_2"},
            {"--device", "a100-80gb", "--mode", "cuda-graph", "--set", "static_shapes=true", "--set",
             "attention=flash_attention_2"},
-           {"--device", "a100-80gb", "--set", "dtype=fp32", "--set", "attention=flash_attention_2"}}) {
+           {"--device", "a100-80gb", "--set", "dtype=fp32", "--set", "attention=flash_attention_2"},
+           {"--device", "a100-80gb", "--set", "kernels=deepspeed", "--set", "attention=flash_attention_2"}}) {
     std::vector<std::string> a{"run", "--model", "qwen1.5-0.5b", "--trace", ""};
     a.insert(a.end(), args.begin(), args.end());
     const auto r = run_cli(a);

@@ -227,6 +227,13 @@ TEST(FittedProfile, RoundTripsAndRefusesAValueOutsideItsBounds) {
   test::write_file(dir.file("named.json"), to_json(named, "rows.json").dump());
   EXPECT_EQ(read_fitted_profile(dir.file("named.json")).coverage.transformers,
             (std::vector<std::string>{"4.35", "4.40"}));
+  // A release no run could take (transformers=auto would run it) is refused where the profile is read.
+  for (const char* bad : {"4.46.3", "4.47", "4.4", "5.0"}) {
+    auto k = to_json(named, "rows.json");
+    k["coverage"]["transformers"] = {bad};
+    test::write_file(dir.file("bad_release.json"), k.dump());
+    EXPECT_THROW(read_fitted_profile(dir.file("bad_release.json")), InputError) << bad;
+  }
   j["parameters"][0]["value"] = 1.5;
   test::write_file(dir.file("bad.json"), j.dump());
   EXPECT_THROW(read_fitted_profile(dir.file("bad.json")), InputError);

@@ -50,11 +50,15 @@ struct Dominant {
   bool by_scenario;
 };
 
-std::vector<Dominant> dominant(const RunCalibration& c, const sim::GenerationTiming& t) {
+// A parameter that prices no part of this run (bitsandbytes' costs in a 16-bit run) has no share of its time.
+std::vector<Dominant> dominant(const RunCalibration& c, const sim::GenerationSpec& spec,
+                               const sim::GenerationTiming& t) {
+  const std::string weights(workloads::name(spec.pass.weights));
   std::vector<Dominant> d;
   for (const auto& p : c.profile->parameters) {
     const auto o = c.overridden.find(p.key);
-    d.push_back({&p, share_of(p.scales, t), o == c.overridden.end() ? p.value : o->second, o != c.overridden.end()});
+    d.push_back({&p, p.prices(weights) ? share_of(p.scales, t) : 0.0, o == c.overridden.end() ? p.value : o->second,
+                 o != c.overridden.end()});
   }
   std::stable_sort(d.begin(), d.end(), [](const Dominant& a, const Dominant& b) { return a.share > b.share; });
   return d;
@@ -171,7 +175,7 @@ void add_calibration_json(nlohmann::json& j, const RunCalibration& c, const sim:
   cal["cross_validated_mean_abs_error"] = f.cv_mean_abs;
   cal["cross_validated_worst_abs_error"] = f.cv_worst_abs;
   nlohmann::json params = nlohmann::json::array();
-  for (const auto& d : dominant(c, t))
+  for (const auto& d : dominant(c, spec, t))
     params.push_back({{"key", d.p->key},
                       {"value", d.value},
                       {"set_by", d.by_scenario ? "scenario" : "profile"},
@@ -189,7 +193,7 @@ std::string calibration_text(const RunCalibration& c, const sim::GenerationSpec&
   const auto& f = *c.profile;
   std::string dom;
   int shown = 0;
-  for (const auto& d : dominant(c, t)) {
+  for (const auto& d : dominant(c, spec, t)) {
     if (shown == 2 || d.share < 0.05) break;
     dom += fmt::format("{}{} = {:.4g}{} ({} {:.0f}% of the time)", shown ? ", " : "", d.p->key, d.value,
                        d.by_scenario ? " (the scenario's)" : "", d.p->scales, 100 * d.share);

@@ -12,6 +12,7 @@
 
 #include "common/input_error.h"
 #include "workloads/model_catalog.h"
+#include "workloads/op_graph.h"
 
 namespace hpusim::fit {
 namespace {
@@ -138,7 +139,7 @@ StacksFile read_stacks(const std::string& file) {
       const auto& p = params[i];
       const std::string pat = fmt::format("{}/parameters/{}", at, i);
       only_keys(file, pat, p,
-                {"key", "min", "max", "prior", "prior_factor", "scales", "meaning", "source", "devices"});
+                {"key", "min", "max", "prior", "prior_factor", "scales", "meaning", "source", "devices", "weights"});
       FitParameter f;
       f.key = text(file, pat, p, "key");
       if (f.key.find('.') == std::string::npos)
@@ -177,6 +178,18 @@ StacksFile read_stacks(const std::string& file) {
                              fmt::format("{} is not one of the stack's devices ({})", name.dump(),
                                          fmt::join(spec.devices, ", ")));
           f.devices.push_back(name.get<std::string>());
+        }
+      }
+      if (p.contains("weights")) {
+        const auto& w = p["weights"];
+        if (!w.is_array() || w.empty())
+          throw InputError(file, pat + "/weights", "must be a non-empty array of weight formats");
+        for (const auto& name : w) {
+          if (!name.is_string() || !workloads::weight_format_from_name(name.get<std::string>()))
+            throw InputError(file, pat + "/weights",
+                             fmt::format("{} is not a weight format (bf16, fp16, fp32, int8, nf4, fp4, fp8)",
+                                         name.dump()));
+          f.weights.push_back(name.get<std::string>());
         }
       }
       spec.parameters.push_back(std::move(f));

@@ -36,6 +36,9 @@ struct FitParameter {
   std::string meaning, source;
   // The devices whose rows identify it (empty: every device of the stack); on the others it stays at its prior.
   std::vector<std::string> devices;
+  // The weight formats of the runs it prices (empty: every run): a run of another format does not name it among
+  // the parameters that dominate its prediction.
+  std::vector<std::string> weights;
   bool fitted_on(const std::string& device) const;
 };
 

@@ -81,6 +81,7 @@ nlohmann::json to_json(const GroupFit& g, const std::string& rows_file) {
                                                       g.device, fmt::join(p.devices, ", "))
                                         : fmt::format("prior, not fitted: no row of {} exercises it", g.device)},
          {"prior_source", p.source}});
+    if (!p.weights.empty()) params.back()["weights"] = p.weights;
   }
   const auto stats = [](const ErrorStats& s) {
     return nlohmann::json{{"rows", s.rows},
@@ -151,6 +152,7 @@ FittedProfile read_fitted_profile(const std::string& file) {
       f.scales = q.at("scales").get<std::string>();
       f.meaning = q.at("meaning").get<std::string>();
       f.source = q.at("source").get<std::string>();
+      f.weights = q.value("weights", std::vector<std::string>{});  // absent: it prices every run
       if (!(f.value >= f.min * (1 - 1e-9) && f.value <= f.max * (1 + 1e-9)))
         throw InputError(file, "/parameters/" + f.key, fmt::format("{:g} is outside its bounds [{:g}, {:g}]", f.value,
                                                                     f.min, f.max));
@@ -232,6 +234,10 @@ std::optional<std::string> profile_release(const Coverage& c) {
   for (const auto& r : c.transformers)
     if (!latest || minor(r) > minor(*latest)) latest = r;
   return latest;
+}
+
+bool FittedParameter::prices(const std::string& run_weights) const {
+  return weights.empty() || std::find(weights.begin(), weights.end(), run_weights) != weights.end();
 }
 
 }  // namespace hpusim::fit

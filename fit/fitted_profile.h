@@ -19,6 +19,8 @@ struct FittedParameter {
   std::string key;
   double value = 0, prior = 0, min = 0, max = 0;
   std::string scales, meaning, source;
+  std::vector<std::string> weights;  // the weight formats of the runs it prices (empty: every run)
+  bool prices(const std::string& run_weights) const;
 };
 
 struct Coverage {

@@ -39,6 +39,8 @@ const std::vector<Field>& fields() {
       {"autotune_compile_factor", &RuntimeProfile::autotune_compile_factor, 100},
       {"kernel_gap_us", &RuntimeProfile::kernel_gap_us, 1e4},
       {"step_host_ops", &RuntimeProfile::step_host_ops, 1e4},
+      {"library_call_us", &RuntimeProfile::library_call_us, 1e4},
+      {"library_op_us", &RuntimeProfile::library_op_us, 1e4},
       {"indexed_copy_efficiency", &RuntimeProfile::indexed_copy_efficiency, 1, 0, true},
       {"dequant4_efficiency", &RuntimeProfile::dequant4_efficiency, 1, 0, true},
   };

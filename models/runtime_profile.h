@@ -28,6 +28,10 @@ struct RuntimeProfile {
   double autotune_compile_factor = 1;  // torch.compile mode max-autotune: compile time multiplier
   double kernel_gap_us = 0;            // device: the least time between two kernels of a stream (launch latency)
   double step_host_ops = 0;            // torch ops of the generate loop per new token (argmax, stopping check, ...)
+  // A library's Python between the modeling code and its kernels (bitsandbytes' quantised projections,
+  // workloads/quantised_host_work.h): a fixed part per call, and a part per torch op or ctypes call it makes.
+  double library_call_us = 0;
+  double library_op_us = 0;
   // Device kernels of the framework: the share of the streaming bandwidth its element-wise indexed copies of 16-bit
   // tensors reach (torch.cat of a KV cache, repeat_kv's expand().reshape()); 1 where they stream.
   double indexed_copy_efficiency = 1;

@@ -16,6 +16,7 @@
 #include "kernels/vector_ops.h"
 #include "workloads/model_catalog.h"
 #include "workloads/op_graph.h"
+#include "workloads/quantised_host_work.h"
 
 namespace hpusim::workloads {
 namespace k = hpusim::kernels;
@@ -69,58 +70,12 @@ k::KernelCost projection_cost(const PassSpec& s, int64_t rows, int64_t in, int64
   return {};
 }
 
-// Torch ops a projection in the weight format costs Hugging Face's eager path (1: the 16-bit count of
-// execution_mode.cpp applies), counted from bitsandbytes/autograd/_functions.py MatMul8bitLt.forward and its CUDA ops:
-// A in fp16 already (bitsandbytes computes in fp16; the cast of other formats adds one).
-//  - 0.41-0.44 ("0.43"): double_quant (2 kernels: the absmax, the row/column quantiser), the col32 transform of CA,
-//    igemmlt, mm_dequant: 5; with the decomposition also unique over the outliers' columns (a sync), CA[:, idx] = 0,
-//    CAt[:, idx] = 0, subA = A[:, idx], extract_outliers, * SCB, / 127, transpose-contiguous, the cast, the outlier
-//    matmul and the add: 16.
-//  - 0.45: int8_vectorwise_quant, int8_linear_matmul, int8_mm_dequant: 3; with the decomposition the quantiser also
-//    takes abs, >=, any (a sync), any(dim=0) and argwhere (a sync), and zeroes the outlier columns of more than one
-//    row; then subA, CB[:, idx], * SCB, * 1/127, the cast and addmm: 14 for one row, 15 for more.
-// Linear4bit.forward and matmul_4bit (0.41-0.45): a single row takes the fused gemv_4bit: the compute-format casts
-// that do nothing, the weight's transposed view twice (Params4bit, through its __torch_function__), torch.empty for
-// the output and the kernel through ctypes, ≈ 4; more rows go through MatMul4Bit.apply: dequantize_4bit (its output
-// and kernel), the cast, the view and the linear, ≈ 5. A compute format other than the activations' (Linear4bit.forward):
-// x.to(compute_dtype), out.to(inp_dtype), the bias's cast every call, and with more rows the dequantised weight's
-// .to(A.dtype). Double quantisation: dequantize_blockwise of the absmax and += offset, 2 more.
-// fp8 (INC on Gaudi runs in graphs; eager: the cast of x) ≈ 2.
 // Rotary embeddings' torch ops in Hugging Face's modeling code of the pass's release (0: another stack's code, the
 // unsourced default).
 RotaryKernels rotary_kernels(const DecoderConfig& c, const PassSpec& s) {
   if (c.positions != Positions::rotary || s.transformers_minor == 0) return {};
   const ModelFamily& f = family_of(c);
   return f.rotary_kernels ? f.rotary_kernels(c, s.transformers_minor) : RotaryKernels{};
-}
-
-int64_t quantised_eager_ops(const PassSpec& s, int64_t rows, bool bias) {
-  switch (s.weights) {
-    case WeightFormat::int8:
-      if (s.bitsandbytes == PassSpec::Bnb::v043) return s.int8_decomposition() ? 16 : 5;
-      return s.int8_decomposition() ? 14 + (rows > 1 ? 1 : 0) : 3;
-    case WeightFormat::nf4:
-    case WeightFormat::fp4: {
-      const bool casts = s.bnb4_compute_dtype() != s.dtype;
-      return (rows == 1 ? 4 : 5) + (casts ? (rows == 1 ? 2 : 3) + (bias ? 1 : 0) : 0) + (s.bnb4_double_quant ? 2 : 0);
-    }
-    case WeightFormat::fp8:
-      return 2;
-    default:
-      return 1;  // the 16-bit count (execution_mode.cpp: the GEMM, and the bias copy at M = 1 on GPUs)
-  }
-}
-
-// Read-backs a quantised projection's Python makes (bitsandbytes' LLM.int8 with the decomposition: 0.45's
-// quantiser tests outliers.any() and takes argwhere of the outlier columns, 2, after abs, >=, any, any(dim=0) and
-// argwhere; 0.41-0.44 take unique over them, 1, after double_quant's 2 and unique), and the ops dispatched before
-// them (both read-backs taken at the second: the ops between them are one any(dim=0)).
-struct ReadBacks {
-  int64_t count = 0, ops_before = 0;
-};
-ReadBacks quantised_read_backs(const PassSpec& s) {
-  if (s.weights != WeightFormat::int8 || !s.int8_decomposition()) return {};
-  return s.bitsandbytes == PassSpec::Bnb::v043 ? ReadBacks{1, 3} : ReadBacks{2, 5};
 }
 
 struct Op {
@@ -130,6 +85,7 @@ struct Op {
   int64_t eager_ops = 1;
   int64_t host_syncs = 0;
   int64_t ops_before_sync = 0;
+  double library_ops = 0, library_ops_before_sync = 0;
 };
 
 class Walk {
@@ -214,6 +170,8 @@ class Walk {
     node.eager_ops = op.eager_ops;
     node.host_syncs = op.host_syncs;
     node.ops_before_sync = op.ops_before_sync;
+    node.library_ops = op.library_ops;
+    node.library_ops_before_sync = op.library_ops_before_sync;
     const Vertex v = boost::add_vertex(std::move(node), g_);
     for (const auto& [from, bytes] : inputs) boost::add_edge(from, v, TensorEdge{g_[from].name, bytes}, g_);
     return v;
@@ -233,11 +191,11 @@ class Walk {
 
   Vertex linear(int64_t l, const std::string& path, const char* role, Vertex x, int64_t in, int64_t out, bool bias,
                 bool model_bias) {
-    return add(
-        {in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
-         projection_cost(s_, rows_, in, out, bias), false, model_bias, quantised_eager_ops(s_, rows_, model_bias),
-         quantised_read_backs(s_).count, quantised_read_backs(s_).ops_before},
-        {{x, rows_ * in * act_}});
+    const QuantisedHostWork host = quantised_host_work(s_, rows_, model_bias);
+    return add({in_layer(l, path), "linear", fmt::format("{}{}]x[{},{}]^T", bt_, in, out, in), role,
+                projection_cost(s_, rows_, in, out, bias), false, model_bias, host.torch_ops, host.read_backs, 0,
+                host.library_ops, host.library_ops_before},
+               {{x, rows_ * in * act_}});
   }
 
   Vertex all_reduce(int64_t l, const std::string& module, Vertex x) {

@@ -86,6 +86,11 @@ struct OpNode {
   // waits for the stream to finish what came before and for the bytes to cross to it.
   int64_t host_syncs = 0;
   int64_t ops_before_sync = 0;  // of the op's torch ops, those Python dispatches before its read-backs
+  // A library's own Python on the way (bitsandbytes, quantised_host_work.h), in units of runtime.library_op_us; > 0:
+  // the op's host time is one modeling-code op, one runtime.library_call_us and these units, of which
+  // library_ops_before_sync come before its read-backs.
+  double library_ops = 0;
+  double library_ops_before_sync = 0;
 };
 
 struct TensorEdge {

@@ -64,6 +64,18 @@ int64_t inner_kernels(const workloads::OpNode& n, const std::string& set, int64_
   return gpu && rows == 1 && n.has_bias ? 1 : 0;
 }
 
+EagerHostTime eager_host_time(const workloads::OpNode& n, int64_t kernels, int64_t inner,
+                              const models::RuntimeProfile& rt) {
+  if (n.library_ops > 0) {
+    const double call = rt.eager_dispatch_us + rt.library_call_us;  // the module's call, then the library's
+    return {call + rt.library_op_us * n.library_ops,
+            n.host_syncs > 0 ? call + rt.library_op_us * n.library_ops_before_sync : 0};
+  }
+  const double total =
+      rt.eager_dispatch_us * static_cast<double>(kernels - inner) + rt.launch_us * static_cast<double>(inner);
+  return {total, n.host_syncs > 0 ? std::min(total, rt.eager_dispatch_us * static_cast<double>(n.ops_before_sync)) : 0};
+}
+
 int64_t torch_ops(const workloads::OpNode& n, const std::string& set, int64_t rows, bool gpu) {
   const bool ds = set == "deepspeed";
   const std::string& r = n.role;

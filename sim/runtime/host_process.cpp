@@ -63,8 +63,8 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
   for (auto v : p.source.order) {
     const auto& node = p.source.graph[v];
     const int64_t inner = p.inner_kernels.empty() ? 0 : p.inner_kernels[v];
-    Picoseconds t = us(rt.eager_dispatch_us * static_cast<double>(p.kernels[v] - inner) +
-                       rt.launch_us * static_cast<double>(inner));
+    const EagerHostTime host = eager_host_time(node, p.kernels[v], inner, rt);
+    Picoseconds t = us(host.total_us);
     if (first_sight_compiles && eager_ops_seen_.insert(node.kind + " " + node.shapes).second) {
       t += us(rt.eager_op_compile_ms * 1e3);  // eager still compiles an op it has not seen with these shapes
       ++stats_.eager_op_compiles;
@@ -73,8 +73,7 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
     // the host dispatches the ops before it, waits for the stream (not busy time: the device's shows), then
     // dispatches the rest. The few small kernels before the read-back are left with the op's.
     const int64_t syncs = read_backs ? node.host_syncs : 0;
-    const Picoseconds before =
-        syncs > 0 ? std::min(t, us(rt.eager_dispatch_us * static_cast<double>(node.ops_before_sync))) : t;
+    const Picoseconds before = syncs > 0 ? std::min(t, us(host.before_sync_us)) : t;
     const Picoseconds start = now_ps();
     if (before > 0) sc_core::wait(to_sc_time(before));
     const Picoseconds dispatched = now_ps();

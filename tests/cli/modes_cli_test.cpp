@@ -179,6 +179,26 @@ TEST(Modes, TheTimeSplitNamesWhatBoundsEachPhase) {
   EXPECT_EQ(eager["calibration"]["parameters_by_share"][0]["scales"], "host") << eager["calibration"].dump();
 }
 
+// A fitted parameter that prices no part of a run has no share of its time: bitsandbytes' host costs dominate an
+// LLM.int8 run on the A100 (host-bound at batch 1, each projection behind the library's call) and are nowhere in a
+// 16-bit one, whose host time is the modeling code's dispatches.
+TEST(Modes, ParametersOfAnotherWeightFormatDoNotDominate) {
+  const std::vector<std::string> base{"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "6"};
+  const auto share = [](const nlohmann::json& run, const std::string& key) {
+    for (const auto& p : run["calibration"]["parameters_by_share"])
+      if (p["key"] == key) return p["time_share"].get<double>();
+    ADD_FAILURE() << key << " not in " << run["calibration"].dump();
+    return -1.0;
+  };
+  const auto int8 = run(with(base, {"--set", "weights=int8"}));
+  const auto bf16 = run(base);
+  EXPECT_GT(share(int8, "runtime.library_call_us"), 0.5);
+  EXPECT_EQ(share(bf16, "runtime.library_call_us"), 0.0);
+  EXPECT_EQ(share(bf16, "runtime.library_op_us"), 0.0);
+  EXPECT_EQ(share(int8, "runtime.dequant4_efficiency"), 0.0);  // 4-bit weights only
+  EXPECT_GT(share(bf16, "runtime.eager_dispatch_us"), 0.5);
+}
+
 // --sensitivity: each figure made 1.25x and 2x better in its own process. BLOOMZ-7B on one Gaudi2 with HPU graphs is
 // HBM-bound: HBM bandwidth pays most (the latency follows it), the MME and TPC clocks nothing, and doubling HBM
 // moves decode's bound elsewhere; eagerly the host's per-op costs pay most. Tensor parallel adds the fabric's two.

@@ -49,6 +49,12 @@ TEST(FitInputs, BadStacksFilesNameFileAndKey) {
   const auto d = with(R"({"stacks": {"x": {"rows": "r.json", "devices": ["gaudi2"], "parameters": [)" + other_device +
                       "]}}}");
   EXPECT_NE(d.find("/stacks/x/parameters/0/devices"), std::string::npos) << d;
+  const std::string bad_weights = R"({"key": "runtime.library_op_us", "prior": 8, "min": 2, "max": 40, "scales": "host",
+                                      "meaning": "m", "source": "s", "weights": ["int8", "int9"]})";
+  const auto w = with(R"({"stacks": {"x": {"rows": "r.json", "devices": ["gaudi2"], "parameters": [)" + bad_weights +
+                      "]}}}");
+  EXPECT_NE(w.find("/stacks/x/parameters/0/weights"), std::string::npos) << w;
+  EXPECT_NE(w.find("\"int9\" is not a weight format"), std::string::npos) << w;
   const std::string out_of_range = R"({"key": "hbm.efficiency", "prior": 2, "min": 0.5, "max": 1, "scales": "hbm",
                                        "meaning": "m", "source": "s"})";
   EXPECT_NE(with(R"({"stacks": {"x": {"rows": "r.json", "devices": ["gaudi2"], "parameters": [)" + out_of_range +

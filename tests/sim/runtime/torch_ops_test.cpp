@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Torch ops per op of Hugging Face's eager path, as the host model dispatches them: a quantised projection costs the
-// ops its bitsandbytes autograd function runs (forward_graph.cpp's counts), a 16-bit one its GEMM (and the bias copy
-// that cuBLASLt needs at M = 1).
+// ops its bitsandbytes autograd function runs (quantised_host_work.cpp's counts), a 16-bit one its GEMM (and the
+// bias copy that cuBLASLt needs at M = 1).
 #include <gtest/gtest.h>
 
 #include <string>

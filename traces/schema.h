@@ -6,9 +6,12 @@
 
 namespace hpusim::traces {
 
-inline constexpr int kSchemaVersion = 3;
-// The oldest version readers still take (1: before the tokens table; 2: before the steps table).
+inline constexpr int kSchemaVersion = 4;
+// The oldest version readers still take (1: before the tokens table; 2: before the steps table; 3: before the span
+// totals, which readers then tally from the spans).
 inline constexpr int kOldestReadableVersion = 1;
+// The oldest version a run can be appended to: the span totals tables are added to it (kCreateSpanTotals).
+inline constexpr int kOldestAppendableVersion = 3;
 
 // What a file must hold to be read as a trace of this schema.
 inline constexpr const char* kRequiredTables[] = {"runs",
@@ -122,6 +125,32 @@ CREATE TABLE steps (
   fabric_ps INTEGER NOT NULL,
   copy_ps   INTEGER NOT NULL,
   gap_ps    INTEGER NOT NULL
+);
+)sql";
+
+// Written when a run finishes (traces/span_aggregate.h): what `trace summary` and `trace compare` read, so that
+// they need not scan the spans. A run without them (killed, or recorded before schema 4) is tallied from its spans.
+inline constexpr const char* kCreateSpanTotals = R"sql(
+CREATE TABLE IF NOT EXISTS run_span_totals (
+  run_id         INTEGER PRIMARY KEY REFERENCES runs(id),
+  spans          INTEGER NOT NULL,
+  makespan_ps    INTEGER NOT NULL,              -- last span end - first span start
+  host_busy_ps   INTEGER NOT NULL,              -- the union of the host's spans
+  device_busy_ps INTEGER NOT NULL               -- the union of the cards' spans
+);
+CREATE TABLE IF NOT EXISTS engine_span_totals (
+  engine_id INTEGER PRIMARY KEY REFERENCES engines(id),
+  spans     INTEGER NOT NULL,
+  busy_ps   INTEGER NOT NULL                    -- the union of its spans
+);
+CREATE TABLE IF NOT EXISTS op_group_span_totals (
+  run_id   INTEGER NOT NULL REFERENCES runs(id),
+  grouping TEXT NOT NULL CHECK (grouping IN ('kind', 'name')),
+  side     TEXT NOT NULL CHECK (side IN ('host', 'card')),
+  grp      TEXT NOT NULL,                       -- an op kind, or an op name with its layer numbers folded: "h.*.mlp"
+  spans    INTEGER NOT NULL,
+  ops      INTEGER NOT NULL,                    -- distinct ops with a span on that side
+  total_ps INTEGER NOT NULL                     -- span time summed (an op on two engines counts twice)
 );
 )sql";
 

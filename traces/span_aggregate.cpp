@@ -2,9 +2,13 @@
 #include "traces/span_aggregate.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
+#include <queue>
 #include <tuple>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 namespace hpusim::traces {
 
@@ -25,10 +29,7 @@ std::string fold_layer_numbers(const std::string& name) {
 
 namespace {
 
-struct Interval {
-  int64_t start, end;
-};
-
+using Interval = SpanInterval;
 using Intervals = std::vector<Interval>::iterator;
 
 // The union of intervals sorted by start: its total length; `out` (if given) receives the merged intervals.
@@ -48,184 +49,324 @@ void sort_intervals(Intervals from, Intervals to) {
   if (!std::is_sorted(from, to, before)) std::sort(from, to, before);
 }
 
-// Per side and group: spans, distinct ops and time, found by (side, group id) without a search.
-struct GroupCounter {
-  std::vector<OpGroupTime> groups;
-  std::vector<int32_t> index[2];  // per side: group id -> groups, -1 before its first span
-  explicit GroupCounter(std::size_t ids) { index[0].assign(ids, -1), index[1].assign(ids, -1); }
-  OpGroupTime& at(int side, int32_t group, const std::string& name) {
-    auto& ids = index[side];
-    if (static_cast<std::size_t>(group) >= ids.size()) ids.resize(static_cast<std::size_t>(group) + 1, -1);
-    int32_t& i = ids[static_cast<std::size_t>(group)];
-    if (i < 0) {
-      i = static_cast<int32_t>(groups.size());
-      groups.push_back({side == 0 ? "host" : "card", name, 0, 0, 0});
-    }
-    return groups[static_cast<std::size_t>(i)];
+// An engine of kEngineColumns' query: id, device kind, device name, card, engine name, engine kind.
+constexpr const char* kEngineColumns = "e.id, d.kind, d.name, d.card, e.name, e.kind";
+EngineAggregate engine_row(const Statement& s) {
+  EngineAggregate e;
+  e.engine_id = s.column_int(0);
+  e.device_kind = s.column_text(1);
+  e.device = s.column_text(2);
+  if (!s.column_is_null(3)) e.card = s.column_int(3);
+  e.engine = s.column_text(4);
+  e.engine_kind = s.column_text(5);
+  return e;
+}
+
+}  // namespace
+
+
+SpanTally::OpSlot* SpanTally::slot(int64_t id) {
+  if (first_op_ >= 0 && id >= first_op_ && static_cast<std::size_t>(id - first_op_) < ops_.size()) {
+    OpSlot& o = ops_[static_cast<std::size_t>(id - first_op_)];
+    if (o.kind >= 0) return &o;
   }
-  std::vector<OpGroupTime> sorted() && {
-    std::stable_sort(groups.begin(), groups.end(), [](const OpGroupTime& a, const OpGroupTime& b) {
+  const auto it = other_ops_.find(id);
+  return it == other_ops_.end() ? nullptr : &it->second;
+}
+
+bool SpanTally::knows_op(int64_t id) const {
+  if (first_op_ >= 0 && id >= first_op_ && static_cast<std::size_t>(id - first_op_) < ops_.size() &&
+      ops_[static_cast<std::size_t>(id - first_op_)].kind >= 0)
+    return true;
+  return other_ops_.contains(id);
+}
+
+SpanTally::OpSlot& SpanTally::slot_for(int64_t id) {
+  if (first_op_ < 0) first_op_ = id;
+  // A run's ops are consecutive ids: a flat table from the first; anything else (ids below it, or far above, as
+  // another run's in a damaged file) in a map.
+  if (id >= first_op_ && static_cast<std::size_t>(id - first_op_) <= ops_.size() + (std::size_t{1} << 16)) {
+    const auto i = static_cast<std::size_t>(id - first_op_);
+    if (i >= ops_.size()) ops_.resize(i + 1);
+    return ops_[i];
+  }
+  return other_ops_[id];
+}
+
+int32_t SpanTally::intern(TextIds& ids, std::vector<std::string>& list, std::string_view value) {
+  if (const auto it = ids.find(value); it != ids.end()) return it->second;
+  const auto id = static_cast<int32_t>(list.size());
+  list.emplace_back(value);
+  ids.emplace(std::string(value), id);
+  return id;
+}
+
+void SpanTally::add_engine(EngineAggregate e) {
+  e.spans = e.busy_ps = 0;
+  const auto index = static_cast<int32_t>(engines_.size());
+  if (first_engine_ < 0) first_engine_ = e.engine_id;
+  if (e.engine_id >= first_engine_ && e.engine_id - first_engine_ < (int64_t{1} << 20)) {
+    const auto at = static_cast<std::size_t>(e.engine_id - first_engine_);
+    if (at >= engine_at_.size()) engine_at_.resize(at + 1, -1);
+    engine_at_[at] = index;
+  } else {
+    other_engines_[e.engine_id] = static_cast<std::size_t>(index);
+  }
+  engine_spans_.push_back({e.device_kind == "host" ? 0 : 1, 0, true, {}});
+  engines_.push_back(std::move(e));
+}
+
+void SpanTally::add_op(int64_t id, std::string_view kind, std::string_view name) {
+  OpSlot& o = slot_for(id);
+  o.kind = intern(kind_ids_, kinds_, kind);
+  if (const auto it = folded_.find(name); it != folded_.end()) {
+    o.name = it->second;
+  } else {
+    o.name = intern(name_ids_, names_, fold_layer_numbers(std::string(name)));
+    folded_.emplace(std::string(name), o.name);
+  }
+}
+
+void SpanTally::add_span(int64_t engine_id, std::optional<int64_t> op_id, int64_t a, int64_t b) {
+  int64_t index = -1;
+  if (first_engine_ >= 0 && engine_id >= first_engine_ &&
+      static_cast<std::size_t>(engine_id - first_engine_) < engine_at_.size())
+    index = engine_at_[static_cast<std::size_t>(engine_id - first_engine_)];
+  if (index < 0) {
+    const auto it = other_engines_.find(engine_id);
+    if (it == other_engines_.end()) return;
+    index = static_cast<int64_t>(it->second);
+  }
+  EngineSpans& es = engine_spans_[static_cast<std::size_t>(index)];
+  ++es.spans;
+  if (!es.merged.empty() && a >= es.merged.back().start && a <= es.merged.back().end)
+    es.merged.back().end = std::max(es.merged.back().end, b);
+  else {
+    if (!es.merged.empty() && a < es.merged.back().start) es.in_order = false;
+    es.merged.push_back({a, b});
+  }
+  first_ = count_ ? std::min(first_, a) : a;
+  last_ = count_ ? std::max(last_, b) : b;
+  ++count_;
+  const int side = es.side;
+  int32_t kind = 0, name = 0;
+  bool new_op = false;
+  if (op_id) {
+    // An id no op of the run has counts under "(none)" as one op, as the views' join counts it.
+    OpSlot* o = slot(*op_id);
+    if (!o) {
+      o = &other_ops_[*op_id];
+      o->kind = o->name = 0;
+    }
+    kind = o->kind;
+    name = o->name;
+    new_op = !(o->seen & (1 << side));
+    o->seen |= static_cast<uint8_t>(1 << side);
+  }
+  for (int by = 0; by < 2; ++by) {
+    auto& groups = groups_[by][side];
+    const auto g = static_cast<std::size_t>(by == 0 ? kind : name);
+    if (g >= groups.size()) groups.resize(g + 1);
+    ++groups[g].spans;
+    groups[g].ops += new_op ? 1 : 0;
+    groups[g].total_ps += b - a;
+  }
+}
+
+SpanAggregates SpanTally::result() {
+  SpanAggregates out;
+  out.span_count = count_;
+  out.makespan_ps = count_ ? last_ - first_ : 0;
+  std::vector<std::size_t> order(engines_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // As the views order them: the host first, then card by card, by engine id within each.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const auto& a = engines_[x];
+    const auto& b = engines_[y];
+    return std::make_tuple(b.device_kind, a.card.value_or(-1), a.engine_id) <
+           std::make_tuple(a.device_kind, b.card.value_or(-1), b.engine_id);
+  });
+  for (std::size_t i : order) {
+    EngineAggregate e = engines_[i];
+    EngineSpans& es = engine_spans_[i];
+    if (!es.in_order) {  // sort and merge in place: the tally is read once
+      sort_intervals(es.merged.begin(), es.merged.end());
+      std::vector<Interval> merged;
+      union_length(es.merged.begin(), es.merged.end(), &merged);
+      es.merged = std::move(merged);
+      es.in_order = true;
+    }
+    e.spans = es.spans;
+    for (const auto& v : es.merged) e.busy_ps += std::max<int64_t>(0, v.end - v.start);
+    out.engines.push_back(std::move(e));
+  }
+  // Per side, the union of its engines' disjoint sorted lists: merged by start through a heap, nothing copied.
+  for (int side = 0; side < 2; ++side) {
+    using Head = std::pair<int64_t, std::size_t>;  // (start, engine), the engine's next interval in next[engine]
+    std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+    std::vector<std::size_t> next(engine_spans_.size(), 0);
+    for (std::size_t i = 0; i < engine_spans_.size(); ++i)
+      if (engine_spans_[i].side == side && !engine_spans_[i].merged.empty())
+        heads.push({engine_spans_[i].merged.front().start, i});
+    int64_t total = 0, cur_start = 0, cur_end = 0;
+    bool open = false;
+    while (!heads.empty()) {
+      const std::size_t i = heads.top().second;
+      heads.pop();
+      const Interval v = engine_spans_[i].merged[next[i]++];
+      if (next[i] < engine_spans_[i].merged.size()) heads.push({engine_spans_[i].merged[next[i]].start, i});
+      if (open && v.start <= cur_end) {
+        cur_end = std::max(cur_end, v.end);
+      } else {
+        if (open) total += std::max<int64_t>(0, cur_end - cur_start);
+        cur_start = v.start;
+        cur_end = v.end;
+        open = true;
+      }
+    }
+    if (open) total += std::max<int64_t>(0, cur_end - cur_start);
+    (side == 0 ? out.host_busy_ps : out.device_busy_ps) = total;
+  }
+  for (int by = 0; by < 2; ++by) {
+    auto& list = by == 0 ? out.op_kinds : out.op_names;
+    const auto& labels = by == 0 ? kinds_ : names_;
+    for (int side = 0; side < 2; ++side)
+      for (std::size_t g = 0; g < groups_[by][side].size(); ++g) {
+        const Group& t = groups_[by][side][g];
+        if (t.spans > 0) list.push_back({side == 0 ? "host" : "card", labels[g], t.spans, t.ops, t.total_ps});
+      }
+    std::stable_sort(list.begin(), list.end(), [](const OpGroupTime& a, const OpGroupTime& b) {
       return std::tie(b.total_ps, a.device_kind, a.group) < std::tie(a.total_ps, b.device_kind, b.group);
     });
-    return std::move(groups);
   }
-};
+  return out;
+}
+
+SpanAggregates scan_spans(Database& db, int64_t run_id) {
+  SpanTally tally;
+  int64_t min_engine = std::numeric_limits<int64_t>::max(), max_engine = std::numeric_limits<int64_t>::min();
+  {
+    Statement s = db.prepare(
+        fmt::format("SELECT {} FROM engines e JOIN devices d ON d.id = e.device_id WHERE d.run_id = ? ORDER BY "
+                    "d.kind DESC, d.card, e.id",
+                    kEngineColumns));
+    s.bind(1, run_id);
+    while (s.step()) {
+      EngineAggregate e = engine_row(s);
+      min_engine = std::min(min_engine, e.engine_id);
+      max_engine = std::max(max_engine, e.engine_id);
+      tally.add_engine(std::move(e));
+    }
+  }
+  if (min_engine > max_engine) return {};
+  {
+    Statement s = db.prepare("SELECT id, kind, name FROM ops WHERE +run_id = ? ORDER BY id");  // a scan, no lookups
+    s.bind(1, run_id);
+    while (s.step()) tally.add_op(s.column_int(0), s.column_text(1), s.column_text(2));
+  }
+  // One scan of the table in storage order ("+" keeps SQLite from the index, whose row lookups cost more). Spans
+  // naming an op of another run (a damaged file) take that op's kind and name, as the views' join does.
+  Statement lookup = db.prepare("SELECT kind, name FROM ops WHERE id = ?");
+  Statement s = db.prepare("SELECT engine_id, op_id, start_ps, end_ps FROM spans WHERE +engine_id BETWEEN ? AND ?");
+  s.bind(1, min_engine);
+  s.bind(2, max_engine);
+  while (s.step()) {
+    std::optional<int64_t> op;
+    if (!s.column_is_null(1)) {
+      op = s.column_int(1);
+      if (!tally.knows_op(*op)) {
+        lookup.reset();
+        lookup.bind(1, *op);
+        if (lookup.step()) tally.add_op(*op, lookup.column_text(0), lookup.column_text(1));
+      }
+    }
+    tally.add_span(s.column_int(0), op, s.column_int(2), s.column_int(3));
+  }
+  return tally.result();
+}
+
+void store_span_totals(Database& db, int64_t run_id, const SpanAggregates& t) {
+  Statement run = db.prepare(
+      "INSERT OR REPLACE INTO run_span_totals (run_id, spans, makespan_ps, host_busy_ps, device_busy_ps)"
+      " VALUES (?,?,?,?,?)");
+  run.bind(1, run_id);
+  run.bind(2, t.span_count);
+  run.bind(3, t.makespan_ps);
+  run.bind(4, t.host_busy_ps);
+  run.bind(5, t.device_busy_ps);
+  run.step();
+  Statement engine = db.prepare("INSERT OR REPLACE INTO engine_span_totals (engine_id, spans, busy_ps) VALUES (?,?,?)");
+  for (const auto& e : t.engines) {
+    engine.reset();
+    engine.bind(1, e.engine_id);
+    engine.bind(2, e.spans);
+    engine.bind(3, e.busy_ps);
+    engine.step();
+  }
+  Statement clear = db.prepare("DELETE FROM op_group_span_totals WHERE run_id = ?");
+  clear.bind(1, run_id);
+  clear.step();
+  Statement group = db.prepare(
+      "INSERT INTO op_group_span_totals (run_id, grouping, side, grp, spans, ops, total_ps) VALUES (?,?,?,?,?,?,?)");
+  for (const auto* list : {&t.op_kinds, &t.op_names})
+    for (const auto& g : *list) {
+      group.reset();
+      group.bind(1, run_id);
+      group.bind(2, std::string_view(list == &t.op_kinds ? "kind" : "name"));
+      group.bind(3, g.device_kind);
+      group.bind(4, g.group);
+      group.bind(5, g.spans);
+      group.bind(6, g.ops);
+      group.bind(7, g.total_ps);
+      group.step();
+    }
+}
+
+namespace {
+
+// The run's stored totals, or nothing when it has none.
+std::optional<SpanAggregates> stored_totals(Database& db, int64_t run_id) {
+  if (!db.has_table("run_span_totals") || !db.has_table("engine_span_totals") ||
+      !db.has_table("op_group_span_totals"))
+    return std::nullopt;
+  SpanAggregates t;
+  {
+    Statement s = db.prepare(
+        "SELECT spans, makespan_ps, host_busy_ps, device_busy_ps FROM run_span_totals WHERE run_id = ?");
+    s.bind(1, run_id);
+    if (!s.step()) return std::nullopt;
+    t.span_count = s.column_int(0);
+    t.makespan_ps = s.column_int(1);
+    t.host_busy_ps = s.column_int(2);
+    t.device_busy_ps = s.column_int(3);
+  }
+  Statement e = db.prepare(
+      fmt::format("SELECT {}, t.spans, t.busy_ps FROM engines e JOIN devices d ON d.id = e.device_id LEFT JOIN "
+                  "engine_span_totals t ON t.engine_id = e.id WHERE d.run_id = ? ORDER BY d.kind DESC, d.card, e.id",
+                  kEngineColumns));
+  e.bind(1, run_id);
+  while (e.step()) {
+    if (e.column_is_null(6)) return std::nullopt;  // an engine without its totals: not written by finish()
+    EngineAggregate a = engine_row(e);
+    a.spans = e.column_int(6);
+    a.busy_ps = e.column_int(7);
+    t.engines.push_back(std::move(a));
+  }
+  Statement g = db.prepare(
+      "SELECT grouping, side, grp, spans, ops, total_ps FROM op_group_span_totals WHERE run_id = ?"
+      " ORDER BY grouping, total_ps DESC, side, grp");
+  g.bind(1, run_id);
+  while (g.step())
+    (g.column_text(0) == "kind" ? t.op_kinds : t.op_names)
+        .push_back({g.column_text(1), g.column_text(2), g.column_int(3), g.column_int(4), g.column_int(5)});
+  return t;
+}
 
 }  // namespace
 
 SpanAggregates aggregate_spans(Database& db, int64_t run_id) {
-  SpanAggregates out;
-  // The run's engines: host (side 0) first, as the views order them.
-  std::vector<std::pair<int64_t, std::size_t>> engine_ids;  // (engine id, index in out.engines)
-  int64_t min_engine = std::numeric_limits<int64_t>::max(), max_engine = std::numeric_limits<int64_t>::min();
-  {
-    Statement s = db.prepare(
-        "SELECT e.id, d.kind, d.name, d.card, e.name, e.kind FROM engines e JOIN devices d ON d.id = e.device_id "
-        "WHERE d.run_id = ? ORDER BY d.kind DESC, d.card, e.id");
-    s.bind(1, run_id);
-    while (s.step()) {
-      EngineAggregate e;
-      e.engine_id = s.column_int(0);
-      e.device_kind = s.column_text(1);
-      e.device = s.column_text(2);
-      if (!s.column_is_null(3)) e.card = s.column_int(3);
-      e.engine = s.column_text(4);
-      e.engine_kind = s.column_text(5);
-      engine_ids.push_back({e.engine_id, out.engines.size()});
-      min_engine = std::min(min_engine, e.engine_id);
-      max_engine = std::max(max_engine, e.engine_id);
-      out.engines.push_back(std::move(e));
-    }
-  }
-  if (out.engines.empty()) return out;
-  // Engine id -> index and side (0 host, 1 card), by offset from the run's first engine id; -1: another run's.
-  std::vector<int32_t> engine_at(static_cast<std::size_t>(max_engine - min_engine + 1), -1);
-  for (const auto& [id, i] : engine_ids) engine_at[static_cast<std::size_t>(id - min_engine)] = static_cast<int32_t>(i);
-  std::vector<int> side_of(out.engines.size());
-  for (std::size_t i = 0; i < out.engines.size(); ++i) side_of[i] = out.engines[i].device_kind == "host" ? 0 : 1;
-  // The run's ops: kind and folded name as small ids, indexed by op id - first id.
-  std::vector<std::string> kinds{"(none)"}, names{"(none)"};
-  std::vector<int32_t> op_kind, op_name;  // -1: no op of this run has that id
-  int64_t first_op = 0;
-  std::unordered_map<std::string, int32_t> kind_id, name_id;
-  const auto intern = [](std::unordered_map<std::string, int32_t>& ids, std::vector<std::string>& list,
-                         const std::string& v) {
-    const auto [it, added] = ids.try_emplace(v, static_cast<int32_t>(list.size()));
-    if (added) list.push_back(v);
-    return it->second;
-  };
-  {
-    std::unordered_map<std::string, int32_t> raw_id;  // raw names folded once each
-    std::vector<int32_t> folded;                       // raw name id -> folded name id
-    Statement range = db.prepare("SELECT MIN(id), MAX(id) FROM ops WHERE run_id = ?");
-    range.bind(1, run_id);
-    if (range.step() && !range.column_is_null(0)) {
-      first_op = range.column_int(0);
-      const auto n = static_cast<std::size_t>(range.column_int(1) - first_op + 1);
-      op_kind.assign(n, -1);
-      op_name.assign(n, -1);
-    }
-    Statement s = db.prepare("SELECT id, kind, name FROM ops WHERE +run_id = ?");  // a scan: no index lookups
-    s.bind(1, run_id);
-    while (s.step()) {
-      const auto i = static_cast<std::size_t>(s.column_int(0) - first_op);
-      op_kind[i] = intern(kind_id, kinds, s.column_text(1));
-      const auto [raw, added] = raw_id.try_emplace(s.column_text(2), static_cast<int32_t>(folded.size()));
-      if (added) folded.push_back(intern(name_id, names, fold_layer_numbers(raw->first)));
-      op_name[i] = folded[static_cast<std::size_t>(raw->second)];
-    }
-  }
-  // Spans per engine first, from the index alone: each engine's spans then go straight to their place in one array.
-  std::vector<std::size_t> offset(out.engines.size() + 1, 0);
-  {
-    Statement count = db.prepare(
-        "SELECT engine_id, COUNT(*) FROM spans WHERE engine_id BETWEEN ? AND ? GROUP BY engine_id");
-    count.bind(1, min_engine);
-    count.bind(2, max_engine);
-    while (count.step()) {
-      const int32_t e = engine_at[static_cast<std::size_t>(count.column_int(0) - min_engine)];
-      if (e >= 0) offset[static_cast<std::size_t>(e) + 1] = static_cast<std::size_t>(count.column_int(1));
-    }
-    for (std::size_t i = 1; i < offset.size(); ++i) offset[i] += offset[i - 1];
-  }
-  std::vector<Interval> spans(offset.back());
-  std::vector<std::size_t> next(offset.begin(), offset.end() - 1);
-  // One scan of the table in storage order ("+" keeps SQLite from the index, whose row lookups cost more).
-  std::vector<uint8_t> seen(op_kind.size(), 0);  // bit 0: a host span of the op counted, bit 1: a card span
-  struct Foreign {
-    int32_t kind = 0, name = 0;  // "(none)" when no op has the id
-    uint8_t seen = 0;
-  };
-  std::unordered_map<int64_t, Foreign> foreign;
-  Statement lookup = db.prepare("SELECT kind, name FROM ops WHERE id = ?");
-  GroupCounter by_kind(kinds.size()), by_name(names.size());
-  int64_t first = std::numeric_limits<int64_t>::max(), last = std::numeric_limits<int64_t>::min();
-  {
-    Statement s = db.prepare("SELECT engine_id, op_id, start_ps, end_ps FROM spans WHERE +engine_id BETWEEN ? AND ?");
-    s.bind(1, min_engine);
-    s.bind(2, max_engine);
-    while (s.step()) {
-      const int32_t engine = engine_at[static_cast<std::size_t>(s.column_int(0) - min_engine)];
-      if (engine < 0) continue;
-      const auto e = static_cast<std::size_t>(engine);
-      const int64_t a = s.column_int(2), b = s.column_int(3);
-      if (next[e] >= offset[e + 1]) continue;  // more spans than counted: the file changed under us
-      spans[next[e]++] = {a, b};
-      first = std::min(first, a);
-      last = std::max(last, b);
-      ++out.span_count;
-      const int side = side_of[e];
-      int32_t kind = 0, name = 0;
-      bool new_op = false;
-      if (!s.column_is_null(1)) {
-        const int64_t id = s.column_int(1), op = id - first_op;
-        if (op >= 0 && static_cast<std::size_t>(op) < op_kind.size() && op_kind[static_cast<std::size_t>(op)] >= 0) {
-          const auto i = static_cast<std::size_t>(op);
-          kind = op_kind[i];
-          name = op_name[i];
-          new_op = !(seen[i] & (1 << side));
-          seen[i] |= static_cast<uint8_t>(1 << side);
-        } else {  // an op of another run, or none (a damaged file): what the views' join gives it
-          auto [it, added] = foreign.try_emplace(id, Foreign{});
-          if (added) {
-            lookup.reset();
-            lookup.bind(1, id);
-            if (lookup.step()) {
-              it->second.kind = intern(kind_id, kinds, lookup.column_text(0));
-              it->second.name = intern(name_id, names, fold_layer_numbers(lookup.column_text(1)));
-            }
-          }
-          kind = it->second.kind;
-          name = it->second.name;
-          new_op = !(it->second.seen & (1 << side));
-          it->second.seen |= static_cast<uint8_t>(1 << side);
-        }
-      }
-      for (OpGroupTime* g : {&by_kind.at(side, kind, kinds[static_cast<std::size_t>(kind)]),
-                             &by_name.at(side, name, names[static_cast<std::size_t>(name)])}) {
-        ++g->spans;
-        g->ops += new_op ? 1 : 0;
-        g->total_ps += b - a;
-      }
-    }
-  }
-  out.makespan_ps = out.span_count ? last - first : 0;
-  std::vector<Interval> sides[2];
-  for (std::size_t i = 0; i < out.engines.size(); ++i) {
-    const auto from = spans.begin() + static_cast<std::ptrdiff_t>(offset[i]);
-    const auto to = spans.begin() + static_cast<std::ptrdiff_t>(next[i]);
-    sort_intervals(from, to);
-    out.engines[i].spans = to - from;
-    out.engines[i].busy_ps = union_length(from, to, &sides[side_of[i]]);
-  }
-  spans = {};
-  for (int side = 0; side < 2; ++side) {
-    sort_intervals(sides[side].begin(), sides[side].end());
-    (side == 0 ? out.host_busy_ps : out.device_busy_ps) = union_length(sides[side].begin(), sides[side].end(), nullptr);
-  }
-  out.op_kinds = std::move(by_kind).sorted();
-  out.op_names = std::move(by_name).sorted();
-  return out;
+  if (auto stored = stored_totals(db, run_id)) return std::move(*stored);
+  return scan_spans(db, run_id);
 }
 
 }  // namespace hpusim::traces

@@ -41,18 +41,26 @@ Database open_for_recording(const std::string& path, bool append) {
 void prepare_schema(Database& db, bool append) {
   if (append) {
     const int version = db.user_version();
-    if (version != kSchemaVersion)
+    if (version < kOldestAppendableVersion || version > kSchemaVersion)
       throw InputError(db.path(), "",
-                       fmt::format("cannot append: schema version {} is not this tool's {}", version, kSchemaVersion));
+                       fmt::format("cannot append: schema version {} is not this tool's {} (it appends to {} to {})",
+                                   version, kSchemaVersion, kOldestAppendableVersion, kSchemaVersion));
     for (const char* table : kRequiredTables)
       if (!db.has_table(table)) throw InputError(db.path(), table, "cannot append: missing from this file");
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    if (version < kSchemaVersion) {  // the older runs keep no totals: readers tally theirs from the spans
+      db.exec("BEGIN");
+      db.exec(kCreateSpanTotals);
+      db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
+      db.exec("COMMIT");
+    }
     return;
   }
   // page_size must precede the first table; WAL keeps a killed run's committed batches valid.
   db.exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   db.exec("BEGIN");
   db.exec(kCreateTables);
+  db.exec(kCreateSpanTotals);
   db.exec(kCreateViews);
   db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
   db.exec("COMMIT");
@@ -162,7 +170,10 @@ int64_t SqliteRecorder::add_device(int card, std::string_view name) {
   insert_device_.bind(3, card < 0 ? std::optional<int64_t>{} : std::optional<int64_t>{card});
   insert_device_.bind(4, name);
   insert_device_.step();
-  return db_.last_insert_rowid();
+  const int64_t id = db_.last_insert_rowid();
+  devices_[id] = {card < 0 ? "host" : "card", std::string(name),
+                  card < 0 ? std::optional<int64_t>{} : std::optional<int64_t>{card}};
+  return id;
 }
 
 int64_t SqliteRecorder::add_engine(int64_t device_id, std::string_view name, EngineKind kind) {
@@ -171,7 +182,18 @@ int64_t SqliteRecorder::add_engine(int64_t device_id, std::string_view name, Eng
   insert_engine_.bind(2, name);
   insert_engine_.bind(3, to_string(kind));
   insert_engine_.step();
-  return db_.last_insert_rowid();
+  const int64_t id = db_.last_insert_rowid();
+  EngineAggregate e;
+  e.engine_id = id;
+  if (const auto d = devices_.find(device_id); d != devices_.end()) {
+    e.device_kind = d->second.kind;
+    e.device = d->second.name;
+    e.card = d->second.card;
+  }
+  e.engine = std::string(name);
+  e.engine_kind = std::string(to_string(kind));
+  tally_.add_engine(std::move(e));
+  return id;
 }
 
 int64_t SqliteRecorder::add_op(const OpRecord& op) {
@@ -188,11 +210,14 @@ int64_t SqliteRecorder::add_op(const OpRecord& op) {
   insert_op_.bind(10, op.step);
   insert_op_.bind(11, op.phase);
   insert_op_.step();
-  return db_.last_insert_rowid();
+  const int64_t id = db_.last_insert_rowid();
+  tally_.add_op(id, op.kind, op.name);
+  return id;
 }
 
 void SqliteRecorder::span(int64_t engine_id, int64_t op_id, Picoseconds start_ps, Picoseconds end_ps) {
   pending_.push_back({engine_id, op_id, start_ps, end_ps});
+  tally_.add_span(engine_id, op_id < 0 ? std::optional<int64_t>{} : std::optional<int64_t>{op_id}, start_ps, end_ps);
   if (pending_.size() == kRowsPerInsert) {
     if (pending_interrupt()) throw_if_interrupted();
     write_batch(pending_.data(), pending_.size());
@@ -305,6 +330,8 @@ void SqliteRecorder::finish(RunStatus status, std::string_view detail) {
   if (finished_) return;
   finished_ = true;
   write_pending();
+  store_span_totals(db_, run_id_, tally_.result());  // every span written is in them, whatever the status
+  tally_ = {};
   db_.exec(kCreateIndexes);
   Statement s = db_.prepare("UPDATE runs SET status = ?, status_detail = ?, finished_utc = ? WHERE id = ?");
   s.bind(1, to_string(status));

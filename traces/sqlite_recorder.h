@@ -6,10 +6,13 @@
 // whose run says it is incomplete.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "traces/recorder.h"
+#include "traces/span_aggregate.h"
 #include "traces/sqlite_db.h"
 
 namespace hpusim::traces {
@@ -66,6 +69,13 @@ class SqliteRecorder final : public Recorder {
   Statement insert_device_;
   Statement insert_token_;
   Statement insert_step_;
+  // What summaries read, tallied as spans come and written at finish() (traces/span_aggregate.h).
+  SpanTally tally_;
+  struct DeviceInfo {
+    std::string kind, name;
+    std::optional<int64_t> card;
+  };
+  std::unordered_map<int64_t, DeviceInfo> devices_;
 };
 
 // The current UTC time in ISO 8601, or SOURCE_DATE_EPOCH's when that is set (bit-for-bit reproducible traces).

@@ -227,7 +227,7 @@ namespace hpusim::traces {
 namespace {
 TEST(TraceDocs, TraceDatabaseMarkdownHoldsTheExactSchema) {
   const std::string doc = test::read_file(test::source_dir() + "/docs/TRACE_DATABASE.md");
-  for (const char* sql : {kCreateTables, kCreateIndexes, kCreateViews})
+  for (const char* sql : {kCreateTables, kCreateSpanTotals, kCreateIndexes, kCreateViews})
     EXPECT_NE(doc.find(sql), std::string::npos) << "docs/TRACE_DATABASE.md is out of date with traces/schema.h";
 }
 }  // namespace

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The one-scan summary (traces/span_aggregate.*) against the SQL views it replaces for `trace summary` and
-// `trace compare`: the same busy time per engine and per side, makespan and time per op kind, on a simulated eager
-// run (host and card spans, ops on two engines) and on an imported torch.profiler file (nested spans, two runs in a
-// file, and a damaged one whose spans point at another run's op or at none). The op-name grouping folds layer numbers
-// and sums to the op kinds' totals.
+// The totals the recorder writes at finish() and the one-scan tally (traces/span_aggregate.*) against the SQL views
+// they replace for `trace summary` and `trace compare`: the same busy time per engine and per side, makespan and time
+// per op kind, on a simulated eager run (host and card spans, ops on two engines, two cards) and on an imported
+// torch.profiler file (nested spans, two runs in a file, and a damaged one whose spans point at another run's op or
+// at none: the scan's case). The op-name grouping folds layer numbers and sums to the op kinds' totals. A run
+// without stored totals (killed, or appended to a file of schema 3) is tallied from its spans.
 #include <gtest/gtest.h>
 
 #include <map>
+#include <tuple>
 
 #include "tests/test_support.h"
 #include "traces/span_aggregate.h"
@@ -15,9 +17,17 @@
 namespace hpusim::traces {
 namespace {
 
-void expect_same_as_views(const std::string& file, int64_t run) {
+enum class Source { stored, scan };
+
+void expect_same_as_views(const std::string& file, int64_t run, Source source = Source::stored) {
   Database db(file, Database::Mode::ReadOnly);
-  const SpanAggregates a = aggregate_spans(db, run);
+  if (source == Source::stored) {
+    auto has = db.prepare("SELECT COUNT(*) FROM run_span_totals WHERE run_id = ?");
+    has.bind(1, run);
+    ASSERT_TRUE(has.step());
+    ASSERT_EQ(has.column_int(0), 1) << "run " << run << " has no stored totals";
+  }
+  const SpanAggregates a = source == Source::stored ? aggregate_spans(db, run) : scan_spans(db, run);
   ASSERT_FALSE(a.engines.empty());
   auto split = db.prepare("SELECT makespan_ps, host_busy_ps, device_busy_ps FROM host_device_split WHERE run_id = ?");
   split.bind(1, run);
@@ -57,6 +67,7 @@ TEST(SpanAggregate, AgreesWithTheViewsOnASimulatedRun) {
   test::TempDir dir;
   ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "3", "--trace", dir.file("t.sqlite")}).status, 0);
   expect_same_as_views(dir.file("t.sqlite"), 1);
+  expect_same_as_views(dir.file("t.sqlite"), 1, Source::scan);
   Database db(dir.file("t.sqlite"), Database::Mode::ReadOnly);
   const auto a = aggregate_spans(db, 1);
   bool layer_folded = false;
@@ -77,6 +88,7 @@ TEST(SpanAggregate, AgreesWithTheViewsOnNestedImportedProfilesTwoRunsInAFile) {
             0);
   expect_same_as_views(dir.file("p.sqlite"), 1);
   expect_same_as_views(dir.file("p.sqlite"), 2);
+  expect_same_as_views(dir.file("p.sqlite"), 2, Source::scan);
   // A damaged file: spans of run 2 pointing at an op of run 1 and at no op at all are counted as the views count
   // them (the op's own kind; "(none)" but an op for a missing one).
   {
@@ -84,7 +96,62 @@ TEST(SpanAggregate, AgreesWithTheViewsOnNestedImportedProfilesTwoRunsInAFile) {
     db.exec("UPDATE spans SET op_id = (SELECT MIN(id) FROM ops WHERE run_id = 1) WHERE rowid = (SELECT MAX(rowid) FROM spans);"
             "UPDATE spans SET op_id = 999999 WHERE rowid = (SELECT MAX(rowid) - 1 FROM spans);");
   }
-  expect_same_as_views(dir.file("p.sqlite"), 2);
+  expect_same_as_views(dir.file("p.sqlite"), 2, Source::scan);
+}
+
+// Every figure the totals hold, field by field, against a scan of the spans: a tensor-parallel eager run on two cards
+// (both sides, collectives on the fabric engines).
+TEST(SpanAggregate, TheStoredTotalsAreTheScansFigures) {
+  test::TempDir dir;
+  ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--cards", "2", "--new-tokens", "3", "--trace",
+                           dir.file("t.sqlite")})
+                .status,
+            0);
+  Database db(dir.file("t.sqlite"), Database::Mode::ReadOnly);
+  const SpanAggregates stored = aggregate_spans(db, 1), scanned = scan_spans(db, 1);
+  EXPECT_EQ(stored.makespan_ps, scanned.makespan_ps);
+  EXPECT_EQ(stored.host_busy_ps, scanned.host_busy_ps);
+  EXPECT_EQ(stored.device_busy_ps, scanned.device_busy_ps);
+  EXPECT_EQ(stored.span_count, scanned.span_count);
+  ASSERT_EQ(stored.engines.size(), scanned.engines.size());
+  for (std::size_t i = 0; i < stored.engines.size(); ++i) {
+    const auto &a = stored.engines[i], &b = scanned.engines[i];
+    EXPECT_EQ(std::tie(a.engine_id, a.device_kind, a.device, a.engine, a.engine_kind, a.card, a.spans, a.busy_ps),
+              std::tie(b.engine_id, b.device_kind, b.device, b.engine, b.engine_kind, b.card, b.spans, b.busy_ps));
+  }
+  const auto same = [](const std::vector<OpGroupTime>& x, const std::vector<OpGroupTime>& y) {
+    ASSERT_EQ(x.size(), y.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+      EXPECT_EQ(std::tie(x[i].device_kind, x[i].group, x[i].spans, x[i].ops, x[i].total_ps),
+                std::tie(y[i].device_kind, y[i].group, y[i].spans, y[i].ops, y[i].total_ps));
+  };
+  same(stored.op_kinds, scanned.op_kinds);
+  same(stored.op_names, scanned.op_names);
+  EXPECT_GT(stored.device_busy_ps, 0);
+  EXPECT_GT(stored.host_busy_ps, 0);
+}
+
+// A file of schema 3 (no totals) takes a new run: the file becomes schema 4, the old run is tallied from its spans
+// and the new one read from its totals, both as the views give them.
+TEST(SpanAggregate, AppendingToASchema3FileAddsTheTotals) {
+  test::TempDir dir;
+  const std::string file = dir.file("t.sqlite");
+  ASSERT_EQ(test::run_cli({"run", "--model", "bloom-560m", "--new-tokens", "2", "--trace", file}).status, 0);
+  {
+    Database db(file, Database::Mode::ReadWriteCreate);
+    db.exec("DROP TABLE run_span_totals; DROP TABLE engine_span_totals; DROP TABLE op_group_span_totals;"
+            "PRAGMA user_version = 3;");
+  }
+  const std::string profile = test::source_dir() + "/traces/examples/bloom560m-2layers-cpu-torch-fp32.json";
+  ASSERT_EQ(test::run_cli({"trace", "import", profile, "-o", file, "--append"}).status, 0);
+  Database db(file, Database::Mode::ReadOnly);
+  EXPECT_EQ(db.user_version(), 4);
+  auto runs = db.prepare("SELECT COUNT(*) FROM run_span_totals");
+  ASSERT_TRUE(runs.step());
+  EXPECT_EQ(runs.column_int(0), 1);  // the appended run's only
+  expect_same_as_views(file, 1, Source::scan);
+  EXPECT_EQ(aggregate_spans(db, 1).span_count, scan_spans(db, 1).span_count);
+  expect_same_as_views(file, 2);
 }
 
 TEST(SpanAggregate, FoldsEveryAllDigitComponent) {

@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "common/input_error.h"
+#include "workloads/op_graph.h"
 
 namespace hpusim::fit {
 namespace {
@@ -152,7 +153,18 @@ FittedProfile read_fitted_profile(const std::string& file) {
       f.scales = q.at("scales").get<std::string>();
       f.meaning = q.at("meaning").get<std::string>();
       f.source = q.at("source").get<std::string>();
-      f.weights = q.value("weights", std::vector<std::string>{});  // absent: it prices every run
+      if (q.contains("weights")) {  // absent: it prices every run
+        const auto& w = q.at("weights");
+        if (!w.is_array() || w.empty())
+          throw InputError(file, "/parameters/" + f.key + "/weights", "must be a non-empty array of weight formats");
+        for (const auto& name : w) {
+          if (!name.is_string() || !workloads::weight_format_from_name(name.get<std::string>()))
+            throw InputError(file, "/parameters/" + f.key + "/weights",
+                             fmt::format("{} is not a weight format (bf16, fp16, fp32, int8, nf4, fp4, fp8)",
+                                         name.dump()));
+          f.weights.push_back(name.get<std::string>());
+        }
+      }
       if (!(f.value >= f.min * (1 - 1e-9) && f.value <= f.max * (1 + 1e-9)))
         throw InputError(file, "/parameters/" + f.key, fmt::format("{:g} is outside its bounds [{:g}, {:g}]", f.value,
                                                                     f.min, f.max));

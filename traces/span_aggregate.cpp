@@ -66,8 +66,8 @@ EngineAggregate engine_row(const Statement& s) {
 
 
 SpanTally::OpSlot* SpanTally::slot(int64_t id) {
-  if (first_op_ >= 0 && id >= first_op_ && static_cast<std::size_t>(id - first_op_) < ops_.size()) {
-    OpSlot& o = ops_[static_cast<std::size_t>(id - first_op_)];
+  if (first_op_ && id >= *first_op_ && static_cast<std::size_t>(id - *first_op_) < ops_.size()) {
+    OpSlot& o = ops_[static_cast<std::size_t>(id - *first_op_)];
     if (o.kind >= 0) return &o;
   }
   const auto it = other_ops_.find(id);
@@ -75,18 +75,18 @@ SpanTally::OpSlot* SpanTally::slot(int64_t id) {
 }
 
 bool SpanTally::knows_op(int64_t id) const {
-  if (first_op_ >= 0 && id >= first_op_ && static_cast<std::size_t>(id - first_op_) < ops_.size() &&
-      ops_[static_cast<std::size_t>(id - first_op_)].kind >= 0)
+  if (first_op_ && id >= *first_op_ && static_cast<std::size_t>(id - *first_op_) < ops_.size() &&
+      ops_[static_cast<std::size_t>(id - *first_op_)].kind >= 0)
     return true;
   return other_ops_.contains(id);
 }
 
 SpanTally::OpSlot& SpanTally::slot_for(int64_t id) {
-  if (first_op_ < 0) first_op_ = id;
+  if (!first_op_) first_op_ = id;
   // A run's ops are consecutive ids: a flat table from the first; anything else (ids below it, or far above, as
   // another run's in a damaged file) in a map.
-  if (id >= first_op_ && static_cast<std::size_t>(id - first_op_) <= ops_.size() + (std::size_t{1} << 16)) {
-    const auto i = static_cast<std::size_t>(id - first_op_);
+  if (id >= *first_op_ && static_cast<std::size_t>(id - *first_op_) <= ops_.size() + (std::size_t{1} << 16)) {
+    const auto i = static_cast<std::size_t>(id - *first_op_);
     if (i >= ops_.size()) ops_.resize(i + 1);
     return ops_[i];
   }
@@ -104,9 +104,9 @@ int32_t SpanTally::intern(TextIds& ids, std::vector<std::string>& list, std::str
 void SpanTally::add_engine(EngineAggregate e) {
   e.spans = e.busy_ps = 0;
   const auto index = static_cast<int32_t>(engines_.size());
-  if (first_engine_ < 0) first_engine_ = e.engine_id;
-  if (e.engine_id >= first_engine_ && e.engine_id - first_engine_ < (int64_t{1} << 20)) {
-    const auto at = static_cast<std::size_t>(e.engine_id - first_engine_);
+  if (!first_engine_) first_engine_ = e.engine_id;
+  if (e.engine_id >= *first_engine_ && e.engine_id - *first_engine_ < (int64_t{1} << 20)) {
+    const auto at = static_cast<std::size_t>(e.engine_id - *first_engine_);
     if (at >= engine_at_.size()) engine_at_.resize(at + 1, -1);
     engine_at_[at] = index;
   } else {
@@ -129,9 +129,9 @@ void SpanTally::add_op(int64_t id, std::string_view kind, std::string_view name)
 
 void SpanTally::add_span(int64_t engine_id, std::optional<int64_t> op_id, int64_t a, int64_t b) {
   int64_t index = -1;
-  if (first_engine_ >= 0 && engine_id >= first_engine_ &&
-      static_cast<std::size_t>(engine_id - first_engine_) < engine_at_.size())
-    index = engine_at_[static_cast<std::size_t>(engine_id - first_engine_)];
+  if (first_engine_ && engine_id >= *first_engine_ &&
+      static_cast<std::size_t>(engine_id - *first_engine_) < engine_at_.size())
+    index = engine_at_[static_cast<std::size_t>(engine_id - *first_engine_)];
   if (index < 0) {
     const auto it = other_engines_.find(engine_id);
     if (it == other_engines_.end()) return;

@@ -81,12 +81,13 @@ class SpanTally {
     std::vector<SpanInterval> merged;
   };
   std::vector<EngineSpans> engine_spans_;
-  int64_t first_engine_ = -1;           // engine_at_[id - first_engine_]: index in engines_, or -1
+  std::optional<int64_t> first_engine_;  // engine_at_[id - first engine]: index in engines_, or -1
   std::vector<int32_t> engine_at_;
   std::unordered_map<int64_t, std::size_t> other_engines_;  // ids below the first
   std::vector<std::string> kinds_{"(none)"}, names_{"(none)"};
-  TextIds kind_ids_, name_ids_, folded_;  // folded_: raw name -> folded id
-  int64_t first_op_ = -1;          // ops_[id - first_op_]; ids below it in other_ops_
+  TextIds kind_ids_{{"(none)", 0}}, name_ids_{{"(none)", 0}};  // "(none)" is group 0 either way
+  TextIds folded_;  // raw name -> folded name id
+  std::optional<int64_t> first_op_;  // ops_[id - first op]; ids below it in other_ops_
   std::vector<OpSlot> ops_;
   std::unordered_map<int64_t, OpSlot> other_ops_;
   std::vector<Group> groups_[2][2];  // [by kind, by name][side]: per group id

@@ -48,12 +48,12 @@ void prepare_schema(Database& db, bool append) {
     for (const char* table : kRequiredTables)
       if (!db.has_table(table)) throw InputError(db.path(), table, "cannot append: missing from this file");
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-    if (version < kSchemaVersion) {  // the older runs keep no totals: readers tally theirs from the spans
-      db.exec("BEGIN");
-      db.exec(kCreateSpanTotals);
-      db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
-      db.exec("COMMIT");
-    }
+    // A file of schema 3 gets the totals tables (its runs keep none: readers tally theirs from the spans); one of
+    // schema 4 gets back any that were dropped.
+    db.exec("BEGIN");
+    db.exec(kCreateSpanTotals);
+    db.exec(fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
+    db.exec("COMMIT");
     return;
   }
   // page_size must precede the first table; WAL keeps a killed run's committed batches valid.
@@ -326,11 +326,28 @@ void SqliteRecorder::step(const StepRecord& r) {
   s.step();
 }
 
+// Best effort, in a savepoint: a run whose totals could not be written keeps its spans and its status, and readers
+// tally it from its spans. Only a complete run has them: every span it recorded is in the table.
+void SqliteRecorder::store_totals() {
+  try {
+    db_.exec("SAVEPOINT span_totals");
+    try {
+      store_span_totals(db_, run_id_, tally_.result());
+      db_.exec("RELEASE span_totals");
+    } catch (...) {
+      db_.exec("ROLLBACK TO span_totals");
+      db_.exec("RELEASE span_totals");
+    }
+  } catch (...) {
+    // The savepoint itself failed: nothing was written.
+  }
+}
+
 void SqliteRecorder::finish(RunStatus status, std::string_view detail) {
   if (finished_) return;
   finished_ = true;
   write_pending();
-  store_span_totals(db_, run_id_, tally_.result());  // every span written is in them, whatever the status
+  if (status == RunStatus::Complete) store_totals();
   tally_ = {};
   db_.exec(kCreateIndexes);
   Statement s = db_.prepare("UPDATE runs SET status = ?, status_detail = ?, finished_utc = ? WHERE id = ?");

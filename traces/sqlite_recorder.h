@@ -54,6 +54,7 @@ class SqliteRecorder final : public Recorder {
   static constexpr std::size_t kRowsPerInsert = 64;
 
   void write_batch(const SpanRow* rows, std::size_t count);
+  void store_totals();
   void write_pending();
 
   Database db_;

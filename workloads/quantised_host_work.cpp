@@ -5,7 +5,10 @@
 // dequantize_4bit, dequantize_blockwise; nn/modules.py Linear8bitLt and Linear4bit forward) and 0.43 (tag 0.43.1:
 // the same files, with double_quant, get_colrow_absmax, transform, igemmlt, mm_dequant, extract_outliers, coo_zeros).
 // The weights of a unit are in quantised_host_work.h; runtime.library_op_us prices one, runtime.library_call_us the
-// Python around them that no count reaches (argument checks, shape arithmetic, ctypes marshalling).
+// Python around them that no count reaches (argument checks, shape arithmetic, ctypes marshalling). Counted for one
+// visible GPU: with more, 0.45's _cuda_device_of switches the device around every ctypes call (torch.cuda.device_of),
+// which the fitted figures then carry. 0.43's three read-backs are all taken at unique's (its first, in
+// double_quant, comes 11 units earlier): the host waits once for the stream there.
 #include "workloads/quantised_host_work.h"
 
 namespace hpusim::workloads {
@@ -20,10 +23,11 @@ QuantisedHostWork int8(const PassSpec& s, int64_t rows, bool bias) {
   // Other formats: A.to(float16) and the output's cast back are real casts (+1/2 each), warnings.warn every call
   // (+1/2), and the bias is added separately (add_).
   const double formats = fp16 ? 0 : 1.5 + (bias ? 1 : 0);
+  const int64_t format_kernels = fp16 ? 0 : 2 + (bias ? 1 : 0);  // the two casts and the add_ launch kernels
   QuantisedHostWork w;
   if (s.bitsandbytes == PassSpec::Bnb::v045) {
     // Torch ops: the quantiser, the int8 product and the dequantisation; the decomposition's 11 (and index_put_).
-    w.torch_ops = s.int8_decomposition() ? 14 + (rows > 1 ? 1 : 0) : 3;
+    w.torch_ops = (s.int8_decomposition() ? 14 + (rows > 1 ? 1 : 0) : 3) + format_kernels;
     // apply 1, reshape 1/2, A.to 1/2; int8_vectorwise_quant: 2 torch.empty + the ctypes call 3; int8_linear_matmul:
     // torch.empty + the call 2; int8_mm_dequant: torch.empty_like + the call 2, .to(A.dtype) 1/2; reshape 1/2;
     // Linear8bitLt's `self.weight.data = self.state.CB` 1/2.
@@ -40,7 +44,7 @@ QuantisedHostWork int8(const PassSpec& s, int64_t rows, bool bias) {
     return w;
   }
   // Torch ops: double_quant's 2 kernels, the col32 transform, igemmlt, mm_dequant; the decomposition's 11.
-  w.torch_ops = s.int8_decomposition() ? 16 : 5;
+  w.torch_ops = (s.int8_decomposition() ? 16 : 5) + format_kernels;
   // apply 1, supports_igemmlt's capability query 1/2, reshape 1/2, A.to 1/2; double_quant: pre_call 1/2,
   // get_colrow_absmax (2 x torch.empty().fill_() 4, pre_call and post_call 1, the call 1) 6, 2 torch.zeros 2, the
   // call 1, post_call 1/2; transform(CA, "col32"): pre_call, torch.zeros, the call, post_call 3; igemmlt: the output
@@ -78,8 +82,9 @@ QuantisedHostWork four_bit(const PassSpec& s, int64_t rows, bool bias) {
     // x.to, self.weight.t() 1/2, out.to, apply 1; dequantize_4bit: torch.empty and the call 2; the dequantised
     // weight's .to(A.dtype), .t() 1/2, F.linear 1 (the bias fused); a bias: its .to(compute_dtype).
     w.library_ops = to + 0.5 + to + 1 + 2 + device + to + 0.5 + 1 + (bias ? to : 0);
-  // Double quantisation: dequantize_blockwise of the absmax (torch.empty, code.to 1/2, the call) and += offset.
-  if (s.bnb4_double_quant) w.library_ops += 3.5;
+  // Double quantisation: dequantize_blockwise of the absmax (torch.empty, code.to 1/2, the call; 0.43 with its
+  // pre_call and post_call) and += offset.
+  if (s.bnb4_double_quant) w.library_ops += 3.5 + device;
   return w;
 }
 

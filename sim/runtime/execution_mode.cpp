@@ -65,8 +65,8 @@ int64_t inner_kernels(const workloads::OpNode& n, const std::string& set, int64_
 }
 
 EagerHostTime eager_host_time(const workloads::OpNode& n, int64_t kernels, int64_t inner,
-                              const models::RuntimeProfile& rt) {
-  if (n.library_ops > 0) {
+                              const models::RuntimeProfile& rt, bool gpu) {
+  if (gpu && n.library_ops > 0) {
     const double call = rt.eager_dispatch_us + rt.library_call_us;  // the module's call, then the library's
     return {call + rt.library_op_us * n.library_ops,
             n.host_syncs > 0 ? call + rt.library_op_us * n.library_ops_before_sync : 0};

@@ -54,13 +54,13 @@ int64_t torch_ops(const workloads::OpNode& node, const std::string& kernel_set, 
 int64_t inner_kernels(const workloads::OpNode& node, const std::string& kernel_set, int64_t rows, bool gpu);
 
 // Host time, in microseconds, to dispatch an op eagerly whose `kernels` torch ops include `inner` launched inside
-// another: an eager dispatch per Python-dispatched op and a launch per inner kernel; an op behind a library's Python
-// (OpNode::library_ops) costs one modeling-code op, the library's call and its units instead. `before_sync`: the
-// part dispatched before the op's read-backs.
+// another: an eager dispatch per Python-dispatched op and a launch per inner kernel; on GPUs (`gpu`: bitsandbytes'
+// CUDA code, whose Python was counted) an op behind a library's Python (OpNode::library_ops) costs one modeling-code
+// op, the library's call and its units instead. `before_sync`: the part dispatched before the op's read-backs.
 struct EagerHostTime {
   double total_us = 0, before_sync_us = 0;
 };
 EagerHostTime eager_host_time(const workloads::OpNode& node, int64_t kernels, int64_t inner,
-                              const models::RuntimeProfile& runtime);
+                              const models::RuntimeProfile& runtime, bool gpu);
 
 }  // namespace hpusim::sim

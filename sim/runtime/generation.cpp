@@ -46,6 +46,7 @@ class PassLibrary {
     p.source = make_pass(workloads::build_forward_graph(model, s), phase, s.batch, s.tokens);
     p.kernels.assign(boost::num_vertices(p.source.graph), 1);
     p.inner_kernels.assign(boost::num_vertices(p.source.graph), 0);
+    p.gpu = !device_.is_gaudi();
     for (auto v : boost::make_iterator_range(boost::vertices(p.source.graph))) {
       const auto& node = p.source.graph[v];
       p.kernels[v] = torch_ops(node, spec_.execution.kernels, s.batch * s.tokens, !device_.is_gaudi());

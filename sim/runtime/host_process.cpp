@@ -63,7 +63,7 @@ void HostProcess::dispatch_eager(const PreparedPass& p, const PassLaunch& launch
   for (auto v : p.source.order) {
     const auto& node = p.source.graph[v];
     const int64_t inner = p.inner_kernels.empty() ? 0 : p.inner_kernels[v];
-    const EagerHostTime host = eager_host_time(node, p.kernels[v], inner, rt);
+    const EagerHostTime host = eager_host_time(node, p.kernels[v], inner, rt, p.gpu);
     Picoseconds t = us(host.total_us);
     if (first_sight_compiles && eager_ops_seen_.insert(node.kind + " " + node.shapes).second) {
       t += us(rt.eager_op_compile_ms * 1e3);  // eager still compiles an op it has not seen with these shapes

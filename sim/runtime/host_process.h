@@ -24,6 +24,7 @@ struct PreparedPass {
   Pass compiled;                 // the graph compiler's recipe (graph modes), or empty
   std::vector<int64_t> kernels;  // torch ops per source vertex in the run's kernel set
   std::vector<int64_t> inner_kernels;  // of those, launched inside another op (execution_mode.h): a launch each
+  bool gpu = true;                     // a GPU's pass: bitsandbytes' Python priced by its units (execution_mode.h)
   int64_t torch_ops = 0;         // their sum: what lazy mode records, what a graph's compile and capture cover
   int64_t compiled_nodes = 0;
   int64_t graph_id = 0;

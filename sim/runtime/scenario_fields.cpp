@@ -145,8 +145,9 @@ std::vector<ScenarioField> make_fields() {
   f.back().max = 1000;
   f.push_back(
       choice("bitsandbytes", &Scenario::bitsandbytes, "0.45", {"0.45", "0.43"},
-             "weights=int8: the bitsandbytes release whose LLM.int8 forward is timed: 0.45 (int8_vectorwise_quant, "
-             "int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 transforms, igemmlt)"));
+             "weights=int8/nf4/fp4: the bitsandbytes release whose forward is timed: 0.45 (LLM.int8 by "
+             "int8_vectorwise_quant, int8_linear_matmul, int8_mm_dequant) or 0.43 (0.41-0.44: double_quant, col32 "
+             "transforms, igemmlt; pre_call/post_call around every kernel, 4-bit too)"));
   {
     std::vector<std::string> releases{"auto"};
     for (int minor = 33; minor <= 46; ++minor) releases.push_back(fmt::format("4.{}", minor));

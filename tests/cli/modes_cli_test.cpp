@@ -179,9 +179,9 @@ TEST(Modes, TheTimeSplitNamesWhatBoundsEachPhase) {
   EXPECT_EQ(eager["calibration"]["parameters_by_share"][0]["scales"], "host") << eager["calibration"].dump();
 }
 
-// A fitted parameter that prices no part of a run has no share of its time: bitsandbytes' host costs dominate an
-// LLM.int8 run on the A100 (host-bound at batch 1, each projection behind the library's call) and are nowhere in a
-// 16-bit one, whose host time is the modeling code's dispatches.
+// A fitted parameter that prices no part of a run has no share of its time: bitsandbytes' host costs share the host's
+// time of an LLM.int8 run on the A100 (host-bound at batch 1, each projection behind the library's call) and have
+// none of a 16-bit one, whose host time is the modeling code's dispatches.
 TEST(Modes, ParametersOfAnotherWeightFormatDoNotDominate) {
   const std::vector<std::string> base{"--device", "a100-80gb", "--model", "bloom-1b7", "--new-tokens", "6"};
   const auto share = [](const nlohmann::json& run, const std::string& key) {

@@ -234,6 +234,22 @@ TEST(FittedProfile, RoundTripsAndRefusesAValueOutsideItsBounds) {
     test::write_file(dir.file("bad_release.json"), k.dump());
     EXPECT_THROW(read_fitted_profile(dir.file("bad_release.json")), InputError) << bad;
   }
+  // The weight formats a parameter prices: read back, and a name no run has refused naming the parameter.
+  auto priced = j;
+  priced["parameters"][1]["weights"] = {"int8", "nf4"};
+  test::write_file(dir.file("priced.json"), priced.dump());
+  const auto q = read_fitted_profile(dir.file("priced.json"));
+  EXPECT_TRUE(q.parameters[1].prices("nf4"));
+  EXPECT_FALSE(q.parameters[1].prices("bf16"));
+  EXPECT_TRUE(q.parameters[0].prices("bf16"));  // no list: every run
+  priced["parameters"][1]["weights"] = {"int4"};
+  test::write_file(dir.file("priced_bad.json"), priced.dump());
+  try {
+    read_fitted_profile(dir.file("priced_bad.json"));
+    ADD_FAILURE() << "int4 accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/parameters/runtime.replay_graph_us/weights"), std::string::npos) << e.what();
+  }
   j["parameters"][0]["value"] = 1.5;
   test::write_file(dir.file("bad.json"), j.dump());
   EXPECT_THROW(read_fitted_profile(dir.file("bad.json")), InputError);

@@ -13,6 +13,7 @@
 #include "tests/test_support.h"
 #include "traces/span_aggregate.h"
 #include "traces/sqlite_db.h"
+#include "traces/sqlite_recorder.h"
 
 namespace hpusim::traces {
 namespace {
@@ -108,6 +109,9 @@ TEST(SpanAggregate, TheStoredTotalsAreTheScansFigures) {
                 .status,
             0);
   Database db(dir.file("t.sqlite"), Database::Mode::ReadOnly);
+  auto has = db.prepare("SELECT COUNT(*) FROM run_span_totals WHERE run_id = 1");
+  ASSERT_TRUE(has.step());
+  ASSERT_EQ(has.column_int(0), 1);  // read from the totals, not a second scan
   const SpanAggregates stored = aggregate_spans(db, 1), scanned = scan_spans(db, 1);
   EXPECT_EQ(stored.makespan_ps, scanned.makespan_ps);
   EXPECT_EQ(stored.host_busy_ps, scanned.host_busy_ps);
@@ -152,6 +156,85 @@ TEST(SpanAggregate, AppendingToASchema3FileAddsTheTotals) {
   expect_same_as_views(file, 1, Source::scan);
   EXPECT_EQ(aggregate_spans(db, 1).span_count, scan_spans(db, 1).span_count);
   expect_same_as_views(file, 2);
+}
+
+// The tally against figures worked by hand: spans out of start order and overlapping on one engine, two engines a
+// side apart, engine and op ids far apart, a span of an unknown op ("(none)", one op) and of an unknown engine (not
+// counted).
+TEST(SpanAggregate, TheTallyCountsWhatItIsGiven) {
+  SpanTally t;
+  EngineAggregate host, mme, hbm;
+  host.engine_id = 7;
+  host.device_kind = "host";
+  mme.engine_id = 3;  // below the first id announced
+  mme.device_kind = "card";
+  mme.card = 0;
+  hbm.engine_id = 5'000'000;  // far above it
+  hbm.device_kind = "card";
+  hbm.card = 0;
+  t.add_engine(host);
+  t.add_engine(mme);
+  t.add_engine(hbm);
+  t.add_op(100, "linear", "h.0.mlp");
+  t.add_op(10'000'000, "linear", "h.1.mlp");
+  t.add_op(5, "dispatch", "step");
+  t.add_span(3, 100, 50, 80);
+  t.add_span(3, 100, 10, 30);  // before the last: sorted at the end
+  t.add_span(3, 10'000'000, 20, 40);
+  t.add_span(5'000'000, 10'000'000, 35, 60);
+  t.add_span(7, 5, 0, 10);
+  t.add_span(7, 42, 10, 15);   // no such op
+  t.add_span(99, 100, 0, 1000);  // no such engine
+  const SpanAggregates a = t.result();
+  EXPECT_EQ(a.span_count, 6);
+  EXPECT_EQ(a.makespan_ps, 80);
+  EXPECT_EQ(a.host_busy_ps, 15);
+  EXPECT_EQ(a.device_busy_ps, 70 - 0);  // [10, 80]
+  ASSERT_EQ(a.engines.size(), 3u);
+  EXPECT_EQ(a.engines[0].engine_id, 7);  // the host first, then the card's by id
+  EXPECT_EQ(a.engines[1].engine_id, 3);
+  EXPECT_EQ(a.engines[2].engine_id, 5'000'000);
+  EXPECT_EQ(a.engines[1].busy_ps, 30 + 30);  // [10, 40] and [50, 80]
+  EXPECT_EQ(a.engines[1].spans, 3);
+  EXPECT_EQ(a.engines[2].busy_ps, 25);
+  ASSERT_FALSE(a.op_kinds.empty());
+  EXPECT_EQ(a.op_kinds[0].group, "linear");  // most time first
+  EXPECT_EQ(a.op_kinds[0].total_ps, 30 + 20 + 20 + 25);
+  EXPECT_EQ(a.op_kinds[0].ops, 2);
+  bool none = false;
+  for (const auto& k : a.op_kinds)
+    if (k.group == "(none)") {
+      none = true;
+      EXPECT_EQ(k.device_kind, "host");
+      EXPECT_EQ(k.ops, 1);
+      EXPECT_EQ(k.total_ps, 5);
+    }
+  EXPECT_TRUE(none);
+  EXPECT_EQ(a.op_names[0].group, "h.*.mlp");  // both layers' ops, one group
+}
+
+// A run that does not finish complete keeps no totals: its readers tally it from its spans.
+TEST(SpanAggregate, AnInterruptedRunIsTalliedFromItsSpans) {
+  test::TempDir dir;
+  const std::string file = dir.file("t.sqlite");
+  {
+    SqliteRecorder r(file, RunInfo{"cut", "test", "{}", "{}"});
+    const int64_t card = r.add_device(0, "card0");
+    const int64_t engine = r.add_engine(card, "mme", EngineKind::Matrix);
+    OpRecord mlp;
+    mlp.name = "h.0.mlp";
+    mlp.kind = "linear";
+    const int64_t op = r.add_op(mlp);
+    r.span(engine, op, 0, 100);
+    r.span(engine, op, 50, 150);
+  }  // destroyed unfinished: marked incomplete
+  Database db(file, Database::Mode::ReadOnly);
+  auto has = db.prepare("SELECT COUNT(*) FROM run_span_totals");
+  ASSERT_TRUE(has.step());
+  EXPECT_EQ(has.column_int(0), 0);
+  const auto a = aggregate_spans(db, 1);
+  EXPECT_EQ(a.device_busy_ps, 150);
+  EXPECT_EQ(a.span_count, 2);
 }
 
 TEST(SpanAggregate, FoldsEveryAllDigitComponent) {

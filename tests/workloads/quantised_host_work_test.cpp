@@ -39,6 +39,7 @@ TEST(QuantisedHostWork, LlmInt8In045) {
   // added apart (+1).
   s.dtype = DType::bf16;
   EXPECT_DOUBLE_EQ(quantised_host_work(s, 1, true).library_ops, 10.5 + 12.5 + 1.5 + 1);
+  EXPECT_EQ(quantised_host_work(s, 1, true).torch_ops, 14 + 3);  // the two casts and add_ launch kernels
 }
 
 TEST(QuantisedHostWork, LlmInt8In043) {
@@ -72,6 +73,9 @@ TEST(QuantisedHostWork, FourBit) {
   EXPECT_DOUBLE_EQ(quantised_host_work(s, 1, false).library_ops, 4 + 1 + 1);
   EXPECT_DOUBLE_EQ(quantised_host_work(s, 1, true).library_ops, 4 + 1 + 1 + 2);
   EXPECT_EQ(quantised_host_work(s, 1, false).read_backs, 0);
+  // Double quantisation on 0.43: dequantize_blockwise's 3.5 and its pre_call and post_call.
+  s.bnb4_double_quant = true;
+  EXPECT_DOUBLE_EQ(quantised_host_work(s, 1, false).library_ops, 4 + 1 + 1 + 3.5 + 1);
 }
 
 TEST(QuantisedHostWork, OtherFormatsAreModelingCodeOps) {
